@@ -1,0 +1,45 @@
+// Package command turns the text of a `/stream …` slash command into a
+// [Command]. It is pure: no I/O, no Slack types, no policy. User mistakes
+// come back as a *[UsageError] whose text can be shown to the caller as is.
+package command
+
+import "github.com/streambot/streambot/pkg/atlas"
+
+// Name is a subcommand of /stream.
+type Name string
+
+// The subcommands.
+const (
+	Help     Name = "help"
+	Create   Name = "create"
+	List     Name = "list"
+	Describe Name = "describe"
+)
+
+// Command is a parsed `/stream …` command. Values are canonical: provider,
+// region and tiers are Atlas's spellings, whatever case or cloud code the
+// caller typed.
+type Command struct {
+	Name Name
+	// Workspace is the workspace name (create, describe), already checked
+	// with atlas.ValidateName.
+	Workspace string
+	// Provider defaults to AWS for create.
+	Provider atlas.Provider
+	// Region is Atlas's region name; empty when the caller gave none (the
+	// Slack edge then applies the policy's default or reports a usage error).
+	Region string
+	// RegionInput is what the caller typed when it differs from Region only
+	// by being a cloud code (us-east-1 → VIRGINIA_USA); empty otherwise.
+	RegionInput string
+	// Tier defaults to SP30 for create; MaxTier is empty unless given.
+	Tier    atlas.Tier
+	MaxTier atlas.Tier
+	// SampleSolar adds the sample_stream_solar connection.
+	SampleSolar bool
+	// Project is an alias or a 24-hex group ID as typed; empty means the
+	// channel's or the policy's default.
+	Project string
+	// DryRun asks for the Atlas request that would be sent, sending nothing.
+	DryRun bool
+}

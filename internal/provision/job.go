@@ -1,0 +1,106 @@
+// Package provision is the worker side of streambot: it takes a [Job] handed
+// over by the Slack edge (or a direct create request), talks to Atlas through
+// pkg/atlas and answers in Slack.
+package provision
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Action is what a Job asks the worker to do.
+type Action string
+
+// The actions the worker performs.
+const (
+	ActionCreate   Action = "create"
+	ActionList     Action = "list"
+	ActionDescribe Action = "describe"
+)
+
+// Job is the unit of work the Slack edge hands to the worker (functions/create)
+// through a Lambda async invoke, or in-process locally. Its JSON is a
+// contract between two separately deployed functions: change it only in a
+// backwards-compatible way (testdata/job.golden.json pins it).
+//
+// A Job with no Slack target is a direct create request, as sent by
+// `sam local invoke`, `aws lambda invoke` or other automation: then Action
+// defaults to create and the worker returns the workspace instead of
+// replying in Slack. The field names of a direct request are the same:
+// group_id, name, provider, region, tier, max_tier, sample_solar.
+type Job struct {
+	// ID identifies the request across both functions' logs. The Slack edge
+	// sets it from the slash command's trigger_id.
+	ID string `json:"id,omitempty"`
+	// Action is create, list or describe; empty means create.
+	Action Action `json:"action,omitempty"`
+	// GroupID is the Atlas project (24 hex characters), already resolved
+	// from an alias, a channel default or the policy default.
+	GroupID string `json:"group_id"`
+	// ProjectAlias is the policy's name for GroupID, for display; empty if
+	// the caller named the project by ID.
+	ProjectAlias string `json:"project_alias,omitempty"`
+	// Name is the workspace name (create, describe).
+	Name string `json:"name,omitempty"`
+	// Provider, Region, Tier and MaxTier are Atlas's values (AWS,
+	// VIRGINIA_USA, SP30, SP50), already validated by the Slack edge.
+	Provider string `json:"provider,omitempty"`
+	Region   string `json:"region,omitempty"`
+	Tier     string `json:"tier,omitempty"`
+	MaxTier  string `json:"max_tier,omitempty"`
+	// RegionInput is the region as the caller typed it when it was mapped
+	// from a cloud code (us-east-1 → VIRGINIA_USA); empty otherwise.
+	RegionInput string `json:"region_input,omitempty"`
+	// SampleSolar asks Atlas for the sample_stream_solar connection.
+	SampleSolar bool `json:"sample_solar,omitempty"`
+	// RequiredRoles are the Atlas project roles the caller must hold when the
+	// policy asks for an Atlas role check; empty means no check.
+	RequiredRoles []string `json:"required_roles,omitempty"`
+	// Slack is where the answer goes; nil for a direct invocation.
+	Slack *SlackTarget `json:"slack,omitempty"`
+	// RequestedAt is when the Slack edge accepted the command.
+	RequestedAt time.Time `json:"requested_at,omitzero"`
+}
+
+// SlackTarget says who asked and where to answer.
+type SlackTarget struct {
+	TeamID    string `json:"team_id"`
+	ChannelID string `json:"channel_id"`
+	UserID    string `json:"user_id"`
+	UserName  string `json:"user_name,omitempty"`
+	// ResponseURL is Slack's per-command webhook. It is a credential (anyone
+	// holding it can post into the channel for 30 minutes): never log it.
+	ResponseURL string `json:"response_url"`
+	// Command is the slash command as typed ("/stream"), for messages.
+	Command string `json:"command,omitempty"`
+}
+
+// LogValue keeps the response_url out of logs.
+func (t SlackTarget) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("team_id", t.TeamID),
+		slog.String("channel_id", t.ChannelID),
+		slog.String("user_id", t.UserID),
+	)
+}
+
+// LogValue logs a Job without its credentials.
+func (j Job) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("job_id", j.ID),
+		slog.String("action", string(j.action())),
+		slog.String("group_id", j.GroupID),
+		slog.String("workspace", j.Name),
+	}
+	if j.Slack != nil {
+		attrs = append(attrs, slog.Any("slack", *j.Slack))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func (j Job) action() Action {
+	if j.Action == "" {
+		return ActionCreate
+	}
+	return j.Action
+}
