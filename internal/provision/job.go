@@ -6,6 +6,8 @@ package provision
 import (
 	"log/slog"
 	"time"
+
+	"github.com/streambot/streambot/pkg/atlas"
 )
 
 // Action is what a Job asks the worker to do.
@@ -103,4 +105,19 @@ func (j Job) action() Action {
 		return ActionCreate
 	}
 	return j.Action
+}
+
+// Workspace is the create request body the Job stands for. The worker sends
+// it; the Slack edge shows it for --dry-run. Both go through this one
+// function so they cannot disagree.
+func (j Job) Workspace() *atlas.StreamWorkspace {
+	w := &atlas.StreamWorkspace{
+		Name:              j.Name,
+		DataProcessRegion: &atlas.DataProcessRegion{CloudProvider: atlas.Provider(j.Provider), Region: j.Region},
+		StreamConfig:      &atlas.StreamConfig{Tier: atlas.Tier(j.Tier), MaxTierSize: atlas.Tier(j.MaxTier)},
+	}
+	if j.SampleSolar {
+		w.SampleConnections = &atlas.SampleConnections{Solar: atlas.Ptr(true)}
+	}
+	return w
 }
