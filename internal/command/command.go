@@ -42,4 +42,11 @@ type Command struct {
 	Project string
 	// DryRun asks for the Atlas request that would be sent, sending nothing.
 	DryRun bool
+	// ProviderSet is true when the caller typed --provider. Otherwise
+	// Provider is the default AWS, or the provider that offers Region, and
+	// [Command.RequireRegion] may take it from the policy's default region.
+	ProviderSet bool
+	// Topic is the subcommand a help command asks about (`help create`,
+	// `create --help`); empty for the overview.
+	Topic Name
 }

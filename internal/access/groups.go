@@ -1,0 +1,147 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// GroupMembersAPI is the one Slack Web API method [SlackGroups] needs
+// (usergroups.users.list). *slack.Client implements it.
+type GroupMembersAPI interface {
+	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slack.GetUserGroupMembersOption) ([]string, error)
+}
+
+// failureTTL bounds how long a failed lookup is remembered: long enough
+// that a burst of commands while Slack is down does not wait out the
+// timeout on each one, short enough that a retry soon succeeds.
+const failureTTL = 3 * time.Second
+
+// SlackGroups is a [GroupLookup] backed by Slack's usergroups.users.list,
+// with a per-container cache. Each group's member list is kept for a TTL;
+// a failed fetch is kept for at most a few seconds. Each fetch is bounded
+// by a tight timeout, whatever the caller's deadline, and concurrent
+// lookups of one group share a single fetch. It is safe for concurrent use.
+type SlackGroups struct {
+	api     GroupMembersAPI
+	ttl     time.Duration
+	timeout time.Duration
+	now     func() time.Time // the clock; tests replace it
+
+	mu    sync.Mutex
+	cache map[string]*groupEntry // by user-group ID
+}
+
+// groupEntry is one group's member list, or the fetch still filling it
+// (done open).
+type groupEntry struct {
+	done    chan struct{} // closed when members/err/expires are set
+	members map[string]struct{}
+	err     error
+	expires time.Time
+}
+
+// NewSlackGroups returns a lookup that asks api for a group's members at
+// most once per ttl, each request bounded by timeout (e.g. 700ms, so the
+// Slack ack stays well within 3 seconds).
+func NewSlackGroups(api GroupMembersAPI, ttl, timeout time.Duration) *SlackGroups {
+	return &SlackGroups{api: api, ttl: ttl, timeout: timeout, now: time.Now, cache: map[string]*groupEntry{}}
+}
+
+// IsMember reports whether userID belongs to the user group groupID,
+// from the cache when fresh. It returns an error when Slack did not answer
+// (in time, or at all); the caller then treats the grant as not applying.
+func (s *SlackGroups) IsMember(ctx context.Context, groupID, userID string) (bool, error) {
+	e := s.entry(ctx, groupID)
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	if e.err != nil {
+		return false, e.err
+	}
+	_, ok := e.members[userID]
+	return ok, nil
+}
+
+// entry returns the fresh or in-flight cache entry for groupID, starting a
+// fetch if there is neither.
+func (s *SlackGroups) entry(ctx context.Context, groupID string) *groupEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.cache[groupID]; ok {
+		select {
+		case <-e.done:
+			if s.now().Before(e.expires) {
+				return e
+			}
+		default:
+			return e // in flight: share it
+		}
+	}
+	e := &groupEntry{done: make(chan struct{})}
+	s.cache[groupID] = e
+	// The fetch outlives a caller that gives up early, so that the callers
+	// sharing it are not cancelled too; the timeout still bounds it.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+	go func() {
+		defer cancel()
+		ids, err := s.api.GetUserGroupMembersContext(fctx, groupID)
+		if err == nil {
+			e.members = make(map[string]struct{}, len(ids))
+			for _, id := range ids {
+				e.members[id] = struct{}{}
+			}
+		} else if fctx.Err() != nil {
+			err = &lookupTimeoutError{err: err}
+		}
+		ttl := s.ttl
+		if err != nil {
+			ttl = min(ttl, failureTTL)
+		}
+		s.mu.Lock()
+		e.err, e.expires = err, s.now().Add(ttl)
+		s.mu.Unlock()
+		close(e.done)
+	}()
+	return e
+}
+
+// lookupTimeoutError marks a fetch cut off by SlackGroups' own timeout.
+type lookupTimeoutError struct{ err error }
+
+func (e *lookupTimeoutError) Error() string {
+	return "slack usergroups.users.list: timed out: " + e.err.Error()
+}
+func (e *lookupTimeoutError) Unwrap() error { return e.err }
+
+// slackCode is the shape of Slack's error codes (missing_scope,
+// paid_teams_only, …); anything else is not echoed.
+var slackCode = regexp.MustCompile(`^[a-z0-9_.]{1,64}$`)
+
+// shortReason turns a group-lookup error into a few words fit for the
+// caller: Slack's error code when it gave one, never a URL or token.
+func shortReason(err error) string {
+	var (
+		slackErr slack.SlackErrorResponse
+		rateErr  *slack.RateLimitedError
+		timeout  *lookupTimeoutError
+	)
+	switch {
+	case errors.As(err, &timeout), errors.Is(err, context.DeadlineExceeded):
+		return "Slack did not answer in time"
+	case errors.Is(err, context.Canceled):
+		return "the request was cancelled"
+	case errors.As(err, &rateErr):
+		return "Slack is rate limiting the bot"
+	case errors.As(err, &slackErr) && slackCode.MatchString(slackErr.Err):
+		return "Slack said " + slackErr.Err
+	default:
+		return "Slack could not be reached"
+	}
+}

@@ -1,0 +1,536 @@
+package access
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/streambot/streambot/pkg/atlas"
+)
+
+// The environment variables [FromEnv] reads.
+const (
+	EnvPolicyFile = "ACCESS_POLICY_FILE" // path to a YAML or JSON policy
+	EnvPolicy     = "ACCESS_POLICY"      // the policy itself, inline
+)
+
+const maxAliasLen = 64
+
+var (
+	aliasPattern   = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	userIDPattern  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	groupIDPattern = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
+	chanIDPattern  = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	yamlErrLine    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+)
+
+func isGroupID(s string) bool { return atlas.ValidateGroupID(s) == nil }
+
+// Problem is one thing wrong with a policy document.
+type Problem struct {
+	Line    int    // 1-based line in the document; 0 if unknown
+	Path    string // the field, e.g. "grants[1].subjects[0]"; may be empty
+	Message string
+}
+
+// String formats p as `line 7: grants[1].subjects[0]: "U123" must be …`.
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Line > 0 {
+		b.WriteString("line " + strconv.Itoa(p.Line) + ": ")
+	}
+	if p.Path != "" {
+		b.WriteString(p.Path + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// PolicyError is returned by [Load] for a malformed policy. It lists every
+// problem found, in line order.
+type PolicyError struct {
+	Problems []Problem
+}
+
+// Error implements error: one problem per line after a summary line.
+func (e *PolicyError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid access policy")
+	if len(e.Problems) == 1 {
+		b.WriteString(": " + e.Problems[0].String())
+		return b.String()
+	}
+	fmt.Fprintf(&b, ": %d problems:", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n" + p.String())
+	}
+	return b.String()
+}
+
+// FromEnv loads the policy named by the environment: ACCESS_POLICY_FILE (a
+// path to a YAML or JSON file) or ACCESS_POLICY (the policy inline). Setting
+// both is an error; setting neither gives a policy that denies everything
+// (check [Policy.Empty] and warn).
+func FromEnv(getenv func(string) string) (*Policy, error) {
+	file, inline := getenv(EnvPolicyFile), getenv(EnvPolicy)
+	switch {
+	case file != "" && inline != "":
+		return nil, fmt.Errorf("set %s or %s, not both", EnvPolicyFile, EnvPolicy)
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", EnvPolicyFile, err)
+		}
+		p, err := Load(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", EnvPolicyFile, file, err)
+		}
+		return p, nil
+	case inline != "":
+		p, err := Load([]byte(inline))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvPolicy, err)
+		}
+		return p, nil
+	}
+	return Load(nil)
+}
+
+// Load parses a policy document, YAML or JSON (JSON is YAML). Unknown keys
+// are errors. A malformed document yields a *[PolicyError] listing every
+// problem with its line and field; an empty one yields a policy that denies
+// everything.
+func Load(data []byte) (*Policy, error) {
+	p := &Policy{
+		projects:    map[string]string{},
+		aliasByID:   map[string]string{},
+		channels:    map[string]string{},
+		actionRoles: defaultActionRoles(),
+	}
+	l := &loader{p: p, aliases: map[string]bool{}}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		return p.finish(), nil
+	case err != nil:
+		return nil, &PolicyError{Problems: []Problem{yamlProblem(err)}}
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, &PolicyError{Problems: []Problem{yamlProblem(err)}}
+	default:
+		l.add(extra.Line, "", "a policy is one YAML document; remove the second one")
+	}
+	if len(doc.Content) > 0 {
+		l.document(doc.Content[0])
+	}
+	if len(l.problems) > 0 {
+		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
+		return nil, &PolicyError{Problems: l.problems}
+	}
+	return p.finish(), nil
+}
+
+// finish computes what Authorize needs from the loaded fields.
+func (p *Policy) finish() *Policy {
+	p.roleText = map[Action]string{}
+	for a, roles := range p.actionRoles {
+		if len(roles) == len(projectRoles) && !slices.ContainsFunc(projectRoles, func(r string) bool { return !slices.Contains(roles, r) }) {
+			p.roleText[a] = "a project role"
+		} else {
+			p.roleText[a] = "one of " + strings.Join(roles, ", ")
+		}
+	}
+	for alias, id := range p.projects {
+		if cur, ok := p.aliasByID[id]; !ok || alias < cur {
+			p.aliasByID[id] = alias
+		}
+	}
+	return p
+}
+
+func yamlProblem(err error) Problem {
+	msg := err.Error()
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return Problem{Line: n, Message: m[2]}
+	}
+	return Problem{Message: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// loader walks the YAML node tree, filling p and collecting problems.
+type loader struct {
+	p        *Policy
+	problems []Problem
+	aliases  map[string]bool // every key under projects, valid or not
+}
+
+func (l *loader) add(line int, path, format string, args ...any) {
+	l.problems = append(l.problems, Problem{Line: line, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+type pair struct{ key, value *yaml.Node }
+
+// usable reports whether n can be read: aliases (*name) are refused rather
+// than expanded, which keeps the walk linear in the document's size.
+func (l *loader) usable(n *yaml.Node, path string) bool {
+	if n.Kind == yaml.AliasNode {
+		l.add(n.Line, path, "YAML aliases (*%s) are not supported; write the value out", n.Value)
+		return false
+	}
+	return true
+}
+
+// mapping returns n's key/value pairs, reporting duplicate and non-string
+// keys. It reports a problem and returns nil if n is not a mapping.
+func (l *loader) mapping(n *yaml.Node, path, what string) []pair {
+	if !l.usable(n, path) {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		l.add(n.Line, path, "must be %s", what)
+		return nil
+	}
+	var out []pair
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		kp := join(path, k.Value)
+		if k.Kind != yaml.ScalarNode || k.Tag == "!!null" || k.Value == "" {
+			l.add(k.Line, path, "every key must be a non-empty string")
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			l.add(k.Line, kp, "duplicate key (first on line %d)", first)
+			continue
+		}
+		seen[k.Value] = k.Line
+		out = append(out, pair{k, v})
+	}
+	return out
+}
+
+// list returns n's items; it reports a problem and returns nil if n is not a
+// sequence or is empty.
+func (l *loader) list(n *yaml.Node, path, what string) []*yaml.Node {
+	if !l.usable(n, path) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.add(n.Line, path, "must be a list of %s", what)
+		return nil
+	}
+	if len(n.Content) == 0 {
+		l.add(n.Line, path, "must list at least one of %s", what)
+		return nil
+	}
+	return n.Content
+}
+
+// str returns n's text; it reports a problem and returns false if n is not a
+// non-empty scalar. Any scalar type is read as its text, so an all-digit
+// project ID works unquoted.
+func (l *loader) str(n *yaml.Node, path string) (string, bool) {
+	if !l.usable(n, path) {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Value == "" {
+		l.add(n.Line, path, "must be a non-empty string")
+		return "", false
+	}
+	return n.Value, true
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+var topKeys = []string{"projects", "default_project", "channels", "grants", "atlas_role_check", "default_region", "action_roles"}
+
+func (l *loader) document(root *yaml.Node) {
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return // "~" or "null": an empty policy
+	}
+	byKey := map[string]pair{}
+	for _, kv := range l.mapping(root, "", "a mapping with keys "+strings.Join(topKeys, ", ")) {
+		if !slices.Contains(topKeys, kv.key.Value) {
+			l.add(kv.key.Line, "", "unknown key %q (known keys: %s)", kv.key.Value, strings.Join(topKeys, ", "))
+			continue
+		}
+		byKey[kv.key.Value] = kv
+	}
+	// Projects first: the other sections refer to their aliases.
+	if kv, ok := byKey["projects"]; ok {
+		l.projects(kv.value)
+	}
+	if kv, ok := byKey["default_project"]; ok {
+		if alias, ok := l.str(kv.value, "default_project"); ok && l.knownAlias(kv.value, "default_project", alias) {
+			l.p.defaultProject = alias
+		}
+	}
+	if kv, ok := byKey["channels"]; ok {
+		l.channels(kv.value)
+	}
+	if kv, ok := byKey["action_roles"]; ok {
+		l.actionRoles(kv.value)
+	}
+	if kv, ok := byKey["grants"]; ok {
+		l.grants(kv.value)
+	}
+	if kv, ok := byKey["atlas_role_check"]; ok {
+		if !l.usable(kv.value, "atlas_role_check") || kv.value.Kind != yaml.ScalarNode || kv.value.Tag != "!!bool" {
+			l.add(kv.value.Line, "atlas_role_check", "must be true or false")
+		} else {
+			_ = kv.value.Decode(&l.p.atlasRoleCheck) // cannot fail on a !!bool scalar
+		}
+	}
+	if kv, ok := byKey["default_region"]; ok {
+		if r, ok := l.str(kv.value, "default_region"); ok {
+			if _, known := atlas.ProviderOf(r); !known {
+				l.add(kv.value.Line, "default_region", "%q is not an Atlas Stream Processing region (e.g. VIRGINIA_USA, eastus, US_CENTRAL1)", r)
+			} else {
+				l.p.defaultRegion = r
+			}
+		}
+	}
+}
+
+func (l *loader) projects(n *yaml.Node) {
+	for _, kv := range l.mapping(n, "projects", "a mapping of alias to project ID") {
+		alias, path := kv.key.Value, join("projects", kv.key.Value)
+		l.aliases[alias] = true
+		ok := true
+		switch {
+		case !aliasPattern.MatchString(alias) || len(alias) > maxAliasLen:
+			l.add(kv.key.Line, path, "an alias is up to %d lowercase letters, digits, \"_\" or \"-\"", maxAliasLen)
+			ok = false
+		case isGroupID(alias):
+			l.add(kv.key.Line, path, "an alias must not look like a project ID")
+			ok = false
+		}
+		id, idOK := l.str(kv.value, path)
+		if idOK && !isGroupID(id) {
+			l.add(kv.value.Line, path, "%q must be a project ID (24 lowercase hexadecimal characters)", id)
+			idOK = false
+		}
+		if ok && idOK {
+			l.p.projects[alias] = id
+		}
+	}
+}
+
+// knownAlias reports whether alias is defined under projects, reporting a
+// problem at n if not. An alias that is itself malformed was already
+// reported, so it is not reported again.
+func (l *loader) knownAlias(n *yaml.Node, path, alias string) bool {
+	if _, ok := l.p.projects[alias]; ok {
+		return true
+	}
+	if l.aliases[alias] {
+		return false // its own problem is already reported under projects
+	}
+	l.add(n.Line, path, "unknown alias %q (not under projects)", alias)
+	return false
+}
+
+func (l *loader) channels(n *yaml.Node) {
+	for _, kv := range l.mapping(n, "channels", "a mapping of channel ID to project alias") {
+		ch, path := kv.key.Value, join("channels", kv.key.Value)
+		ok := true
+		if !chanIDPattern.MatchString(ch) {
+			l.add(kv.key.Line, path, "%q must be a Slack channel ID (C…, G… or D…)", ch)
+			ok = false
+		}
+		alias, aliasOK := l.str(kv.value, path)
+		if aliasOK {
+			aliasOK = l.knownAlias(kv.value, path, alias)
+		}
+		if ok && aliasOK {
+			l.p.channels[ch] = alias
+		}
+	}
+}
+
+// role checks one role name.
+func (l *loader) role(n *yaml.Node, path string) (string, bool) {
+	r, ok := l.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if !slices.Contains(projectRoles, r) {
+		l.add(n.Line, path, "%q is not an Atlas project role (one of %s)", r, strings.Join(projectRoles, ", "))
+		return "", false
+	}
+	return r, true
+}
+
+func (l *loader) actionRoles(n *yaml.Node) {
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = string(a)
+	}
+	for _, kv := range l.mapping(n, "action_roles", "a mapping of action to a list of roles") {
+		a, path := Action(kv.key.Value), join("action_roles", kv.key.Value)
+		if !slices.Contains(actions, a) {
+			l.add(kv.key.Line, "action_roles", "unknown action %q (one of %s)", a, strings.Join(names, ", "))
+			continue
+		}
+		var roles []string
+		valid := true
+		for i, item := range l.list(kv.value, path, "Atlas project roles") {
+			if r, ok := l.role(item, index(path, i)); ok {
+				if !slices.Contains(roles, r) {
+					roles = append(roles, r)
+				}
+			} else {
+				valid = false
+			}
+		}
+		if valid && len(roles) > 0 {
+			l.p.actionRoles[a] = roles
+		}
+	}
+}
+
+var grantKeys = []string{"subjects", "projects", "role", "channels"}
+
+func (l *loader) grants(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // "grants:" with nothing under it: no grants
+	}
+	if !l.usable(n, "grants") {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.add(n.Line, "grants", "must be a list of grants")
+		return
+	}
+	for i, gn := range n.Content {
+		path := index("grants", i)
+		g := grant{index: i}
+		valid := true
+		fields := map[string]*yaml.Node{}
+		pairs := l.mapping(gn, path, "a mapping with keys "+strings.Join(grantKeys, ", "))
+		if pairs == nil && (gn.Kind != yaml.MappingNode || len(gn.Content) > 0) {
+			continue // already reported
+		}
+		for _, kv := range pairs {
+			if !slices.Contains(grantKeys, kv.key.Value) {
+				l.add(kv.key.Line, path, "unknown key %q (known keys: %s)", kv.key.Value, strings.Join(grantKeys, ", "))
+				valid = false
+				continue
+			}
+			fields[kv.key.Value] = kv.value
+		}
+		for _, k := range []string{"subjects", "projects", "role"} {
+			if fields[k] == nil {
+				l.add(gn.Line, path, "missing %q", k)
+				valid = false
+			}
+		}
+		if v := fields["subjects"]; v != nil {
+			for j, s := range l.list(v, path+".subjects", "subjects (user:<ID> or group:<ID>)") {
+				valid = l.subject(s, index(path+".subjects", j), &g) && valid
+			}
+			valid = valid && len(g.users)+len(g.groups) > 0
+		}
+		if v := fields["projects"]; v != nil {
+			items := l.list(v, path+".projects", `project aliases, project IDs or "*"`)
+			for j, pn := range items {
+				valid = l.grantProject(pn, index(path+".projects", j), &g) && valid
+			}
+			valid = valid && len(items) > 0
+		}
+		if v := fields["role"]; v != nil {
+			r, ok := l.role(v, path+".role")
+			g.role, valid = r, valid && ok
+		}
+		if v := fields["channels"]; v != nil {
+			items := l.list(v, path+".channels", "channel IDs (leave the key out to allow every channel)")
+			g.channels = []string{}
+			for j, cn := range items {
+				cp := index(path+".channels", j)
+				ch, ok := l.str(cn, cp)
+				if ok && !chanIDPattern.MatchString(ch) {
+					l.add(cn.Line, cp, "%q must be a Slack channel ID (C…, G… or D…)", ch)
+					ok = false
+				}
+				if ok {
+					g.channels = append(g.channels, ch)
+				}
+				valid = valid && ok
+			}
+			valid = valid && len(items) > 0
+		}
+		if valid {
+			l.p.grants = append(l.p.grants, g)
+		}
+	}
+}
+
+// subject parses "user:U…" or "group:S…" into g.
+func (l *loader) subject(n *yaml.Node, path string, g *grant) bool {
+	s, ok := l.str(n, path)
+	if !ok {
+		return false
+	}
+	kind, id, found := strings.Cut(s, ":")
+	switch {
+	case !found || (kind != "user" && kind != "group"):
+		l.add(n.Line, path, "%q must be user:<ID> or group:<ID>", s)
+		return false
+	case kind == "user" && !userIDPattern.MatchString(id):
+		l.add(n.Line, path, "%q: a Slack user ID is U or W followed by capital letters and digits", s)
+		return false
+	case kind == "group" && !groupIDPattern.MatchString(id):
+		l.add(n.Line, path, "%q: a Slack user-group ID is S followed by capital letters and digits", s)
+		return false
+	case kind == "user":
+		g.users = append(g.users, id)
+	default:
+		g.groups = append(g.groups, id)
+	}
+	return true
+}
+
+// grantProject parses one entry of a grant's projects into g.
+func (l *loader) grantProject(n *yaml.Node, path string, g *grant) bool {
+	s, ok := l.str(n, path)
+	if !ok {
+		return false
+	}
+	switch id, known := l.p.projects[s]; {
+	case s == "*":
+		g.allProjects = true
+	case known:
+		g.projects = append(g.projects, id)
+	case l.aliases[s]:
+		return false // its own problem is already reported under projects
+	case isGroupID(s):
+		g.projects = append(g.projects, s)
+	case aliasPattern.MatchString(s):
+		l.add(n.Line, path, "unknown alias %q (not under projects)", s)
+		return false
+	default:
+		l.add(n.Line, path, "%q must be a project alias, a project ID (24 lowercase hexadecimal characters) or \"*\"", s)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,424 @@
+package access
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+)
+
+// loadTestPolicy loads testdata/policy.yaml, the full example.
+func loadTestPolicy(t testing.TB) *Policy {
+	t.Helper()
+	data, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(data)
+	if err != nil {
+		t.Fatalf("Load(testdata/policy.yaml) = %v", err)
+	}
+	return p
+}
+
+var policyCmp = cmp.AllowUnexported(Policy{}, grant{})
+
+func TestLoadExample(t *testing.T) {
+	p := loadTestPolicy(t)
+	if got, want := p.DefaultRegion(), "VIRGINIA_USA"; got != want {
+		t.Errorf("DefaultRegion() = %q, want %q", got, want)
+	}
+	if p.Empty() {
+		t.Error("Empty() = true, want false")
+	}
+	if p.AtlasRoleCheck() {
+		t.Error("AtlasRoleCheck() = true, want false")
+	}
+	for id, want := range map[string]string{
+		"6a1b2c3d4e5f6a7b8c9d0e1f": "dev",
+		"5f1a2b3c4d5e6f7a8b9c0d1e": "prod",
+		"abcdefabcdefabcdefabcdef": "",
+		"nonsense":                 "",
+	} {
+		if got := p.AliasFor(id); got != want {
+			t.Errorf("AliasFor(%q) = %q, want %q", id, got, want)
+		}
+	}
+	if diff := cmp.Diff([]string{"GROUP_OWNER"}, p.RequiredRoles(ActionDelete)); diff != "" {
+		t.Errorf("RequiredRoles(delete) mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(writeRoles, p.RequiredRoles(ActionCreate)); diff != "" {
+		t.Errorf("RequiredRoles(create) mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(ProjectRoles(), p.RequiredRoles(ActionList)); diff != "" {
+		t.Errorf("RequiredRoles(list) mismatch (-want +got):\n%s", diff)
+	}
+	if got := len(p.grants); got != 6 {
+		t.Errorf("len(grants) = %d, want 6", got)
+	}
+}
+
+// TestLoadJSON checks that the JSON spelling of the example (tab-indented,
+// as json.MarshalIndent writes it) loads to the same policy.
+func TestLoadJSON(t *testing.T) {
+	data, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.MarshalIndent(v, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(js)
+	if err != nil {
+		t.Fatalf("Load(JSON) = %v", err)
+	}
+	if diff := cmp.Diff(loadTestPolicy(t), got, policyCmp); diff != "" {
+		t.Errorf("Load(JSON) mismatch (-yaml +json):\n%s", diff)
+	}
+}
+
+func TestLoadEmpty(t *testing.T) {
+	for _, doc := range []string{"", "  \n\n", "# nothing yet\n", "~\n", "null", "---\n", "grants:\n", "grants: []\nprojects: {}\n"} {
+		p, err := Load([]byte(doc))
+		if err != nil {
+			t.Errorf("Load(%q) = %v, want a deny-all policy", doc, err)
+			continue
+		}
+		if !p.Empty() {
+			t.Errorf("Load(%q).Empty() = false, want true", doc)
+		}
+		d := p.WithLogger(discardLogger()).Authorize(t.Context(), Request{UserID: "U012ABCDEF", ChannelID: "C1", Action: ActionList, Project: "6a1b2c3d4e5f6a7b8c9d0e1f"})
+		if d.Allowed {
+			t.Errorf("Load(%q).Authorize() allowed, want deny", doc)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	const okHead = "projects:\n  dev: 6a1b2c3d4e5f6a7b8c9d0e1f\n" // lines 1-2
+	tests := []struct {
+		name string
+		doc  string
+		want []Problem
+	}{
+		{
+			name: "unknown top-level key",
+			doc:  okHead + "grant: []\n",
+			want: []Problem{{Line: 3, Message: `unknown key "grant" (known keys: projects, default_project, channels, grants, atlas_role_check, default_region, action_roles)`}},
+		},
+		{
+			name: "unknown grant key",
+			doc:  okHead + "grants:\n  - subjects: [user:U1AB]\n    projects: [dev]\n    role: GROUP_OWNER\n    channel: [C1AB]\n",
+			want: []Problem{{Line: 7, Path: "grants[0]", Message: `unknown key "channel" (known keys: subjects, projects, role, channels)`}},
+		},
+		{
+			name: "subject without a colon",
+			doc:  okHead + "grants:\n  - subjects: [user:U1AB]\n    projects: [dev]\n    role: GROUP_OWNER\n  - subjects:\n      - U123\n    projects: [dev]\n    role: GROUP_OWNER\n",
+			want: []Problem{{Line: 8, Path: "grants[1].subjects[0]", Message: `"U123" must be user:<ID> or group:<ID>`}},
+		},
+		{
+			name: "subject kinds and IDs",
+			doc:  okHead + "grants:\n  - subjects: [team:T1AB, user:C1AB, group:U1AB, 'user:', ':']\n    projects: [dev]\n    role: GROUP_OWNER\n",
+			want: []Problem{
+				{Line: 4, Path: "grants[0].subjects[0]", Message: `"team:T1AB" must be user:<ID> or group:<ID>`},
+				{Line: 4, Path: "grants[0].subjects[1]", Message: `"user:C1AB": a Slack user ID is U or W followed by capital letters and digits`},
+				{Line: 4, Path: "grants[0].subjects[2]", Message: `"group:U1AB": a Slack user-group ID is S followed by capital letters and digits`},
+				{Line: 4, Path: "grants[0].subjects[3]", Message: `"user:": a Slack user ID is U or W followed by capital letters and digits`},
+				{Line: 4, Path: "grants[0].subjects[4]", Message: `":" must be user:<ID> or group:<ID>`},
+			},
+		},
+		{
+			name: "bad alias and bad ID",
+			doc:  "projects:\n  Dev: 6a1b2c3d4e5f6a7b8c9d0e1f\n  prod: 6A1B2C3D4E5F6A7B8C9D0E1F\n  6a1b2c3d4e5f6a7b8c9d0e1f: 6a1b2c3d4e5f6a7b8c9d0e1f\n  qa:\n",
+			want: []Problem{
+				{Line: 2, Path: "projects.Dev", Message: `an alias is up to 64 lowercase letters, digits, "_" or "-"`},
+				{Line: 3, Path: "projects.prod", Message: `"6A1B2C3D4E5F6A7B8C9D0E1F" must be a project ID (24 lowercase hexadecimal characters)`},
+				{Line: 4, Path: "projects.6a1b2c3d4e5f6a7b8c9d0e1f", Message: `an alias must not look like a project ID`},
+				{Line: 5, Path: "projects.qa", Message: `must be a non-empty string`},
+			},
+		},
+		{
+			name: "duplicate alias",
+			doc:  okHead + "  dev: 5f1a2b3c4d5e6f7a8b9c0d1e\n",
+			want: []Problem{{Line: 3, Path: "projects.dev", Message: "duplicate key (first on line 2)"}},
+		},
+		{
+			name: "duplicate top-level key",
+			doc:  okHead + "grants: []\ngrants: []\n",
+			want: []Problem{{Line: 4, Path: "grants", Message: "duplicate key (first on line 3)"}},
+		},
+		{
+			name: "unknown default and channel aliases",
+			doc:  okHead + "default_project: qa\nchannels:\n  C0123ABCD: prod\n  X0123: dev\n",
+			want: []Problem{
+				{Line: 3, Path: "default_project", Message: `unknown alias "qa" (not under projects)`},
+				{Line: 5, Path: "channels.C0123ABCD", Message: `unknown alias "prod" (not under projects)`},
+				{Line: 6, Path: "channels.X0123", Message: `"X0123" must be a Slack channel ID (C…, G… or D…)`},
+			},
+		},
+		{
+			name: "malformed alias is reported once",
+			doc:  "projects:\n  Dev: 6a1b2c3d4e5f6a7b8c9d0e1f\ndefault_project: Dev\ngrants:\n  - {subjects: [user:U1AB], projects: [Dev], role: GROUP_OWNER}\n",
+			want: []Problem{{Line: 2, Path: "projects.Dev", Message: `an alias is up to 64 lowercase letters, digits, "_" or "-"`}},
+		},
+		{
+			name: "grant projects",
+			doc:  okHead + "grants:\n  - subjects: [user:U1AB]\n    projects: [dev, qa, '*', 5f1a2b3c4d5e6f7a8b9c0d1e, Prod!, 5F1A]\n    role: GROUP_OWNER\n",
+			want: []Problem{
+				{Line: 5, Path: "grants[0].projects[1]", Message: `unknown alias "qa" (not under projects)`},
+				{Line: 5, Path: "grants[0].projects[4]", Message: `"Prod!" must be a project alias, a project ID (24 lowercase hexadecimal characters) or "*"`},
+				{Line: 5, Path: "grants[0].projects[5]", Message: `"5F1A" must be a project alias, a project ID (24 lowercase hexadecimal characters) or "*"`},
+			},
+		},
+		{
+			name: "unknown role",
+			doc:  okHead + "grants:\n  - subjects: [user:U1AB]\n    projects: [dev]\n    role: ORG_OWNER\n",
+			want: []Problem{{Line: 6, Path: "grants[0].role", Message: `"ORG_OWNER" is not an Atlas project role (one of ` + strings.Join(projectRoles, ", ") + `)`}},
+		},
+		{
+			name: "empty lists and missing keys",
+			doc:  okHead + "grants:\n  - subjects: []\n    projects: []\n    channels: []\n  - role: GROUP_OWNER\n  - {}\n",
+			want: []Problem{
+				{Line: 4, Path: "grants[0]", Message: `missing "role"`},
+				{Line: 4, Path: "grants[0].subjects", Message: "must list at least one of subjects (user:<ID> or group:<ID>)"},
+				{Line: 5, Path: "grants[0].projects", Message: `must list at least one of project aliases, project IDs or "*"`},
+				{Line: 6, Path: "grants[0].channels", Message: "must list at least one of channel IDs (leave the key out to allow every channel)"},
+				{Line: 7, Path: "grants[1]", Message: `missing "subjects"`},
+				{Line: 7, Path: "grants[1]", Message: `missing "projects"`},
+				{Line: 8, Path: "grants[2]", Message: `missing "subjects"`},
+				{Line: 8, Path: "grants[2]", Message: `missing "projects"`},
+				{Line: 8, Path: "grants[2]", Message: `missing "role"`},
+			},
+		},
+		{
+			name: "grant channel IDs",
+			doc:  okHead + "grants:\n  - subjects: [user:U1AB]\n    projects: [dev]\n    role: GROUP_OWNER\n    channels: [C1AB, G1AB, D1AB, general, '#general']\n",
+			want: []Problem{
+				{Line: 7, Path: "grants[0].channels[3]", Message: `"general" must be a Slack channel ID (C…, G… or D…)`},
+				{Line: 7, Path: "grants[0].channels[4]", Message: `"#general" must be a Slack channel ID (C…, G… or D…)`},
+			},
+		},
+		{
+			name: "wrong shapes",
+			doc:  "projects: [dev]\nchannels: C1AB\ngrants: {role: GROUP_OWNER}\natlas_role_check: yes\ndefault_region: us-east-1\naction_roles: []\n",
+			want: []Problem{
+				{Line: 1, Path: "projects", Message: "must be a mapping of alias to project ID"},
+				{Line: 2, Path: "channels", Message: "must be a mapping of channel ID to project alias"},
+				{Line: 3, Path: "grants", Message: "must be a list of grants"},
+				{Line: 4, Path: "atlas_role_check", Message: "must be true or false"},
+				{Line: 5, Path: "default_region", Message: `"us-east-1" is not an Atlas Stream Processing region (e.g. VIRGINIA_USA, eastus, US_CENTRAL1)`},
+				{Line: 6, Path: "action_roles", Message: "must be a mapping of action to a list of roles"},
+			},
+		},
+		{
+			name: "action roles",
+			doc:  "action_roles:\n  create: [GROUP_OWNER, GROUP_READ_ONLY]\n  deploy: [GROUP_OWNER]\n  list: []\n  describe: [group_owner]\n",
+			want: []Problem{
+				{Line: 3, Path: "action_roles", Message: `unknown action "deploy" (one of create, list, describe, delete)`},
+				{Line: 4, Path: "action_roles.list", Message: "must list at least one of Atlas project roles"},
+				{Line: 5, Path: "action_roles.describe[0]", Message: `"group_owner" is not an Atlas project role (one of ` + strings.Join(projectRoles, ", ") + `)`},
+			},
+		},
+		{
+			name: "top level not a mapping",
+			doc:  "- projects\n",
+			want: []Problem{{Line: 1, Message: "must be a mapping with keys projects, default_project, channels, grants, atlas_role_check, default_region, action_roles"}},
+		},
+		{
+			name: "YAML aliases refused",
+			doc:  okHead + "grants:\n  - subjects: &who [user:U1AB]\n    projects: [dev]\n    role: GROUP_OWNER\n  - subjects: *who\n    projects: [dev]\n    role: GROUP_READ_ONLY\n",
+			want: []Problem{{Line: 7, Path: "grants[1].subjects", Message: "YAML aliases (*who) are not supported; write the value out"}},
+		},
+		{
+			name: "syntax error",
+			doc:  okHead + "grants: 2\n  role: x\n",
+			want: []Problem{{Line: 4, Message: "mapping values are not allowed in this context"}},
+		},
+		{
+			name: "two documents",
+			doc:  okHead + "---\ngrants: []\n",
+			want: []Problem{{Line: 3, Message: "a policy is one YAML document; remove the second one"}},
+		},
+		{
+			name: "JSON with an unknown key",
+			doc:  "{\n  \"projects\": {\"dev\": \"6a1b2c3d4e5f6a7b8c9d0e1f\"},\n  \"grants\": [\n    {\"subjects\": [\"user:U1AB\"], \"projects\": [\"dev\"], \"role\": \"GROUP_OWNER\", \"until\": \"2027\"}\n  ]\n}\n",
+			want: []Problem{{Line: 4, Path: "grants[0]", Message: `unknown key "until" (known keys: subjects, projects, role, channels)`}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := Load([]byte(tc.doc))
+			var pe *PolicyError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Load() = %v, %v; want a *PolicyError", p, err)
+			}
+			if p != nil {
+				t.Errorf("Load() returned a policy with an error")
+			}
+			if diff := cmp.Diff(tc.want, pe.Problems); diff != "" {
+				t.Errorf("Load() problems mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestLoadAllProblemsAtOnce checks that one document with many faults
+// reports every one, in line order, in one error.
+func TestLoadAllProblemsAtOnce(t *testing.T) {
+	doc := `grants:
+  - subjects: [U123]
+    projects: [nope]
+    role: GROUP_OWNER
+projects:
+  DEV: 6a1b2c3d4e5f6a7b8c9d0e1f
+  prod: not-an-id
+default_project: staging
+extra: true
+`
+	_, err := Load([]byte(doc))
+	var pe *PolicyError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Load() = %v, want a *PolicyError", err)
+	}
+	want := `invalid access policy: 6 problems:
+line 2: grants[0].subjects[0]: "U123" must be user:<ID> or group:<ID>
+line 3: grants[0].projects[0]: unknown alias "nope" (not under projects)
+line 6: projects.DEV: an alias is up to 64 lowercase letters, digits, "_" or "-"
+line 7: projects.prod: "not-an-id" must be a project ID (24 lowercase hexadecimal characters)
+line 8: default_project: unknown alias "staging" (not under projects)
+line 9: unknown key "extra" (known keys: projects, default_project, channels, grants, atlas_role_check, default_region, action_roles)`
+	if got := err.Error(); got != want {
+		t.Errorf("Load() error =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestPolicyErrorSingle(t *testing.T) {
+	err := &PolicyError{Problems: []Problem{{Line: 7, Path: "grants[1].subjects[0]", Message: `"U123" must be user:<ID> or group:<ID>`}}}
+	want := `invalid access policy: line 7: grants[1].subjects[0]: "U123" must be user:<ID> or group:<ID>`
+	if got := err.Error(); got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "policy.yaml")
+	data, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("grants: [{role: X}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantEmpty bool
+		check     func(t *testing.T, err error)
+	}{
+		{name: "neither: deny all", env: nil, wantEmpty: true},
+		{name: "file", env: map[string]string{EnvPolicyFile: good}},
+		{name: "inline YAML", env: map[string]string{EnvPolicy: string(data)}},
+		{name: "inline JSON", env: map[string]string{EnvPolicy: `{"projects":{"dev":"6a1b2c3d4e5f6a7b8c9d0e1f"},"grants":[{"subjects":["user:U1AB"],"projects":["dev"],"role":"GROUP_OWNER"}]}`}},
+		{
+			name: "both",
+			env:  map[string]string{EnvPolicyFile: good, EnvPolicy: string(data)},
+			check: func(t *testing.T, err error) {
+				if err == nil || !strings.Contains(err.Error(), "not both") {
+					t.Errorf("FromEnv() error = %v, want one saying not both", err)
+				}
+			},
+		},
+		{
+			name: "missing file",
+			env:  map[string]string{EnvPolicyFile: filepath.Join(dir, "absent.yaml")},
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("FromEnv() error = %v, want fs.ErrNotExist", err)
+				}
+			},
+		},
+		{
+			name: "malformed file",
+			env:  map[string]string{EnvPolicyFile: bad},
+			check: func(t *testing.T, err error) {
+				var pe *PolicyError
+				if !errors.As(err, &pe) || len(pe.Problems) != 3 {
+					t.Errorf("FromEnv() error = %v, want a *PolicyError with 3 problems", err)
+				}
+			},
+		},
+		{
+			name: "malformed inline",
+			env:  map[string]string{EnvPolicy: "grants: 3"},
+			check: func(t *testing.T, err error) {
+				var pe *PolicyError
+				if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), EnvPolicy+": ") {
+					t.Errorf("FromEnv() error = %v, want a *PolicyError naming %s", err, EnvPolicy)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := FromEnv(func(k string) string { return tc.env[k] })
+			if tc.check != nil {
+				if p != nil {
+					t.Errorf("FromEnv() returned a policy with an error")
+				}
+				tc.check(t, err)
+				return
+			}
+			if err != nil {
+				t.Fatalf("FromEnv() = %v", err)
+			}
+			if got := p.Empty(); got != tc.wantEmpty {
+				t.Errorf("FromEnv().Empty() = %v, want %v", got, tc.wantEmpty)
+			}
+		})
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	data, err := os.ReadFile("testdata/policy.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(data), "U012ABCDEF", "C0123ABCD", "")
+	f.Add("grants: [{subjects: [user:U1AB], projects: ['*'], role: GROUP_OWNER}]", "U1AB", "C1", "6a1b2c3d4e5f6a7b8c9d0e1f")
+	f.Add("projects: {a: b}\ngrants: [{subjects: [':'], projects: [], role: 1}]", "", "", "a")
+	f.Add("a: &x [*x]", "U1", "C1", "dev")
+	f.Fuzz(func(t *testing.T, doc, user, channel, project string) {
+		p, err := Load([]byte(doc))
+		if err != nil {
+			var pe *PolicyError
+			if !errors.As(err, &pe) || len(pe.Problems) == 0 {
+				t.Fatalf("Load() error = %v, want a *PolicyError with problems", err)
+			}
+			return
+		}
+		d := p.WithLogger(discardLogger()).Authorize(t.Context(), Request{UserID: user, ChannelID: channel, Action: ActionCreate, Project: project})
+		if d.Allowed && p.Empty() {
+			t.Fatalf("empty policy allowed %+v", d)
+		}
+		if d.Allowed && d.GroupID == "" {
+			t.Fatalf("allowed without a project: %+v", d)
+		}
+	})
+}

@@ -1,0 +1,92 @@
+package command
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestHelpGolden(t *testing.T) {
+	tests := []struct {
+		file string
+		got  string
+	}{
+		{"help.golden", HelpText()},
+		{"help_create.golden", HelpFor(Create)},
+		{"help_list.golden", HelpFor(List)},
+		{"help_describe.golden", HelpFor(Describe)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tc.file)
+			if *update {
+				if err := os.WriteFile(path, []byte(tc.got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), tc.got); diff != "" {
+				t.Errorf("help text differs from %s (-want +got); run go test -update if intended:\n%s", path, diff)
+			}
+		})
+	}
+}
+
+func TestHelpFor(t *testing.T) {
+	t.Parallel()
+	for _, n := range []Name{"", Help, "bogus"} {
+		if got := HelpFor(n); got != HelpText() {
+			t.Errorf("HelpFor(%q) is not the full help", n)
+		}
+	}
+}
+
+// TestHelpMatchesParser checks that the help is drawn from the parser's own
+// tables: every flag it lists is accepted, every usage line appears, and
+// every example parses.
+func TestHelpMatchesParser(t *testing.T) {
+	t.Parallel()
+	help := HelpText()
+	for _, sc := range subcommands {
+		if !strings.Contains(help, sc.usage()) {
+			t.Errorf("help lacks the usage line %q", sc.usage())
+		}
+		for _, ex := range sc.examples {
+			if !strings.Contains(help, "/stream "+ex+"\n") {
+				t.Errorf("help lacks the example %q", ex)
+			}
+			c, err := Parse(ex)
+			if err != nil {
+				t.Errorf("example Parse(%q) error: %v", ex, err)
+				continue
+			}
+			if c.Name != sc.name && c.Topic != sc.name {
+				t.Errorf("example Parse(%q) = %v, want a %s command", ex, c, sc.name)
+			}
+		}
+		for _, f := range sc.flags {
+			if !strings.Contains(help, f.synopsis()) {
+				t.Errorf("help lacks the flag %q", f.synopsis())
+			}
+			text := string(sc.name) + " x --" + f.name
+			if f.arg != "" {
+				text += "=" + map[string]string{"provider": "AWS", "region": "us-east-1", "tier": "SP30", "max-tier": "SP50", "project": "prod"}[f.name]
+			}
+			if sc.arg == "" {
+				text = strings.Replace(text, " x ", " ", 1)
+			}
+			if _, err := Parse(text); err != nil {
+				t.Errorf("Parse(%q) error: %v; the help lists --%s", text, err, f.name)
+			}
+		}
+	}
+}

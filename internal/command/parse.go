@@ -1,0 +1,473 @@
+package command
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/streambot/streambot/pkg/atlas"
+)
+
+// Parse turns the text Slack sends after the command word into a Command.
+// The accepted forms are
+//
+//	create <name> [--provider AWS|AZURE|GCP] [--region R] [--tier SP2|SP5|SP10|SP30|SP50]
+//	              [--max-tier T] [--sample-solar] [--project ALIAS|GROUP_ID] [--dry-run]
+//	list [--project P]
+//	describe <name> [--project P]
+//	help [create|list|describe]
+//
+// and help is also what empty text, -h and --help give; `create --help`
+// (or -h anywhere before a `--`) gives the help for create.
+//
+// Words are separated by any Unicode space. Before splitting, Slack's HTML
+// entities (&amp; &lt; &gt;) are decoded, smart quotes become ASCII quotes,
+// an em or en dash becomes "--" (what autocorrect made of it) and
+// zero-width characters are dropped. Single or double quotes group a word
+// (there is no backslash escaping), and a Slack escape such as <@U123>,
+// <!channel> or <http://x|label> stays one word, so it is reported whole
+// rather than in pieces.
+//
+// The subcommand, flag names and enum values are case-insensitive. Flags
+// take their value as `--flag value` or `--flag=value`, may come before or
+// after the name, and may be given once each; a single leading dash works
+// too, and `--` ends the flags (for a name that starts with a dash).
+// Switches (--sample-solar, --dry-run) also take =true or =false.
+//
+// For create, the provider defaults to AWS and the tier to SP30. A region
+// is an Atlas name or the cloud's code, in any case (us-east-1 →
+// VIRGINIA_USA, RegionInput "us-east-1"). Without --provider the provider
+// is the region's; with --provider, a region of another provider is a usage
+// error rather than a silent switch. The region may be left out: the caller
+// then applies the policy's default with [Command.RequireRegion].
+//
+// Names must pass [atlas.ValidateName], tiers [atlas.ValidateTiers], and a
+// project must look like an alias ([a-z0-9_-], at most 64) or a 24-hex ID.
+// Every mistake is a *[UsageError]; Parse returns no other error.
+func Parse(text string) (Command, error) {
+	var buf [16]string
+	toks, uerr := split(normalize(text), buf[:0])
+	if uerr != nil {
+		uerr.Usage = Usage("")
+		return Command{}, uerr
+	}
+	if len(toks) == 0 {
+		return Command{Name: Help}, nil
+	}
+	sc := lookupSubcommand(toks[0])
+	if sc == nil && isHelpFlag(toks[0]) {
+		sc = helpCmd
+	}
+	if sc == nil {
+		return Command{}, unknownSubcommand(toks[0], Usage(""))
+	}
+	c, uerr := sc.parse(toks[1:])
+	if uerr != nil {
+		if uerr.Usage == "" {
+			uerr.Usage = sc.usage()
+		}
+		return Command{}, uerr
+	}
+	return c, nil
+}
+
+func unknownSubcommand(tok, usage string) *UsageError {
+	s := suggest(tok, helpTopics)
+	if s == "" && len(tok) <= maxSuggestLen {
+		s = string(synonyms[strings.ToLower(tok)])
+	}
+	return &UsageError{Token: tok, Message: fmt.Sprintf("unknown subcommand %q", tok), Suggestion: s, Usage: usage}
+}
+
+func isHelpFlag(t string) bool {
+	return t == "-h" || t == "--h" || strings.EqualFold(t, "--help") || strings.EqualFold(t, "-help")
+}
+
+// isFlag reports whether t is a flag (or the `--` terminator) rather than
+// a positional argument; a lone "-" is positional.
+func isFlag(t string) bool { return len(t) > 1 && t[0] == '-' }
+
+func (sc *subcommand) parse(args []string) (Command, *UsageError) {
+	if sc == helpCmd {
+		return parseHelp(args)
+	}
+	for _, t := range args {
+		if t == "--" {
+			break
+		}
+		if isHelpFlag(t) {
+			return Command{Name: Help, Topic: sc.name}, nil
+		}
+	}
+	c := Command{Name: sc.name}
+	if sc == createCmd {
+		c.Provider, c.Tier = defaultProvider, defaultTier
+	}
+	var seen uint64
+	named, flagsDone := false, false
+	for i := 0; i < len(args); i++ {
+		t := args[i]
+		if flagsDone || !isFlag(t) {
+			if err := sc.positional(&c, t, named); err != nil {
+				return Command{}, err
+			}
+			named = true
+			continue
+		}
+		if t == "--" {
+			flagsDone = true
+			continue
+		}
+		flag, val, hasVal := strings.Cut(t, "=")
+		idx, f := sc.lookupFlag(strings.TrimPrefix(flag[1:], "-"))
+		if f == nil {
+			return Command{}, sc.unknownFlag(flag)
+		}
+		if seen&(1<<idx) != 0 {
+			return Command{}, &UsageError{Token: t, Message: fmt.Sprintf("--%s is given twice (again as %q)", f.name, t)}
+		}
+		seen |= 1 << idx
+		if f.arg == "" {
+			on := true
+			if hasVal {
+				var err error
+				if on, err = strconv.ParseBool(val); err != nil {
+					return Command{}, &UsageError{Token: t, Message: fmt.Sprintf("%q: --%s is a switch; give it without a value", t, f.name)}
+				}
+			}
+			f.turn(&c, on)
+			continue
+		}
+		if !hasVal && i+1 < len(args) && !isFlag(args[i+1]) {
+			i++
+			val, hasVal = args[i], true
+		}
+		if !hasVal || val == "" {
+			return Command{}, &UsageError{Token: t, Message: fmt.Sprintf("%q needs a value: --%s %s", t, f.name, f.arg)}
+		}
+		if err := f.set(&c, val); err != nil {
+			return Command{}, err
+		}
+	}
+	if sc.arg != "" && !named {
+		return Command{}, &UsageError{Message: fmt.Sprintf("%s needs a workspace name", sc.name)}
+	}
+	if sc == createCmd {
+		if err := checkCreate(&c); err != nil {
+			return Command{}, err
+		}
+	}
+	return c, nil
+}
+
+// positional takes a non-flag argument: the workspace name, or a mistake.
+func (sc *subcommand) positional(c *Command, t string, named bool) *UsageError {
+	switch {
+	case sc.arg == "":
+		return &UsageError{Token: t, Message: fmt.Sprintf("%s takes no arguments, only flags; got %q", sc.name, t)}
+	case named:
+		e := &UsageError{Token: t, Message: fmt.Sprintf("unexpected argument %q: a workspace name is a single word", t)}
+		if joined := c.Workspace + "-" + t; !strings.HasPrefix(t, "-") && atlas.ValidateName(joined) == nil {
+			e.Suggestion = joined
+		}
+		return e
+	}
+	if err := atlas.ValidateName(t); err != nil {
+		return badValue("workspace name", t, err, nameSuggestion(t))
+	}
+	c.Workspace = t
+	return nil
+}
+
+func (sc *subcommand) unknownFlag(flag string) *UsageError {
+	name := strings.TrimLeft(flag, "-")
+	e := &UsageError{Token: flag, Message: fmt.Sprintf("unknown flag %q for %s", flag, sc.name)}
+	names := make([]string, len(sc.flags))
+	for i, f := range sc.flags {
+		names[i] = f.name
+	}
+	if s := suggest(name, names); s != "" {
+		e.Suggestion = "--" + s
+		return e
+	}
+	for _, other := range subcommands {
+		if _, f := other.lookupFlag(name); f != nil {
+			e.Message = fmt.Sprintf("%s has no --%s flag; that is a flag of %s", sc.name, f.name, other.name)
+			break
+		}
+	}
+	return e
+}
+
+func parseHelp(args []string) (Command, *UsageError) {
+	c, topic := Command{Name: Help}, false
+	for _, t := range args {
+		if isHelpFlag(t) {
+			continue
+		}
+		if topic {
+			return Command{}, &UsageError{Token: t, Message: fmt.Sprintf("unexpected argument %q: help takes one subcommand", t)}
+		}
+		topic = true
+		sc := lookupSubcommand(t)
+		if sc == nil {
+			return Command{}, unknownSubcommand(t, helpCmd.usage())
+		}
+		if sc != helpCmd {
+			c.Topic = sc.name
+		}
+	}
+	return c, nil
+}
+
+// checkCreate checks what spans flags: the region against the provider, and
+// the max tier against the tier.
+func checkCreate(c *Command) *UsageError {
+	if c.Region != "" {
+		p, _ := atlas.ProviderOf(c.Region)
+		switch {
+		case !c.ProviderSet:
+			c.Provider = p
+		case p != c.Provider:
+			return &UsageError{Token: regionTyped(c), Message: fmt.Sprintf(
+				"%s is on %s, not %s: leave out --provider, or give --provider %s, or give %s %s region",
+				regionTyped(c), p, c.Provider, p, article(c.Provider), c.Provider)}
+		}
+	}
+	if err := atlas.ValidateTiers(c.Tier, c.MaxTier); err != nil {
+		return badValue("--max-tier", string(c.MaxTier), err, "")
+	}
+	return nil
+}
+
+// article is "an" before AWS and AZURE, "a" before GCP.
+func article(p atlas.Provider) string {
+	if p == atlas.ProviderGCP {
+		return "a"
+	}
+	return "an"
+}
+
+func regionTyped(c *Command) string {
+	if c.RegionInput != "" {
+		return c.RegionInput
+	}
+	return c.Region
+}
+
+func setProvider(c *Command, v string) *UsageError {
+	for _, p := range atlas.Providers {
+		if strings.EqualFold(v, string(p)) {
+			c.Provider, c.ProviderSet = p, true
+			return nil
+		}
+	}
+	return &UsageError{Token: v, Message: fmt.Sprintf("unknown provider %q (the providers are %s)", v, joinWords(atlas.Providers, ", ")),
+		Suggestion: suggest(v, atlas.Providers)}
+}
+
+func setRegion(c *Command, v string) *UsageError {
+	r, ok := LookupRegion(v)
+	if !ok {
+		return &UsageError{Token: v, Message: fmt.Sprintf("unknown region %q (`/stream help create` lists them)", v),
+			Suggestion: suggest(v, regionWords)}
+	}
+	c.Region, c.RegionInput = r.Name, ""
+	if r.Code != "" && strings.EqualFold(v, r.Code) {
+		c.RegionInput = r.Code
+	}
+	return nil
+}
+
+func setTier(dst *atlas.Tier, what, v string) *UsageError {
+	for _, t := range atlas.Tiers {
+		if strings.EqualFold(v, string(t)) {
+			*dst = t
+			return nil
+		}
+	}
+	s := suggest(v, atlas.Tiers)
+	if len(v) <= maxSuggestLen && atlas.Tier("SP"+v).Rank() >= 0 {
+		s = "SP" + v
+	}
+	return &UsageError{Token: v, Message: fmt.Sprintf("unknown %s %q (the tiers are %s)", what, v, joinWords(atlas.Tiers, ", ")),
+		Suggestion: s}
+}
+
+// setProject accepts an alias-looking word or a 24-hex project ID (which is
+// also alias-looking); which one it is, and whether the caller may use it,
+// is the access policy's business.
+func setProject(c *Command, v string) *UsageError {
+	if validProject(v) {
+		c.Project = v
+		return nil
+	}
+	e := &UsageError{Token: v, Message: fmt.Sprintf(
+		"project %q is neither a project alias (lowercase letters, digits, _ and -, at most 64) nor a 24-hex project ID", v)}
+	if m := slackEscape(v); m != "" {
+		e.Message = fmt.Sprintf("project %q is %s, not a project alias or ID", v, m)
+	} else if l := strings.ToLower(v); len(v) <= maxSuggestLen && validProject(l) {
+		e.Suggestion = l
+	}
+	return e
+}
+
+func validProject(v string) bool {
+	if len(v) == 0 || len(v) > 64 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// badValue turns a validation error about token into a UsageError.
+func badValue(what, token string, err error, suggestion string) *UsageError {
+	msg := err.Error()
+	var ve *atlas.ValidationError
+	if errors.As(err, &ve) {
+		msg = ve.Message
+	}
+	if m := slackEscape(token); m != "" {
+		msg = fmt.Sprintf("that is %s; a workspace name is plain ASCII letters, digits and hyphens", m)
+	}
+	return &UsageError{Token: token, Message: fmt.Sprintf("%s %q: %s", what, token, msg), Suggestion: suggestion}
+}
+
+// nameSuggestion proposes a valid name for an invalid one when only
+// separators are wrong: orders_ws or orders.ws → orders-ws.
+func nameSuggestion(t string) string {
+	if len(t) > atlas.MaxNameLen || t == "" {
+		return ""
+	}
+	s := strings.Map(func(r rune) rune {
+		if r == '_' || r == '.' || r == ' ' {
+			return '-'
+		}
+		return r
+	}, t)
+	if s == t || atlas.ValidateName(s) != nil {
+		return ""
+	}
+	return s
+}
+
+// slackEscape describes t if it is one of Slack's escapes (a mention, a
+// channel or a link), and returns "" otherwise.
+func slackEscape(t string) string {
+	if len(t) < 3 || t[0] != '<' || t[len(t)-1] != '>' {
+		return ""
+	}
+	switch {
+	case strings.HasPrefix(t, "<@"):
+		return "a Slack user mention"
+	case strings.HasPrefix(t, "<!subteam^"):
+		return "a Slack user group mention"
+	case strings.HasPrefix(t, "<!"):
+		return "a Slack special mention such as @channel"
+	case strings.HasPrefix(t, "<#"):
+		return "a Slack channel link"
+	}
+	return "a link (Slack turned it into one)"
+}
+
+var (
+	entities   = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+	typography = strings.NewReplacer(
+		"\u201c", `"`, "\u201d", `"`, "\u201e", `"`, // “ ” „
+		"\u2018", "'", "\u2019", "'", "\u201a", "'", // ‘ ’ ‚
+		"\u2014", "--", "\u2013", "--", // — – (autocorrected --)
+		"\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "", // zero-width
+	)
+)
+
+// normalize undoes what Slack and its clients do to typed text. It
+// allocates only when there is something to undo.
+func normalize(s string) string {
+	if strings.IndexByte(s, '&') >= 0 {
+		s = entities.Replace(s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return typography.Replace(s)
+		}
+	}
+	return s
+}
+
+// split breaks s into words at Unicode spaces, appending them to dst.
+// Quotes group (and are removed); a Slack escape <…> is kept whole.
+func split(s string, dst []string) ([]string, *UsageError) {
+	i, noClose := 0, false
+	for {
+		for i < len(s) {
+			r, n := decodeRune(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += n
+		}
+		if i == len(s) {
+			return dst, nil
+		}
+		start := i
+		var b *strings.Builder // set once the word holds a quote
+	word:
+		for i < len(s) {
+			switch c := s[i]; c {
+			case '"', '\'':
+				end := strings.IndexByte(s[i+1:], c)
+				if end < 0 {
+					return nil, &UsageError{Token: s[start:], Message: fmt.Sprintf("unclosed quote (%c) in %s", c, s[start:])}
+				}
+				if b == nil {
+					b = new(strings.Builder)
+					b.WriteString(s[start:i])
+				}
+				b.WriteString(s[i+1 : i+1+end])
+				i += end + 2
+				continue
+			case '<':
+				end := -1
+				if !noClose {
+					end = strings.IndexByte(s[i:], '>')
+					noClose = end < 0 // so a run of '<' costs linear time
+				}
+				if end >= 0 {
+					if b != nil {
+						b.WriteString(s[i : i+end+1])
+					}
+					i += end + 1
+					continue
+				}
+			}
+			r, n := decodeRune(s[i:])
+			if unicode.IsSpace(r) {
+				break word
+			}
+			if b != nil {
+				b.WriteString(s[i : i+n])
+			}
+			i += n
+		}
+		if b != nil {
+			dst = append(dst, b.String())
+		} else {
+			dst = append(dst, s[start:i])
+		}
+	}
+}
+
+func decodeRune(s string) (rune, int) {
+	if s[0] < utf8.RuneSelf {
+		return rune(s[0]), 1
+	}
+	return utf8.DecodeRuneInString(s)
+}
