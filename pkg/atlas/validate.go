@@ -128,7 +128,7 @@ func ValidateRegion(p Provider, region string) error {
 	if !slices.Contains(rs, region) {
 		msg := "the region on " + string(p) + " is one of " + strings.Join(rs, ", ")
 		if other, ok := ProviderOf(region); ok {
-			msg = fmt.Sprintf("%s is a %s region, not a %s one", region, other, p)
+			msg = fmt.Sprintf("%s is offered on %s, not on %s", region, other, p)
 		}
 		return &ValidationError{Field: "dataProcessRegion.region", Value: region, Message: msg}
 	}
