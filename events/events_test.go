@@ -1,0 +1,268 @@
+// Package events_test parses every sample event in this directory into the
+// input type of the function it is for, exactly as the Lambda runtime would,
+// refusing unknown fields.
+package events_test
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/pkg/atlas"
+)
+
+var resign = flag.Bool("resign", false, "rewrite slash-command.json signed at the current time")
+
+// exampleSigningSecret is the signing secret of Slack's own documentation
+// example ("Verifying requests from Slack"); run the Slack function locally
+// with SLACK_SIGNING_SECRET set to it to accept slash-command.json.
+const exampleSigningSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+const slashCommandFile = "slash-command.json"
+
+// slashFields are the fields Slack posts for `/stream create orders-ws
+// --region VIRGINIA_USA --tier SP30`, in Slack's order, with the IDs of
+// Slack's documentation examples.
+var slashFields = [][2]string{
+	{"token", "xyzz0WbapA4vBCDEFasx0q6G"},
+	{"team_id", "T1DC2JH3J"},
+	{"team_domain", "testteamnow"},
+	{"channel_id", "C0123ABCD"},
+	{"channel_name", "platform"},
+	{"user_id", "U2CERLKJA"},
+	{"user_name", "roadrunner"},
+	{"command", "/stream"},
+	{"text", "create orders-ws --region VIRGINIA_USA --tier SP30"},
+	{"api_app_id", "A0KRD7HC3"},
+	{"is_enterprise_install", "false"},
+	{"response_url", "https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN"},
+	{"trigger_id", "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"},
+}
+
+// slashBody encodes slashFields as Slack does (spaces as "+", "/" as %2F).
+func slashBody() string {
+	var b strings.Builder
+	for i, f := range slashFields {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(f[0]) + "=" + url.QueryEscape(f[1]))
+	}
+	return b.String()
+}
+
+// slashForm returns slashFields as a form.
+func slashForm() url.Values {
+	form := url.Values{}
+	for _, f := range slashFields {
+		form.Add(f[0], f[1])
+	}
+	return form
+}
+
+// slashCommandEvent builds the HTTP API (payload 2.0) event API Gateway sends
+// for the form above, signed at ts with exampleSigningSecret.
+func slashCommandEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
+	body := slashBody()
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(exampleSigningSecret))
+	mac.Write([]byte("v0:" + stamp + ":" + body))
+	const (
+		apiID = "abc123defg"
+		host  = apiID + ".execute-api.us-east-1.amazonaws.com"
+		agent = "Slackbot 1.0 (+https://api.slack.com/robots)"
+	)
+	return events.APIGatewayV2HTTPRequest{
+		Version:        "2.0",
+		RouteKey:       "POST /slack/commands",
+		RawPath:        "/slack/commands",
+		RawQueryString: "",
+		Headers: map[string]string{
+			"accept":                    "application/json,*/*",
+			"accept-encoding":           "gzip,deflate",
+			"content-length":            strconv.Itoa(len(body)),
+			"content-type":              "application/x-www-form-urlencoded",
+			"host":                      host,
+			"user-agent":                agent,
+			"x-amzn-trace-id":           "Root=1-67d1546a-1a2b3c4d5e6f708192a3b4c5",
+			"x-forwarded-for":           "3.92.12.34",
+			"x-forwarded-port":          "443",
+			"x-forwarded-proto":         "https",
+			"x-slack-request-timestamp": stamp,
+			"x-slack-signature":         "v0=" + hex.EncodeToString(mac.Sum(nil)),
+		},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey:     "POST /slack/commands",
+			AccountID:    "123456789012",
+			Stage:        "$default",
+			RequestID:    "HqLOuhJ3IAMEPSg=",
+			APIID:        apiID,
+			DomainName:   host,
+			DomainPrefix: apiID,
+			Time:         ts.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:    ts.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method:    "POST",
+				Path:      "/slack/commands",
+				Protocol:  "HTTP/1.1",
+				SourceIP:  "3.92.12.34",
+				UserAgent: agent,
+			},
+		},
+		Body:            base64.StdEncoding.EncodeToString([]byte(body)),
+		IsBase64Encoded: true,
+	}
+}
+
+// marshalEvent encodes ev as API Gateway sends it: without the
+// requestContext.authentication object, which only mutual TLS fills in
+// (aws-lambda-go would write it out empty).
+func marshalEvent(ev events.APIGatewayV2HTTPRequest) ([]byte, error) {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	delete(m["requestContext"].(map[string]any), "authentication")
+	return json.MarshalIndent(m, "", "  ")
+}
+
+// decodeStrict unmarshals file into v, refusing unknown fields and trailing data.
+func decodeStrict(t *testing.T, file string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if dec.More() {
+		t.Fatalf("%s: data after the event", file)
+	}
+}
+
+func TestSlashCommandEvent(t *testing.T) {
+	if *resign {
+		data, err := marshalEvent(slashCommandEvent(time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(slashCommandFile, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	decodeStrict(t, slashCommandFile, &ev)
+
+	// The file is exactly the event built above at its own timestamp: the
+	// body, content-length and signature agree.
+	sec, err := strconv.ParseInt(ev.Headers["x-slack-request-timestamp"], 10, 64)
+	if err != nil {
+		t.Fatalf("x-slack-request-timestamp: %v", err)
+	}
+	ts := time.UnixMilli(ev.RequestContext.TimeEpoch)
+	if ts.Unix() != sec {
+		t.Errorf("timeEpoch %d and x-slack-request-timestamp %d disagree", ev.RequestContext.TimeEpoch, sec)
+	}
+	if diff := cmp.Diff(slashCommandEvent(ts), ev); diff != "" {
+		t.Errorf("%s differs from a freshly built event (-want +got); rebuild it with go test ./events -run SlashCommand -resign:\n%s", slashCommandFile, diff)
+	}
+
+	if ev.RequestContext.HTTP.Method != "POST" || ev.RawPath != "/slack/commands" || !ev.IsBase64Encoded {
+		t.Errorf("event is %s %s (base64 %v), want POST /slack/commands, base64", ev.RequestContext.HTTP.Method, ev.RawPath, ev.IsBase64Encoded)
+	}
+	if ct := ev.Headers["content-type"]; ct != "application/x-www-form-urlencoded" {
+		t.Errorf("content-type = %q", ct)
+	}
+	body, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		t.Fatalf("body is not base64: %v", err)
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		t.Fatalf("body is not a form: %v", err)
+	}
+	if got := form.Get("command"); got != "/stream" {
+		t.Errorf("command = %q, want /stream", got)
+	}
+	if got, want := form.Get("text"), "create orders-ws --region VIRGINIA_USA --tier SP30"; got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+
+	// Signed as Slack signs: v0=HMAC-SHA256(secret, "v0:" + timestamp + ":" + body).
+	mac := hmac.New(sha256.New, []byte(exampleSigningSecret))
+	mac.Write([]byte("v0:" + ev.Headers["x-slack-request-timestamp"] + ":"))
+	mac.Write(body)
+	if got, want := ev.Headers["x-slack-signature"], "v0="+hex.EncodeToString(mac.Sum(nil)); got != want {
+		t.Errorf("x-slack-signature = %q, want %q", got, want)
+	}
+}
+
+func TestJobEvent(t *testing.T) {
+	var job provision.Job
+	decodeStrict(t, "job.json", &job)
+	form := slashForm()
+	if job.Slack == nil {
+		t.Fatal("job.json has no slack target")
+	}
+	want := provision.SlackTarget{
+		TeamID:      form.Get("team_id"),
+		ChannelID:   form.Get("channel_id"),
+		UserID:      form.Get("user_id"),
+		UserName:    form.Get("user_name"),
+		ResponseURL: form.Get("response_url"),
+		Command:     form.Get("command"),
+	}
+	if diff := cmp.Diff(want, *job.Slack); diff != "" {
+		t.Errorf("slack target does not match slash-command.json (-want +got):\n%s", diff)
+	}
+	if job.ID != form.Get("trigger_id") {
+		t.Errorf("id = %q, want the trigger_id", job.ID)
+	}
+	if job.Action != provision.ActionCreate || job.Name != "orders-ws" || job.Region != "VIRGINIA_USA" || job.Tier != "SP30" {
+		t.Errorf("job = %+v, want create orders-ws in VIRGINIA_USA at SP30", job)
+	}
+	if err := atlas.ValidateCreate(job.GroupID, job.Workspace()); err != nil {
+		t.Errorf("job.json is not a valid create request: %v", err)
+	}
+}
+
+func TestCreateRequestEvent(t *testing.T) {
+	var job provision.Job
+	decodeStrict(t, "create-request.json", &job)
+	want := provision.Job{
+		GroupID:     "6a1b2c3d4e5f6a7b8c9d0e1f",
+		Name:        "orders-ws",
+		Provider:    "AWS",
+		Region:      "VIRGINIA_USA",
+		Tier:        "SP30",
+		MaxTier:     "SP50",
+		SampleSolar: true,
+	}
+	if diff := cmp.Diff(want, job); diff != "" {
+		t.Errorf("create-request.json (-want +got):\n%s", diff)
+	}
+	if err := atlas.ValidateCreate(job.GroupID, job.Workspace()); err != nil {
+		t.Errorf("create-request.json is not a valid create request: %v", err)
+	}
+}

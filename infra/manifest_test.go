@@ -1,0 +1,89 @@
+package infra_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+)
+
+// botScopes are exactly the scopes the code uses; each needs a reason.
+var botScopes = []string{
+	"commands",         // the /stream slash command itself
+	"chat:write",       // chat.postMessage (parent message, thread reply) and chat.update (status)
+	"usergroups:read",  // usergroups.users.list: policy grants to group:S… subjects
+	"users:read",       // users.info: the caller's profile for atlas_role_check
+	"users:read.email", // users.info's email field: the Atlas username for atlas_role_check
+	// Not chat:write.public: the bot posts only in channels it was invited to
+	// and otherwise answers through the command's response_url.
+}
+
+// manifest is the part of Slack's app manifest format the tests read.
+type manifest struct {
+	DisplayInformation struct {
+		Name        string `yaml:"name"`
+		Description string `yaml:"description"`
+	} `yaml:"display_information"`
+	Features struct {
+		SlashCommands []struct {
+			Command      string `yaml:"command"`
+			URL          string `yaml:"url"`
+			Description  string `yaml:"description"`
+			UsageHint    string `yaml:"usage_hint"`
+			ShouldEscape bool   `yaml:"should_escape"`
+		} `yaml:"slash_commands"`
+	} `yaml:"features"`
+	OAuthConfig struct {
+		Scopes struct {
+			Bot  []string `yaml:"bot"`
+			User []string `yaml:"user"`
+		} `yaml:"scopes"`
+	} `yaml:"oauth_config"`
+	Settings struct {
+		SocketModeEnabled bool `yaml:"socket_mode_enabled"`
+	} `yaml:"settings"`
+}
+
+func TestSlackAppManifest(t *testing.T) {
+	data, err := os.ReadFile("slack-app-manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		t.Fatalf("parse manifest: %v", err)
+	}
+	if diff := cmp.Diff(botScopes, m.OAuthConfig.Scopes.Bot); diff != "" {
+		t.Errorf("bot scopes (-want +got):\n%s", diff)
+	}
+	if len(m.OAuthConfig.Scopes.User) > 0 {
+		t.Errorf("user scopes %v: streambot acts only as its bot", m.OAuthConfig.Scopes.User)
+	}
+	if len(m.Features.SlashCommands) != 1 {
+		t.Fatalf("slash commands = %d, want one", len(m.Features.SlashCommands))
+	}
+	c := m.Features.SlashCommands[0]
+	if c.Command != "/stream" {
+		t.Errorf("command = %q, want /stream", c.Command)
+	}
+	if !strings.HasPrefix(c.URL, "https://") || !strings.HasSuffix(c.URL, slashRoute) {
+		t.Errorf("url = %q, want an https placeholder ending in the template's route %s", c.URL, slashRoute)
+	}
+	// Slack limits: description 2000 characters, usage hint 1000; keep them short anyway.
+	if c.Description == "" || len(c.Description) > 100 {
+		t.Errorf("description = %q, want a short one", c.Description)
+	}
+	for _, sub := range []string{"create", "list", "describe", "help", "--region"} {
+		if !strings.Contains(c.UsageHint, sub) {
+			t.Errorf("usage hint %q does not mention %s", c.UsageHint, sub)
+		}
+	}
+	if m.DisplayInformation.Name == "" {
+		t.Error("display_information.name is empty")
+	}
+	if m.Settings.SocketModeEnabled {
+		t.Error("socket mode enabled: the deployed bot receives commands over HTTP")
+	}
+}

@@ -1,0 +1,369 @@
+// Package secrets gives the functions their secrets: from AWS Secrets
+// Manager when the ARN variable is set (in Lambda), otherwise from plain
+// environment variables (local runs). A [Store] caches what it read from
+// Secrets Manager for the life of the container and re-reads it on demand
+// when a secret may have been rotated.
+//
+// The variables (DESIGN.md, "Configuration contract"):
+//
+//	SLACK_SECRET_ARN   JSON {"signing_secret": "...", "bot_token": "xoxb-..."}
+//	SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN                          (local)
+//	ATLAS_SECRET_ARN   JSON {"client_id": "...", "client_secret": "..."}
+//	                     or {"public_key": "...", "private_key": "..."}
+//	MONGODB_ATLAS_CLIENT_ID, MONGODB_ATLAS_CLIENT_SECRET           (local)
+//	MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY    (local)
+//
+// When an ARN variable is set it wins and the plain variables are ignored.
+// Every problem is an [*Error] naming the ARN (or the variables) and the key
+// at fault, never a value. Nothing in this package logs, and the value
+// types [Slack] and [Atlas] print placeholders instead of their values.
+package secrets
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+)
+
+// The environment variables a Store reads.
+const (
+	EnvSlackSecretARN     = "SLACK_SECRET_ARN"
+	EnvSlackSigningSecret = "SLACK_SIGNING_SECRET"
+	EnvSlackBotToken      = "SLACK_BOT_TOKEN"
+	EnvAtlasSecretARN     = "ATLAS_SECRET_ARN"
+	EnvAtlasClientID      = "MONGODB_ATLAS_CLIENT_ID"
+	EnvAtlasClientSecret  = "MONGODB_ATLAS_CLIENT_SECRET"
+	EnvAtlasPublicKey     = "MONGODB_ATLAS_PUBLIC_API_KEY"
+	EnvAtlasPrivateKey    = "MONGODB_ATLAS_PRIVATE_API_KEY"
+)
+
+// DefaultTimeout bounds each Secrets Manager fetch unless [WithTimeout]
+// says otherwise. It is well under Slack's 3-second acknowledgement window.
+const DefaultTimeout = 2 * time.Second
+
+// GetSecretValueAPI is the part of *secretsmanager.Client a Store uses.
+type GetSecretValueAPI interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock used to age cached secrets (default time.Now).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithTimeout bounds each fetch from Secrets Manager, including building the
+// SDK client on first use (default [DefaultTimeout]). The caller's context
+// still applies. d <= 0 means no bound beyond the caller's context.
+func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d } }
+
+// Store loads and caches secrets. Its methods are safe for concurrent use;
+// a failed fetch is never cached. Create it once per container (in main's
+// init path) and share it.
+type Store struct {
+	getenv  func(string) string
+	now     func() time.Time
+	timeout time.Duration
+
+	apiMu sync.Mutex
+	api   GetSecretValueAPI // nil until first needed when built from the environment
+
+	slack cache[Slack]
+	atlas cache[Atlas]
+}
+
+// cache holds one secret read from Secrets Manager. mu is held during a
+// fetch, so concurrent callers wait for one request instead of sending many.
+type cache[T any] struct {
+	mu    sync.Mutex
+	ok    bool
+	value T
+	at    time.Time
+}
+
+// NewStore returns a Store that reads variables through getenv (os.Getenv,
+// or a map in tests) and secrets through api. If api is nil, the Store builds
+// the real Secrets Manager client itself on the first fetch (see
+// [NewStoreFromEnv]). NewStore does not validate the variables; use
+// NewStoreFromEnv for that.
+func NewStore(getenv func(string) string, api GetSecretValueAPI, opts ...Option) *Store {
+	s := &Store{getenv: getenv, api: api, now: time.Now, timeout: DefaultTimeout}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// secretID matches a Secrets Manager secret name or ARN. It catches a value
+// pasted into the wrong variable (say a secret's JSON) without echoing it.
+var secretID = regexp.MustCompile(`^[A-Za-z0-9/_+=.@:-]{1,1000}$`)
+
+// NewStoreFromEnv returns the Store the functions use: secrets from Secrets
+// Manager for each ARN variable that is set, otherwise from the plain
+// variables. It checks that the ARN variables hold an ARN or a secret name and
+// reports every problem (as *Error values joined with errors.Join).
+//
+// To keep cold starts small, no AWS work happens here: the SDK configuration
+// (config.LoadDefaultConfig, which reads the process environment, so
+// AWS_REGION, the Lambda credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER
+// apply) is loaded on the first fetch, within that fetch's context and
+// timeout, and only if an ARN variable is set. ctx is currently unused and
+// kept so that eager checks can be added without changing callers.
+func NewStoreFromEnv(ctx context.Context, getenv func(string) string, opts ...Option) (*Store, error) {
+	var errs []error
+	for _, name := range []string{EnvSlackSecretARN, EnvAtlasSecretARN} {
+		if v := getenv(name); v != "" && !secretID.MatchString(v) {
+			errs = append(errs, &Error{Source: name, Problem: ProblemBadID})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return NewStore(getenv, nil, opts...), nil
+}
+
+// Slack returns the Slack secrets. With SLACK_SECRET_ARN set, the secret is
+// fetched once and cached for the Store's life; both keys must be present
+// and non-empty. Otherwise the values come from SLACK_SIGNING_SECRET and
+// SLACK_BOT_TOKEN, either of which may be empty (a local run may need only
+// one; callers check the field they use); if neither is set the error wraps
+// [ErrNotConfigured].
+func (s *Store) Slack(ctx context.Context) (Slack, error) {
+	arn := s.getenv(EnvSlackSecretARN)
+	if arn == "" {
+		return s.slackFromEnv()
+	}
+	s.slack.mu.Lock()
+	defer s.slack.mu.Unlock()
+	if s.slack.ok {
+		return s.slack.value, nil
+	}
+	return s.fetchSlack(ctx, arn)
+}
+
+// RefreshSlack re-reads the Slack secret from Secrets Manager if the cached
+// copy is older than minAge (or there is none), and reports whether it did.
+// The Slack edge calls it once when a signature fails with a secret older
+// than a minute, in case the secret was rotated. Because a concurrent call may
+// have just refreshed it, compare the returned secret with the one that
+// failed rather than relying on the bool alone. On error the previous copy
+// stays cached. Without SLACK_SECRET_ARN it returns the plain variables and
+// false.
+func (s *Store) RefreshSlack(ctx context.Context, minAge time.Duration) (Slack, bool, error) {
+	arn := s.getenv(EnvSlackSecretARN)
+	if arn == "" {
+		v, err := s.slackFromEnv()
+		return v, false, err
+	}
+	s.slack.mu.Lock()
+	defer s.slack.mu.Unlock()
+	if s.slack.ok && s.now().Sub(s.slack.at) < minAge {
+		return s.slack.value, false, nil
+	}
+	v, err := s.fetchSlack(ctx, arn)
+	if err != nil {
+		return Slack{}, false, err
+	}
+	return v, true, nil
+}
+
+// fetchSlack reads and caches the Slack secret; s.slack.mu is held.
+func (s *Store) fetchSlack(ctx context.Context, arn string) (Slack, error) {
+	m, err := s.fetchJSON(ctx, EnvSlackSecretARN, arn)
+	if err != nil {
+		return Slack{}, err
+	}
+	var v Slack
+	if v.SigningSecret, err = requireKey(arn, m, "signing_secret"); err != nil {
+		return Slack{}, err
+	}
+	if v.BotToken, err = requireKey(arn, m, "bot_token"); err != nil {
+		return Slack{}, err
+	}
+	s.slack.value, s.slack.at, s.slack.ok = v, s.now(), true
+	return v, nil
+}
+
+func (s *Store) slackFromEnv() (Slack, error) {
+	v := Slack{SigningSecret: s.getenv(EnvSlackSigningSecret), BotToken: s.getenv(EnvSlackBotToken)}
+	if v == (Slack{}) {
+		return Slack{}, &Error{
+			Source:  EnvSlackSecretARN + ", " + EnvSlackSigningSecret + ", " + EnvSlackBotToken,
+			Problem: ProblemNotConfigured,
+			Err:     ErrNotConfigured,
+		}
+	}
+	return v, nil
+}
+
+// Atlas returns the Atlas credentials, exactly one pair set. With
+// ATLAS_SECRET_ARN set, the secret is fetched once and cached for the
+// Store's life. Otherwise the values come from the MONGODB_ATLAS_*
+// variables; if none is set the error wraps [ErrNotConfigured].
+func (s *Store) Atlas(ctx context.Context) (Atlas, error) {
+	arn := s.getenv(EnvAtlasSecretARN)
+	if arn == "" {
+		return s.atlasFromEnv()
+	}
+	s.atlas.mu.Lock()
+	defer s.atlas.mu.Unlock()
+	if s.atlas.ok {
+		return s.atlas.value, nil
+	}
+	return s.fetchAtlas(ctx, arn)
+}
+
+// RefreshAtlas re-reads the Atlas credentials unconditionally; the worker
+// calls it once after Atlas answers 401, in case the secret was rotated. On
+// error the previous copy stays cached.
+func (s *Store) RefreshAtlas(ctx context.Context) (Atlas, error) {
+	arn := s.getenv(EnvAtlasSecretARN)
+	if arn == "" {
+		return s.atlasFromEnv()
+	}
+	s.atlas.mu.Lock()
+	defer s.atlas.mu.Unlock()
+	return s.fetchAtlas(ctx, arn)
+}
+
+// fetchAtlas reads and caches the Atlas secret; s.atlas.mu is held.
+func (s *Store) fetchAtlas(ctx context.Context, arn string) (Atlas, error) {
+	m, err := s.fetchJSON(ctx, EnvAtlasSecretARN, arn)
+	if err != nil {
+		return Atlas{}, err
+	}
+	for _, k := range []string{"client_id", "client_secret", "public_key", "private_key"} {
+		if v, ok := m[k]; ok {
+			if _, isString := v.(string); !isString {
+				return Atlas{}, &Error{Source: arn, Key: k, Problem: ProblemNotString}
+			}
+		}
+	}
+	str := func(k string) string { v, _ := m[k].(string); return v }
+	v, err := atlasPair(arn,
+		pair{"client_id", str("client_id"), "client_secret", str("client_secret")},
+		pair{"public_key", str("public_key"), "private_key", str("private_key")})
+	if err != nil {
+		return Atlas{}, err
+	}
+	s.atlas.value, s.atlas.at, s.atlas.ok = v, s.now(), true
+	return v, nil
+}
+
+func (s *Store) atlasFromEnv() (Atlas, error) {
+	sa := pair{EnvAtlasClientID, s.getenv(EnvAtlasClientID), EnvAtlasClientSecret, s.getenv(EnvAtlasClientSecret)}
+	key := pair{EnvAtlasPublicKey, s.getenv(EnvAtlasPublicKey), EnvAtlasPrivateKey, s.getenv(EnvAtlasPrivateKey)}
+	source := EnvAtlasClientID + ", " + EnvAtlasClientSecret + ", " + EnvAtlasPublicKey + ", " + EnvAtlasPrivateKey
+	if !sa.any() && !key.any() {
+		return Atlas{}, &Error{Source: EnvAtlasSecretARN + ", " + source, Problem: ProblemNotConfigured, Err: ErrNotConfigured}
+	}
+	return atlasPair(source, sa, key)
+}
+
+// pair is one Atlas credential pair: names (JSON keys or variables) and values.
+type pair struct{ idName, id, secretName, secret string }
+
+func (p pair) any() bool { return p.id != "" || p.secret != "" }
+
+// atlasPair checks that exactly one pair is set, completely.
+func atlasPair(source string, sa, key pair) (Atlas, error) {
+	switch {
+	case sa.any() && key.any():
+		return Atlas{}, &Error{Source: source, Problem: ProblemBothPairs}
+	case !sa.any() && !key.any():
+		return Atlas{}, &Error{Source: source, Problem: ProblemNoPair}
+	}
+	p := sa
+	if key.any() {
+		p = key
+	}
+	if p.id == "" {
+		return Atlas{}, &Error{Source: source, Key: p.idName, Problem: ProblemMissingKey}
+	}
+	if p.secret == "" {
+		return Atlas{}, &Error{Source: source, Key: p.secretName, Problem: ProblemMissingKey}
+	}
+	if sa.any() {
+		return Atlas{ClientID: p.id, ClientSecret: p.secret}, nil
+	}
+	return Atlas{PublicKey: p.id, PrivateKey: p.secret}, nil
+}
+
+// requireKey returns m[key], which must be a non-empty string.
+func requireKey(source string, m map[string]any, key string) (string, error) {
+	v, ok := m[key]
+	if !ok {
+		return "", &Error{Source: source, Key: key, Problem: ProblemMissingKey}
+	}
+	str, ok := v.(string)
+	if !ok {
+		return "", &Error{Source: source, Key: key, Problem: ProblemNotString}
+	}
+	if str == "" {
+		return "", &Error{Source: source, Key: key, Problem: ProblemMissingKey}
+	}
+	return str, nil
+}
+
+// fetchJSON reads secret arn (the value of variable env) and decodes its
+// SecretString as a JSON object.
+// Decoding errors are not wrapped: their text can quote the secret.
+func (s *Store) fetchJSON(ctx context.Context, env, arn string) (map[string]any, error) {
+	if !secretID.MatchString(arn) {
+		return nil, &Error{Source: env, Problem: ProblemBadID}
+	}
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	api, err := s.client(ctx)
+	if err != nil {
+		return nil, &Error{Source: arn, Problem: ProblemUnreadable, Err: err}
+	}
+	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		if _, ok := errors.AsType[*types.ResourceNotFoundException](err); ok {
+			return nil, &Error{Source: arn, Problem: ProblemNotFound, Err: err}
+		}
+		return nil, &Error{Source: arn, Problem: ProblemUnreadable, Err: err}
+	}
+	if out.SecretString == nil {
+		if len(out.SecretBinary) > 0 {
+			return nil, &Error{Source: arn, Problem: ProblemBinary}
+		}
+		return nil, &Error{Source: arn, Problem: ProblemEmpty}
+	}
+	if *out.SecretString == "" {
+		return nil, &Error{Source: arn, Problem: ProblemEmpty}
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(*out.SecretString), &m) != nil || m == nil {
+		return nil, &Error{Source: arn, Problem: ProblemNotJSON}
+	}
+	return m, nil
+}
+
+// client returns the Secrets Manager API, building the real client on first
+// use. A failure is not remembered, so the next fetch tries again.
+func (s *Store) client(ctx context.Context) (GetSecretValueAPI, error) {
+	s.apiMu.Lock()
+	defer s.apiMu.Unlock()
+	if s.api != nil {
+		return s.api, nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.api = secretsmanager.NewFromConfig(cfg)
+	return s.api, nil
+}
