@@ -1,0 +1,50 @@
+// Command create is streambot's worker, functions/create: AWS Lambda invokes
+// it asynchronously with a provision.Job from the Slack function, or
+// directly (sam local invoke, aws lambda invoke) with a create request of
+// the same shape. It creates the stream workspace in Atlas and answers in
+// Slack, or returns the workspace. This file is wiring only; the logic is
+// in internal/provision.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/secrets"
+)
+
+func main() {
+	cfg, err := loadConfig(os.Getenv)
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if err != nil {
+		log.Error("invalid configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	store, err := secrets.NewStoreFromEnv(context.Background(), os.Getenv)
+	if err != nil {
+		log.Error("invalid secrets configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	w, err := provision.NewWorker(provision.Deps{
+		Atlas: provision.NewAtlasClients(store, provision.AtlasConfig{
+			BaseURL:    cfg.AtlasBaseURL,
+			APIVersion: cfg.AtlasAPIVersion,
+			UserAgent:  "streambot-create/1",
+		}),
+		Slack: provision.NewSlackClients(store, slack.OptionAPIURL(cfg.SlackAPIURL),
+			slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second})),
+		Logger: log,
+	})
+	if err != nil {
+		log.Error("worker setup failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(w.Handle)
+}

@@ -1,0 +1,249 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/streambot/streambot/internal/reply"
+	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/pkg/atlas"
+)
+
+// slackJob answers a Job that came from Slack.
+func (r *run) slackJob(ctx context.Context) (*Result, error) {
+	w := r.w
+	res := &Result{JobID: r.job.ID}
+	target := reply.Target{ChannelID: r.job.Slack.ChannelID, ResponseURL: r.job.Slack.ResponseURL}
+
+	var slackAPI SlackAPI
+	var chat reply.ChatAPI
+	if w.d.Slack != nil {
+		api, err := w.d.Slack.Slack(ctx)
+		if err != nil {
+			// no bot token: the response_url still works
+			w.log.WarnContext(ctx, "slack client unavailable", "job_id", r.job.ID, "error", err.Error())
+		} else {
+			slackAPI, chat = api, api
+		}
+	}
+	poster := reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep))
+
+	// answer delivers a single ephemeral answer (no thread).
+	answer := func(o Outcome, m reply.Message) (*Result, error) {
+		res.Outcome = o
+		d, err := poster.Answer(ctx, target, m)
+		res.Route = d.Route
+		if err != nil {
+			w.log.ErrorContext(ctx, "job outcome lost", "job_id", r.job.ID, "outcome", o, "error", err.Error())
+			return res, fmt.Errorf("provision: job %s: %w", r.job.ID, err)
+		}
+		return res, nil
+	}
+
+	// 1. credentials
+	api, err := w.d.Atlas.Atlas(ctx)
+	if err != nil {
+		r.problem = err
+		return answer(OutcomeFailed, reply.Failed(reply.Failure{
+			Action: string(r.job.action()), Name: r.job.Name, Project: r.project(),
+			Summary: "The bot could not read its Atlas credentials: " + err.Error(),
+			Advice:  "Nothing was sent to Atlas. An operator must fix the secret; then send the command again.",
+		}))
+	}
+	r.api = api
+
+	// 2. the caller's own Atlas role, when the policy asks for it
+	if len(r.job.RequiredRoles) > 0 {
+		denial, err := r.checkRole(ctx, slackAPI)
+		if err != nil {
+			r.problem = err
+			return answer(OutcomeFailed, r.failure(err, 0))
+		}
+		if denial != "" {
+			return answer(OutcomeDenied, reply.Denied(denial))
+		}
+	}
+
+	switch r.job.action() {
+	case ActionList:
+		return r.list(ctx, answer)
+	case ActionDescribe:
+		return r.describe(ctx, answer)
+	case ActionCreate:
+	default:
+		return answer(OutcomeFailed, reply.Denied(fmt.Sprintf("The worker does not know the action %q.", r.job.Action)))
+	}
+
+	// 3. the parent message
+	req := reply.Request{UserID: r.job.Slack.UserID, Name: r.job.Name, Provider: r.job.Provider, Region: r.job.Region,
+		Tier: r.job.Tier, MaxTier: r.job.MaxTier, Project: r.project()}
+	th := poster.Start(ctx, target, reply.Parent(req, reply.StatusPending))
+	if th.ParentErr != nil {
+		w.log.WarnContext(ctx, "parent message not posted", "job_id", r.job.ID, "error", th.ParentErr.Error())
+	}
+
+	// 4. create
+	c := r.create(ctx)
+
+	// 5. the answer
+	var final, parent reply.Message
+	switch {
+	case c.err != nil:
+		r.problem = c.err
+		res.Outcome = OutcomeFailed
+		final, parent = r.failure(c.err, c.tries), reply.Parent(req, reply.StatusFailed)
+	default:
+		res.Outcome, res.StreamWorkspace = OutcomeCreated, c.ws
+		if c.existed {
+			res.Outcome = OutcomeAlreadyExisted
+		}
+		final = reply.Created(reply.Success{Workspace: *c.ws, Project: r.project(), AlreadyExisted: c.existed,
+			UIURL: w.UIURL(r.job.GroupID), SampleSolar: r.job.SampleSolar})
+		parent = reply.Parent(req, reply.StatusDone)
+	}
+	d, err := th.Finish(ctx, final, parent)
+	res.Route = d.Route
+	for _, e := range d.Errs {
+		w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", e.Error())
+	}
+	if err != nil {
+		w.log.ErrorContext(ctx, "job outcome lost", "job_id", r.job.ID, "outcome", res.Outcome, "error", err.Error())
+		// 6/7: hand over to Lambda's retry when nothing reached Slack at
+		// all. That is safe even after a create: the retry GETs the name
+		// first and answers "already existed", so the caller still gets
+		// exactly one answer and nothing is created twice. Once a parent
+		// is in the channel, a retry would post a second one: keep it.
+		if th.TS() == "" {
+			return res, fmt.Errorf("provision: job %s: %w", r.job.ID, err)
+		}
+	}
+	return res, nil
+}
+
+// failure renders err (from Atlas, a conflict, a timeout, a secret) for the
+// thread.
+func (r *run) failure(err error, tries int) reply.Message {
+	f := reply.Failure{Action: string(r.job.action()), Name: r.job.Name, Project: r.project(), Tries: tries}
+	if r.job.action() == ActionList {
+		f.Name = ""
+	}
+	var (
+		ae *atlas.APIError
+		ce *ConflictError
+		te *TimeoutError
+		ve *atlas.ValidationError
+	)
+	var se *secrets.Error
+	switch {
+	case errors.As(err, &se):
+		f.Summary = "Atlas refused the bot's credentials, and re-reading them failed: " + se.Error()
+		f.Advice = "An operator must fix the Atlas secret; then send the command again."
+	case errors.As(err, &ce):
+		f.Summary = "A workspace with this name already exists with a different configuration: " + strings.Join(ce.Differences, "; ") + "."
+		f.Advice = "Nothing was changed. Pick another name, or use the existing workspace."
+	case errors.As(err, &te):
+		f.Summary = "Atlas did not answer in time, and a follow-up check found no workspace with this name (yet)."
+		f.Advice = fmt.Sprintf("It may still appear: check with /stream describe %s in a minute before trying again.", r.job.Name)
+	case errors.As(err, &ae):
+		f.Err = ae
+		if ae.Detail == "" && ae.Body != "" {
+			f.Summary = "Atlas answered: " + ae.Body
+		}
+		if ae.Path == "/api/oauth/token" {
+			f.Summary = "Atlas refused the bot's service account credentials."
+		}
+	case errors.As(err, &ve):
+		f.Summary = err.Error()
+		f.Advice = "Nothing was sent to Atlas."
+	case isTimeout(err):
+		f.Summary = "Atlas did not answer in time."
+		f.Advice = "Atlas may be slow; it is safe to try again (the bot never creates a workspace twice)."
+	default:
+		f.Summary = "The bot could not talk to Atlas: " + err.Error()
+		f.Advice = "It is safe to try again (the bot never creates a workspace twice)."
+	}
+	return reply.Failed(f)
+}
+
+// checkRole looks the caller up in Atlas by their Slack email and checks
+// their project roles. It returns the denial text, or "" when the caller
+// may go on; err is an Atlas failure.
+func (r *run) checkRole(ctx context.Context, api SlackAPI) (denial string, err error) {
+	roles := strings.Join(r.job.RequiredRoles, ", ")
+	if api == nil {
+		return "The bot cannot check your Atlas role: its Slack token is unavailable.", nil
+	}
+	u, err := api.GetUserInfoContext(ctx, r.job.Slack.UserID)
+	if err != nil {
+		return fmt.Sprintf("The bot cannot check your Atlas role: Slack's users.info failed (%v).", err), nil
+	}
+	email := u.Profile.Email
+	if email == "" {
+		return "The bot cannot check your Atlas role: your Slack profile shows no email address (the bot needs the users:read.email scope).", nil
+	}
+	var pu *atlas.ProjectUser
+	err = r.call(ctx, func(a AtlasAPI) error {
+		var err error
+		pu, err = a.ProjectUser(ctx, r.job.GroupID, email)
+		return err
+	})
+	switch {
+	case errors.Is(err, atlas.ErrNotFound) && !atlas.IsStatus(err, 404):
+		return fmt.Sprintf("No Atlas user with the email %s is a member of project %s; %s needs one of %s there.",
+			email, r.project(), r.job.action(), roles), nil
+	case err != nil:
+		return "", err
+	}
+	for _, have := range pu.Roles {
+		for _, want := range r.job.RequiredRoles {
+			if have == want {
+				return "", nil
+			}
+		}
+	}
+	held := strings.Join(pu.Roles, ", ")
+	if held == "" {
+		held = "none"
+	}
+	return fmt.Sprintf("%s on project %s needs one of %s in Atlas; your Atlas roles there are: %s.",
+		r.job.action(), r.project(), roles, held), nil
+}
+
+// list answers `/stream list` through the response_url.
+func (r *run) list(ctx context.Context, answer func(Outcome, reply.Message) (*Result, error)) (*Result, error) {
+	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	var ws []atlas.StreamWorkspace
+	err := r.call(actx, func(a AtlasAPI) error {
+		var err error
+		ws, err = a.AllStreamWorkspaces(actx, r.job.GroupID)
+		return err
+	})
+	if err != nil {
+		r.problem = err
+		return answer(OutcomeFailed, r.failure(err, 0))
+	}
+	return answer(OutcomeListed, reply.List(r.project(), ws))
+}
+
+// describe answers `/stream describe NAME` through the response_url.
+func (r *run) describe(ctx context.Context, answer func(Outcome, reply.Message) (*Result, error)) (*Result, error) {
+	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	if err := atlas.ValidateName(r.job.Name); err != nil {
+		return answer(OutcomeFailed, r.failure(err, 0))
+	}
+	ws, err := r.get(actx)
+	switch {
+	case errors.Is(err, atlas.ErrNotFound):
+		return answer(OutcomeNotFound, reply.NotFound(r.job.Name, r.project()))
+	case err != nil:
+		r.problem = err
+		return answer(OutcomeFailed, r.failure(err, 0))
+	}
+	res, aerr := answer(OutcomeDescribed, reply.Describe(r.project(), *ws, r.w.UIURL(r.job.GroupID)))
+	res.StreamWorkspace = ws
+	return res, aerr
+}

@@ -1,0 +1,153 @@
+package reply
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/streambot/streambot/pkg/atlas"
+)
+
+// goldenJSON renders m as indented JSON with &, < and > kept readable.
+func goldenJSON(t *testing.T, m Message) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		t.Fatalf("encode message: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+var sampleWorkspace = atlas.StreamWorkspace{
+	ID:                "32b6e34b3d91647abb20e7b8",
+	GroupID:           "6a1b2c3d4e5f6a7b8c9d0e1f",
+	Name:              "orders-ws",
+	DataProcessRegion: &atlas.DataProcessRegion{CloudProvider: atlas.ProviderAWS, Region: "VIRGINIA_USA"},
+	StreamConfig:      &atlas.StreamConfig{Tier: atlas.TierSP30, MaxTierSize: atlas.TierSP50},
+	SampleConnections: &atlas.SampleConnections{Solar: atlas.Ptr(true)},
+	Hostnames:         []string{"atlas-stream-abc-x1.virginia-usa.a.query.mongodb.net", "atlas-stream-abc-x2.virginia-usa.a.query.mongodb.net"},
+	Connections:       []atlas.Connection{{Name: "sample_stream_solar", Type: "Sample"}},
+}
+
+const uiURL = "https://cloud.mongodb.com/v2/6a1b2c3d4e5f6a7b8c9d0e1f#/streamProcessing"
+
+func TestMessageGolden(t *testing.T) {
+	req := Request{UserID: "U012ABCDEF", Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30", MaxTier: "SP50", Project: "dev"}
+	pending := sampleWorkspace
+	pending.Hostnames = nil
+	seed400 := &atlas.APIError{StatusCode: 400, ErrorCode: "VALIDATION_ERROR", Reason: "Bad Request",
+		Detail: "(This is just an example, the exception may not be related to this endpoint) No provider AWS exists."}
+	fields := &atlas.APIError{StatusCode: 400, ErrorCode: "INVALID_ATTRIBUTE", Reason: "Bad Request", Detail: "Invalid attribute <name> specified.",
+		BadRequestDetail: &atlas.BadRequestDetail{Fields: []atlas.FieldViolation{{Field: "name", Description: "must match ^[a-z]+$ & be <64"}}}}
+	tests := []struct {
+		name string
+		msg  Message
+	}{
+		{"parent_pending", Parent(req, StatusPending)},
+		{"parent_done", Parent(req, StatusDone)},
+		{"created", Created(Success{Workspace: sampleWorkspace, Project: "dev", UIURL: uiURL, SampleSolar: true})},
+		{"already_existed", Created(Success{Workspace: sampleWorkspace, Project: "dev", UIURL: uiURL, AlreadyExisted: true})},
+		{"created_pending_hostnames", Created(Success{Workspace: pending, Project: "dev", UIURL: uiURL})},
+		{"failed_400_seed", Failed(Failure{Action: "create", Name: "orders-ws", Project: "dev", Err: seed400})},
+		{"failed_400_fields", Failed(Failure{Action: "create", Name: "orders-ws", Project: "dev", Err: fields})},
+		{"failed_429", Failed(Failure{Action: "create", Name: "orders-ws", Project: "dev", Tries: 4,
+			Err: &atlas.APIError{StatusCode: 429, ErrorCode: "RATE_LIMITED", Reason: "Too Many Requests"}})},
+		{"failed_timeout", Failed(Failure{Action: "create", Name: "orders-ws", Project: "dev",
+			Summary: "Atlas did not answer in time and the workspace does not exist (yet).", Advice: "Run /stream describe orders-ws in a minute."})},
+		{"denied", Denied("create on project dev needs one of GROUP_OWNER; you have GROUP_READ_ONLY")},
+		{"not_found", NotFound("orders-ws", "dev")},
+		{"list", List("dev", []atlas.StreamWorkspace{sampleWorkspace, pending})},
+		{"list_empty", List("dev", nil)},
+		{"describe", Describe("dev", sampleWorkspace, uiURL)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGolden(t, "msg_"+tc.name, goldenJSON(t, tc.msg))
+		})
+	}
+}
+
+func TestMessagesEscapeAtlasAndUserText(t *testing.T) {
+	evil := "<!channel> & <@U999|x>"
+	ws := sampleWorkspace
+	ws.Name = evil
+	ws.Hostnames = []string{evil}
+	msgs := map[string]Message{
+		"parent":   Parent(Request{UserID: evil, Name: evil, Project: evil}, StatusPending),
+		"created":  Created(Success{Workspace: ws, Project: evil}),
+		"failed":   Failed(Failure{Action: "create", Name: evil, Project: evil, Summary: evil, Err: &atlas.APIError{StatusCode: 400, Reason: evil, ErrorCode: evil, Detail: evil, BadRequestDetail: &atlas.BadRequestDetail{Fields: []atlas.FieldViolation{{Field: evil, Description: evil}}}}}),
+		"denied":   Denied(evil),
+		"notfound": NotFound(evil, evil),
+		"list":     List(evil, []atlas.StreamWorkspace{ws}),
+		"describe": Describe(evil, ws, ""),
+	}
+	for name, m := range msgs {
+		raw := string(goldenJSON(t, m))
+		for _, bad := range []string{"<!channel>", "<@U999"} {
+			if strings.Contains(raw, bad) {
+				t.Errorf("%s message contains unescaped %q:\n%s", name, bad, raw)
+			}
+		}
+		if !strings.Contains(raw, "&lt;!channel&gt;") {
+			t.Errorf("%s message lost the escaped text:\n%s", name, raw)
+		}
+	}
+}
+
+func TestAdvice(t *testing.T) {
+	tests := []struct {
+		status, tries int
+		want          string
+	}{
+		{401, 1, "IP access list"},
+		{403, 1, "lacks a project role"},
+		{402, 1, "billing"},
+		{404, 1, "project"},
+		{409, 1, "name is taken"},
+		{429, 4, "after 4 tries"},
+		{500, 1, "safe to try again"},
+		{503, 1, "safe to try again"},
+	}
+	for _, tc := range tests {
+		if got := Advice(tc.status, tc.tries); !strings.Contains(got, tc.want) {
+			t.Errorf("Advice(%d, %d) = %q, want it to contain %q", tc.status, tc.tries, got, tc.want)
+		}
+	}
+	if got := Advice(418, 1); got != "" {
+		t.Errorf("Advice(418, 1) = %q, want \"\"", got)
+	}
+}
+
+func TestTruncateKeepsUTF8(t *testing.T) {
+	s := strings.Repeat("한", 2000)
+	got := truncate(s, 100)
+	if len(got) > 100 || !strings.HasSuffix(got, "…") || !json.Valid([]byte(`"`+got+`"`)) {
+		t.Errorf("truncate(..., 100) = %q (len %d)", got, len(got))
+	}
+}

@@ -1,0 +1,317 @@
+package reply
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// ChatAPI is the part of slack-go's *slack.Client the poster uses.
+type ChatAPI interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+}
+
+// InChannel is the response_type of a response_url message everyone in the
+// channel sees ([Ephemeral] is the other).
+const InChannel = "in_channel"
+
+// Route says where an answer went.
+type Route string
+
+// The routes an answer can take.
+const (
+	RouteThread            Route = "thread"               // chat.postMessage in the parent's thread
+	RouteResponseInChannel Route = "response_url_channel" // response_url, in_channel
+	RouteResponseEphemeral Route = "response_url_ephemeral"
+	RouteChannel           Route = "channel" // chat.postMessage, no thread
+	RouteLost              Route = "lost"    // every path failed
+)
+
+const (
+	defaultMaxTries         = 3
+	defaultResponseURLLimit = 10 * time.Second
+)
+
+// ErrUndelivered is wrapped by the error of an answer that no path could
+// deliver.
+var ErrUndelivered = errors.New("answer not delivered")
+
+// Poster sends messages to Slack: chat.postMessage and chat.update through
+// slack-go, with Slack's rate limits honoured, and the command's
+// response_url as the fallback. Build it with [NewPoster].
+type Poster struct {
+	chat     ChatAPI
+	http     *http.Client
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
+	maxTries int
+}
+
+// PosterOption configures a [Poster].
+type PosterOption func(*Poster)
+
+// WithClock sets the clock the poster checks waits against the deadline with.
+func WithClock(now func() time.Time) PosterOption { return func(p *Poster) { p.now = now } }
+
+// WithSleep sets how the poster waits out a Retry-After.
+func WithSleep(sleep func(context.Context, time.Duration) error) PosterOption {
+	return func(p *Poster) { p.sleep = sleep }
+}
+
+// WithMaxTries sets how many times a rate-limited chat.postMessage is tried
+// in all (default 3).
+func WithMaxTries(n int) PosterOption { return func(p *Poster) { p.maxTries = max(n, 1) } }
+
+// NewPoster returns a poster that talks to the Web API through chat (nil
+// when the bot token is unavailable: then only response_url works) and
+// posts to response_urls with hc (nil: a client with a 10 s timeout).
+func NewPoster(chat ChatAPI, hc *http.Client, opts ...PosterOption) *Poster {
+	if hc == nil {
+		hc = &http.Client{Timeout: defaultResponseURLLimit}
+	}
+	p := &Poster{chat: chat, http: hc, now: time.Now, sleep: Sleep, maxTries: defaultMaxTries}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// Sleep waits for d or until ctx is done.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func msgOptions(m Message) []slack.MsgOption {
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
+	return opts
+}
+
+// PostMessage posts m in channel (in the thread threadTS when not empty)
+// and returns the message's timestamp. A rate limit is waited out when the
+// context's deadline allows, up to the poster's tries.
+func (p *Poster) PostMessage(ctx context.Context, channel, threadTS string, m Message) (string, error) {
+	if p.chat == nil {
+		return "", errors.New("chat.postMessage: no bot token")
+	}
+	opts := msgOptions(m)
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	for try := 1; ; try++ {
+		_, ts, err := p.chat.PostMessageContext(ctx, channel, opts...)
+		if err == nil {
+			return ts, nil
+		}
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) || try >= p.maxTries || !p.fits(ctx, rl.RetryAfter) {
+			return "", fmt.Errorf("chat.postMessage (try %d): %w", try, err)
+		}
+		if err := p.sleep(ctx, rl.RetryAfter); err != nil {
+			return "", fmt.Errorf("chat.postMessage: %w", err)
+		}
+	}
+}
+
+// Update replaces the message ts in channel with m (chat.update), waiting
+// out a rate limit like [Poster.PostMessage].
+func (p *Poster) Update(ctx context.Context, channel, ts string, m Message) error {
+	if p.chat == nil {
+		return errors.New("chat.update: no bot token")
+	}
+	for try := 1; ; try++ {
+		_, _, _, err := p.chat.UpdateMessageContext(ctx, channel, ts, msgOptions(m)...)
+		if err == nil {
+			return nil
+		}
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) || try >= p.maxTries || !p.fits(ctx, rl.RetryAfter) {
+			return fmt.Errorf("chat.update (try %d): %w", try, err)
+		}
+		if err := p.sleep(ctx, rl.RetryAfter); err != nil {
+			return fmt.Errorf("chat.update: %w", err)
+		}
+	}
+}
+
+// fits reports whether waiting d still leaves time before ctx's deadline.
+func (p *Poster) fits(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || p.now().Add(d).Before(dl)
+}
+
+// responseMessage is the JSON a response_url takes.
+type responseMessage struct {
+	Text            string        `json:"text"`
+	Blocks          []slack.Block `json:"blocks,omitempty"`
+	ResponseType    string        `json:"response_type"`
+	ReplaceOriginal bool          `json:"replace_original"`
+}
+
+// Respond posts m to a slash command's response_url with the given response
+// type ([InChannel] or [Ephemeral]). Errors never contain the URL, which is
+// a credential.
+func (p *Poster) Respond(ctx context.Context, responseURL, responseType string, m Message) error {
+	if responseURL == "" {
+		return errors.New("response_url: none given")
+	}
+	body, err := json.Marshal(responseMessage{Text: m.Text, Blocks: m.Blocks, ResponseType: responseType})
+	if err != nil {
+		return fmt.Errorf("response_url: encode: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
+	if err != nil {
+		return errors.New("response_url: malformed URL")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) { // its text holds the URL: keep only the cause
+			err = ue.Err
+		}
+		return fmt.Errorf("response_url: %w", err)
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("response_url: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(text))
+	}
+	return nil
+}
+
+// Target is where a Job's answer goes.
+type Target struct {
+	ChannelID   string
+	ResponseURL string // a credential: never log it
+}
+
+// Thread is one conversation under a parent message; see [Poster.Start].
+type Thread struct {
+	p        *Poster
+	target   Target
+	ts       string
+	fallback string // the response type if the thread cannot be used
+	// ParentErr is why the parent could not be posted, or nil.
+	ParentErr error
+}
+
+// Start posts the parent message in the target channel. When that fails
+// the thread remembers how to fall back: not_in_channel and
+// channel_not_found answer through the response_url in the channel, any
+// other failure ephemerally. Start never fails; [Thread.Finish] reports.
+func (p *Poster) Start(ctx context.Context, t Target, parent Message) *Thread {
+	th := &Thread{p: p, target: t}
+	ts, err := p.PostMessage(ctx, t.ChannelID, "", parent)
+	if err != nil {
+		th.ParentErr = err
+		th.fallback = fallbackFor(err)
+		return th
+	}
+	th.ts = ts
+	return th
+}
+
+// fallbackFor picks the response_url's response type after a Web API
+// failure.
+func fallbackFor(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found") {
+		return InChannel
+	}
+	return Ephemeral
+}
+
+// TS returns the parent message's timestamp, or "" if it was not posted.
+func (th *Thread) TS() string { return th.ts }
+
+// Delivery reports where a final answer went.
+type Delivery struct {
+	Route Route
+	// ParentUpdated says the parent message now shows the final status.
+	ParentUpdated bool
+	// Errs holds every failure met on the way (also when the answer got
+	// through by a fallback), for the log.
+	Errs []error
+}
+
+// Finish delivers the final answer: in the parent's thread, else through
+// the response_url (in the channel or ephemeral, see [Poster.Start]); then
+// it updates the parent to parent. When every path fails, the returned
+// error wraps [ErrUndelivered].
+func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, error) {
+	var d Delivery
+	fallback := th.fallback
+	if th.ts != "" {
+		if _, err := th.p.PostMessage(ctx, th.target.ChannelID, th.ts, final); err == nil {
+			d.Route = RouteThread
+		} else {
+			d.Errs = append(d.Errs, err)
+			fallback = fallbackFor(err)
+		}
+	}
+	if d.Route == "" {
+		if err := th.p.Respond(ctx, th.target.ResponseURL, fallback, final); err == nil {
+			d.Route = RouteResponseEphemeral
+			if fallback == InChannel {
+				d.Route = RouteResponseInChannel
+			}
+		} else {
+			d.Errs = append(d.Errs, err)
+		}
+	}
+	if th.ts != "" {
+		if err := th.p.Update(ctx, th.target.ChannelID, th.ts, parent); err == nil {
+			d.ParentUpdated = true
+		} else {
+			d.Errs = append(d.Errs, err)
+		}
+	}
+	if d.Route == "" {
+		d.Route = RouteLost
+		return d, fmt.Errorf("%w: %w", ErrUndelivered, errors.Join(d.Errs...))
+	}
+	return d, nil
+}
+
+// Answer sends a single ephemeral answer through the response_url, for
+// answers that need no thread (list, describe, denials, problems found
+// before the parent was posted). When the response_url fails it posts in
+// the channel instead; the error wraps [ErrUndelivered] when both fail.
+func (p *Poster) Answer(ctx context.Context, t Target, m Message) (Delivery, error) {
+	var d Delivery
+	err := p.Respond(ctx, t.ResponseURL, Ephemeral, m)
+	if err == nil {
+		d.Route = RouteResponseEphemeral
+		return d, nil
+	}
+	d.Errs = append(d.Errs, err)
+	if p.chat != nil && t.ChannelID != "" {
+		_, err := p.PostMessage(ctx, t.ChannelID, "", m)
+		if err == nil {
+			d.Route = RouteChannel
+			return d, nil
+		}
+		d.Errs = append(d.Errs, err)
+	}
+	d.Route = RouteLost
+	return d, fmt.Errorf("%w: %w", ErrUndelivered, errors.Join(d.Errs...))
+}

@@ -1,0 +1,298 @@
+// Package slackrec is a recording stand-in for the parts of Slack that
+// streambot talks to: the Web API methods chat.postMessage, chat.update and
+// users.info (as slack-go's *slack.Client calls them) and slash-command
+// response_urls. Tests point slack.OptionAPIURL at [Server.APIURL], hand
+// out [Server.ResponseURL]s, inject faults (429 with Retry-After,
+// not_in_channel, any Slack error code, HTTP errors) and read back every
+// call in order.
+package slackrec
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The methods and the pseudo-method for response_url posts, as recorded in
+// [Call.Method] and accepted by [Server.Inject].
+const (
+	PostMessage = "chat.postMessage"
+	Update      = "chat.update"
+	UsersInfo   = "users.info"
+	ResponseURL = "response_url"
+)
+
+// Fault makes the next Times calls of a method fail, after letting After
+// calls through.
+type Fault struct {
+	After int
+	Times int
+	// RetryAfter, when not empty, answers HTTP 429 with this Retry-After.
+	RetryAfter string
+	// Error answers HTTP 200 {"ok":false,"error":Error}, e.g. "not_in_channel".
+	Error string
+	// Status answers this HTTP status with an empty body (e.g. 500, or 404
+	// for an expired response_url).
+	Status int
+}
+
+// Call is one recorded request.
+type Call struct {
+	Method string
+	// Token is the bearer token the call carried (Web API methods).
+	Token string
+	// Channel, TS and ThreadTS are the Web API form values.
+	Channel, TS, ThreadTS string
+	// Text is the fallback text; Blocks the raw blocks JSON.
+	Text   string
+	Blocks json.RawMessage
+	// User is users.info's user parameter.
+	User string
+	// ResponseType is a response_url post's response_type; ResponseID the
+	// id in its path.
+	ResponseType, ResponseID string
+	// Failed says the call was answered with an injected fault.
+	Failed bool
+}
+
+// Server is the recording Slack. It is safe for concurrent use.
+type Server struct {
+	srv   *httptest.Server
+	token string
+
+	mu     sync.Mutex
+	calls  []Call
+	faults map[string][]Fault
+	users  map[string]string // user ID -> email ("" for none)
+	nextTS int
+}
+
+// New starts a server on 127.0.0.1 that accepts Web API calls carrying
+// token and stops when the test ends.
+func New(t testing.TB, token string) *Server {
+	s := &Server{token: token, faults: map[string][]Fault{}, users: map[string]string{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// APIURL is the Web API base for slack.OptionAPIURL.
+func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+
+// ResponseURL returns a response_url on this server; id tells posts apart.
+func (s *Server) ResponseURL(id string) string {
+	return s.srv.URL + "/commands/T000/" + url.PathEscape(id) + "/secret-part"
+}
+
+// AddUser makes users.info know userID with the given email ("" for a
+// profile without one).
+func (s *Server) AddUser(userID, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[userID] = email
+}
+
+// Inject queues f for method (one of the constants, e.g. [PostMessage]).
+// Faults queued for one method apply in order.
+func (s *Server) Inject(method string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	s.faults[method] = append(s.faults[method], f)
+}
+
+// Calls returns every call so far, in order; with methods, only those.
+func (s *Server) Calls(methods ...string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if len(methods) == 0 || contains(methods, c.Method) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Delivered returns the calls that succeeded, with methods only those.
+func (s *Server) Delivered(methods ...string) []Call {
+	var out []Call
+	for _, c := range s.Calls(methods...) {
+		if !c.Failed {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// fault pops the next fault for method, if any.
+func (s *Server) fault(method string) (Fault, bool) {
+	q := s.faults[method]
+	if len(q) == 0 {
+		return Fault{}, false
+	}
+	f := q[0]
+	if f.After > 0 {
+		q[0].After--
+		return Fault{}, false
+	}
+	f.Times--
+	if f.Times <= 0 {
+		s.faults[method] = q[1:]
+	} else {
+		q[0] = f
+	}
+	return f, true
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/commands/") {
+		s.serveResponseURL(w, r)
+		return
+	}
+	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
+	if !ok || r.Method != http.MethodPost {
+		http.NotFound(w, r)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token == "" {
+		token = r.PostForm.Get("token")
+	}
+	c := Call{
+		Method: method, Token: token,
+		Channel: r.PostForm.Get("channel"), TS: r.PostForm.Get("ts"), ThreadTS: r.PostForm.Get("thread_ts"),
+		Text: r.PostForm.Get("text"), User: r.PostForm.Get("user"),
+	}
+	if b := r.PostForm.Get("blocks"); b != "" {
+		c.Blocks = json.RawMessage(b)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.fault(method); ok {
+		c.Failed = true
+		s.calls = append(s.calls, c)
+		writeFault(w, f)
+		return
+	}
+	if token != s.token {
+		c.Failed = true
+		s.calls = append(s.calls, c)
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	switch method {
+	case PostMessage, Update:
+		if c.Channel == "" {
+			c.Failed = true
+			s.calls = append(s.calls, c)
+			writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+			return
+		}
+		ts := c.TS
+		if method == PostMessage {
+			s.nextTS++
+			ts = fmt.Sprintf("1700000000.%06d", s.nextTS)
+		}
+		s.calls = append(s.calls, c)
+		writeJSON(w, map[string]any{"ok": true, "channel": c.Channel, "ts": ts,
+			"message": map[string]any{"text": c.Text, "ts": ts, "thread_ts": c.ThreadTS}})
+	case UsersInfo:
+		email, ok := s.users[c.User]
+		if !ok {
+			c.Failed = true
+			s.calls = append(s.calls, c)
+			writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
+			return
+		}
+		s.calls = append(s.calls, c)
+		profile := map[string]any{"real_name": "Test User"}
+		if email != "" {
+			profile["email"] = email
+		}
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": c.User, "name": "test", "profile": profile}})
+	default:
+		c.Failed = true
+		s.calls = append(s.calls, c)
+		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
+	}
+}
+
+func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/commands/"), "/")
+	c := Call{Method: ResponseURL}
+	if len(parts) >= 2 {
+		c.ResponseID, _ = url.PathUnescape(parts[1])
+	}
+	var body struct {
+		Text         string          `json:"text"`
+		Blocks       json.RawMessage `json:"blocks"`
+		ResponseType string          `json:"response_type"`
+	}
+	raw, _ := io.ReadAll(r.Body)
+	if err := json.Unmarshal(raw, &body); err != nil || r.Method != http.MethodPost {
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	c.Text, c.Blocks, c.ResponseType = body.Text, body.Blocks, body.ResponseType
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.fault(ResponseURL); ok {
+		c.Failed = true
+		s.calls = append(s.calls, c)
+		writeFault(w, f)
+		return
+	}
+	s.calls = append(s.calls, c)
+	w.Header().Set("Content-Type", "text/plain")
+	io.WriteString(w, "ok")
+}
+
+func writeFault(w http.ResponseWriter, f Fault) {
+	switch {
+	case f.RetryAfter != "":
+		w.Header().Set("Retry-After", f.RetryAfter)
+		w.WriteHeader(http.StatusTooManyRequests)
+		writeJSONBody(w, map[string]any{"ok": false, "error": "ratelimited"})
+	case f.Error != "":
+		writeJSON(w, map[string]any{"ok": false, "error": f.Error})
+	default:
+		status := f.Status
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, strconv.Itoa(status))
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	writeJSONBody(w, v)
+}
+
+func writeJSONBody(w io.Writer, v any) { _ = json.NewEncoder(w).Encode(v) }
