@@ -26,7 +26,10 @@ const (
 	PostMessage = "chat.postMessage"
 	Update      = "chat.update"
 	UsersInfo   = "users.info"
-	ResponseURL = "response_url"
+	// UsergroupsUsersList is the user-group membership lookup the access
+	// policy's group grants use.
+	UsergroupsUsersList = "usergroups.users.list"
+	ResponseURL         = "response_url"
 )
 
 // Fault makes the next Times calls of a method fail, after letting After
@@ -53,8 +56,9 @@ type Call struct {
 	// Text is the fallback text; Blocks the raw blocks JSON.
 	Text   string
 	Blocks json.RawMessage
-	// User is users.info's user parameter.
-	User string
+	// User is users.info's user parameter; Usergroup is
+	// usergroups.users.list's.
+	User, Usergroup string
 	// ResponseType is a response_url post's response_type; ResponseID the
 	// id in its path.
 	ResponseType, ResponseID string
@@ -70,17 +74,56 @@ type Server struct {
 	mu     sync.Mutex
 	calls  []Call
 	faults map[string][]Fault
-	users  map[string]string // user ID -> email ("" for none)
+	users  map[string]string   // user ID -> email ("" for none)
+	groups map[string][]string // user group ID -> member user IDs
 	nextTS int
+
+	observer func(Call)
 }
 
 // New starts a server on 127.0.0.1 that accepts Web API calls carrying
 // token and stops when the test ends.
 func New(t testing.TB, token string) *Server {
-	s := &Server{token: token, faults: map[string][]Fault{}, users: map[string]string{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s := Start(token)
+	t.Cleanup(s.Close)
 	return s
+}
+
+// Start starts a server on 127.0.0.1 outside a test (streambot demo and
+// serve use it as the console Slack); Close stops it.
+func Start(token string) *Server {
+	s := &Server{token: token, faults: map[string][]Fault{}, users: map[string]string{}, groups: map[string][]string{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// OnDelivered registers fn to be called, in order, with every call that
+// succeeded, after it was recorded (streambot's console prints them). fn
+// must not call back into s.
+func (s *Server) OnDelivered(fn func(Call)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.observer = fn
+}
+
+// AddGroup makes usergroups.users.list know the user group groupID with
+// these members.
+func (s *Server) AddGroup(groupID string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[groupID] = members
+}
+
+// record appends c and tells the observer about a delivered call. The
+// caller holds s.mu.
+func (s *Server) record(c Call) {
+	s.calls = append(s.calls, c)
+	if !c.Failed && s.observer != nil {
+		s.observer(c)
+	}
 }
 
 // APIURL is the Web API base for slack.OptionAPIURL.
@@ -184,7 +227,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	c := Call{
 		Method: method, Token: token,
 		Channel: r.PostForm.Get("channel"), TS: r.PostForm.Get("ts"), ThreadTS: r.PostForm.Get("thread_ts"),
-		Text: r.PostForm.Get("text"), User: r.PostForm.Get("user"),
+		Text: r.PostForm.Get("text"), User: r.PostForm.Get("user"), Usergroup: r.PostForm.Get("usergroup"),
 	}
 	if b := r.PostForm.Get("blocks"); b != "" {
 		c.Blocks = json.RawMessage(b)
@@ -194,13 +237,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if f, ok := s.fault(method); ok {
 		c.Failed = true
-		s.calls = append(s.calls, c)
+		s.record(c)
 		writeFault(w, f)
 		return
 	}
 	if token != s.token {
 		c.Failed = true
-		s.calls = append(s.calls, c)
+		s.record(c)
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
 		return
 	}
@@ -208,35 +251,45 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case PostMessage, Update:
 		if c.Channel == "" {
 			c.Failed = true
-			s.calls = append(s.calls, c)
+			s.record(c)
 			writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
 			return
 		}
-		ts := c.TS
 		if method == PostMessage {
 			s.nextTS++
-			ts = fmt.Sprintf("1700000000.%06d", s.nextTS)
+			c.TS = fmt.Sprintf("1700000000.%06d", s.nextTS)
 		}
-		s.calls = append(s.calls, c)
+		ts := c.TS
+		s.record(c)
 		writeJSON(w, map[string]any{"ok": true, "channel": c.Channel, "ts": ts,
 			"message": map[string]any{"text": c.Text, "ts": ts, "thread_ts": c.ThreadTS}})
 	case UsersInfo:
 		email, ok := s.users[c.User]
 		if !ok {
 			c.Failed = true
-			s.calls = append(s.calls, c)
+			s.record(c)
 			writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
 			return
 		}
-		s.calls = append(s.calls, c)
+		s.record(c)
 		profile := map[string]any{"real_name": "Test User"}
 		if email != "" {
 			profile["email"] = email
 		}
 		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": c.User, "name": "test", "profile": profile}})
+	case UsergroupsUsersList:
+		members, ok := s.groups[c.Usergroup]
+		if !ok {
+			c.Failed = true
+			s.record(c)
+			writeJSON(w, map[string]any{"ok": false, "error": "no_such_subteam"})
+			return
+		}
+		s.record(c)
+		writeJSON(w, map[string]any{"ok": true, "users": members})
 	default:
 		c.Failed = true
-		s.calls = append(s.calls, c)
+		s.record(c)
 		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
 	}
 }
@@ -263,11 +316,11 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	if f, ok := s.fault(ResponseURL); ok {
 		c.Failed = true
-		s.calls = append(s.calls, c)
+		s.record(c)
 		writeFault(w, f)
 		return
 	}
-	s.calls = append(s.calls, c)
+	s.record(c)
 	w.Header().Set("Content-Type", "text/plain")
 	io.WriteString(w, "ok")
 }

@@ -58,3 +58,35 @@ func TestServer(t *testing.T) {
 		t.Errorf("recorded calls = %d, want 7", n)
 	}
 }
+
+func TestGroupsAndObserver(t *testing.T) {
+	rec := slackrec.Start("xoxb-ok")
+	defer rec.Close()
+	rec.AddGroup("S1", "U1", "U2")
+	var seen []string
+	rec.OnDelivered(func(c slackrec.Call) { seen = append(seen, c.Method+" "+c.TS) })
+	api := slack.New("xoxb-ok", slack.OptionAPIURL(rec.APIURL()))
+	ctx := context.Background()
+
+	members, err := api.GetUserGroupMembersContext(ctx, "S1")
+	if err != nil {
+		t.Fatalf("usergroups.users.list(S1): %v", err)
+	}
+	if diff := cmp.Diff([]string{"U1", "U2"}, members); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+	if _, err := api.GetUserGroupMembersContext(ctx, "S404"); err == nil {
+		t.Error("usergroups.users.list(S404) succeeded, want no_such_subteam")
+	}
+	_, ts, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("hello", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"usergroups.users.list ", "chat.postMessage " + ts}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("observed calls (-want +got):\n%s", diff)
+	}
+	if got := rec.Delivered(slackrec.PostMessage)[0].TS; got != ts {
+		t.Errorf("recorded postMessage TS = %q, want the returned %q", got, ts)
+	}
+}
