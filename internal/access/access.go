@@ -16,6 +16,7 @@ package access
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,6 +135,17 @@ func (p *Policy) AtlasRoleCheck() bool { return p.atlasRoleCheck }
 // none. If several aliases name the same project, the alphabetically first
 // is returned.
 func (p *Policy) AliasFor(groupID string) string { return p.aliasByID[groupID] }
+
+// ProjectIDs returns the IDs of the projects the policy names (aliases and
+// grants), sorted. The local tool uses it to seed its embedded Atlas.
+func (p *Policy) ProjectIDs() []string {
+	ids := slices.Collect(maps.Keys(p.aliasByID))
+	for _, g := range p.grants {
+		ids = append(ids, g.projects...)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
 
 // RequiredRoles returns the Atlas project roles that allow action a, in a
 // fresh slice; nil for an unknown action.

@@ -344,3 +344,14 @@ func BenchmarkAuthorize(b *testing.B) {
 		})
 	}
 }
+
+func TestProjectIDs(t *testing.T) {
+	const other = "0123456789abcdef01234567"
+	p, err := Load([]byte("projects: {dev: " + devID + ", dev2: " + devID + "}\ngrants: [{subjects: [user:U1AB], projects: [dev, " + other + "], role: GROUP_OWNER}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{other, devID}, p.ProjectIDs()); diff != "" {
+		t.Errorf("ProjectIDs() (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/secrets"
+)
+
+// The environment variables this function reads besides the secrets
+// store's and the access policy's (DESIGN.md, "Configuration contract").
+const (
+	envCreateFunction = "CREATE_FUNCTION_NAME"
+	envLogLevel       = "LOG_LEVEL"
+	envSlackAPIURL    = "SLACK_API_URL"
+	envLambdaEndpoint = "AWS_ENDPOINT_URL_LAMBDA" // read by the AWS SDK; checked here
+)
+
+const defaultSlackAPIURL = "https://slack.com/api/"
+
+// config is the function's checked configuration.
+type config struct {
+	createFunction string         // the worker: a function name, ARN or partial ARN
+	logLevel       slog.Level     // LOG_LEVEL
+	slackAPIURL    string         // Slack Web API base, ending in "/"
+	policy         *access.Policy // ACCESS_POLICY_FILE or ACCESS_POLICY; empty denies all
+}
+
+// functionName matches what Lambda's Invoke accepts as FunctionName: a
+// name, a partial ARN or a full ARN, with an optional version or alias.
+var functionName = regexp.MustCompile(`^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?[a-zA-Z0-9_-]{1,64}(:(\$LATEST|[a-zA-Z0-9_-]+))?$`)
+
+// loadConfig reads and checks every variable, reporting all problems at
+// once. Secret values are never part of an error.
+func loadConfig(getenv func(string) string) (config, error) {
+	var (
+		c    config
+		errs []error
+	)
+
+	if getenv(secrets.EnvSlackSecretARN) == "" && getenv(secrets.EnvSlackSigningSecret) == "" {
+		errs = append(errs, fmt.Errorf("set %s (in AWS) or %s (locally)", secrets.EnvSlackSecretARN, secrets.EnvSlackSigningSecret))
+	}
+
+	c.createFunction = getenv(envCreateFunction)
+	switch {
+	case c.createFunction == "":
+		errs = append(errs, fmt.Errorf("%s is required: the worker function to invoke", envCreateFunction))
+	case !functionName.MatchString(c.createFunction):
+		errs = append(errs, fmt.Errorf("%s %q is not a Lambda function name or ARN", envCreateFunction, c.createFunction))
+	}
+
+	switch lvl := strings.ToLower(getenv(envLogLevel)); lvl {
+	case "", "info":
+		c.logLevel = slog.LevelInfo
+	case "debug":
+		c.logLevel = slog.LevelDebug
+	case "warn", "warning":
+		c.logLevel = slog.LevelWarn
+	case "error":
+		c.logLevel = slog.LevelError
+	default:
+		errs = append(errs, fmt.Errorf("%s %q is not one of debug, info, warn, error", envLogLevel, getenv(envLogLevel)))
+	}
+
+	c.slackAPIURL = defaultSlackAPIURL
+	if v := getenv(envSlackAPIURL); v != "" {
+		if err := checkURL(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", envSlackAPIURL, err))
+		} else {
+			c.slackAPIURL = strings.TrimSuffix(v, "/") + "/"
+		}
+	}
+	if v := getenv(envLambdaEndpoint); v != "" {
+		if err := checkURL(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", envLambdaEndpoint, err))
+		}
+	}
+
+	p, err := access.FromEnv(getenv)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.policy = p
+
+	if err := errors.Join(errs...); err != nil {
+		return config{}, err
+	}
+	return c, nil
+}
+
+// checkURL accepts an absolute http or https URL with a host and no query,
+// fragment or user info.
+func checkURL(v string) error {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return errors.New("not a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q: want an http or https URL", v)
+	case u.Host == "":
+		return fmt.Errorf("%q: no host", v)
+	case u.User != nil, u.RawQuery != "", u.Fragment != "":
+		return errors.New("user info, query and fragment are not allowed")
+	}
+	return nil
+}

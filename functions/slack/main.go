@@ -1,0 +1,84 @@
+// Command slack is streambot's Slack edge as an AWS Lambda function behind
+// API Gateway (HTTP API, payload format 2.0). It verifies each `/stream …`
+// slash command, applies the access policy, hands accepted work to the
+// worker function (CREATE_FUNCTION_NAME) with an asynchronous invoke, and
+// acknowledges within Slack's 3 seconds. The logic is in internal/slackbot;
+// this file only wires it together, once per cold start.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/internal/slackbot"
+)
+
+const (
+	// initTimeout bounds reading the signing secret at cold start.
+	initTimeout = 3 * time.Second
+	// groupTTL and groupTimeout tune the cached user-group lookups: a
+	// membership change shows within groupTTL, and a slow Slack costs the
+	// ack at most groupTimeout.
+	groupTTL     = 5 * time.Minute
+	groupTimeout = 700 * time.Millisecond
+)
+
+func main() {
+	cfg, err := loadConfig(os.Getenv)
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if err != nil {
+		fatal(logger, "invalid configuration", err)
+	}
+	if cfg.policy.Empty() {
+		logger.Warn("access policy grants nothing: every command will be denied")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), initTimeout)
+	defer cancel()
+	store, err := secrets.NewStoreFromEnv(ctx, os.Getenv)
+	if err != nil {
+		fatal(logger, "invalid secrets configuration", err)
+	}
+	// Read the signing secret now, in the init phase: every request needs it.
+	if _, err := store.Slack(ctx); err != nil {
+		fatal(logger, "cannot read the slack secret", err)
+	}
+
+	// The Lambda client is built on the first dispatch: help, usage errors
+	// and denials never need it. LoadDefaultConfig honours AWS_REGION and
+	// AWS_ENDPOINT_URL_LAMBDA.
+	invoker := slackbot.LazyInvoker(func(ctx context.Context) (slackbot.LambdaInvoker, error) {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return lambdasdk.NewFromConfig(awsCfg), nil
+	})
+	groups := access.NewSlackGroups(slackbot.NewSlackGroupMembers(store, slack.OptionAPIURL(cfg.slackAPIURL)), groupTTL, groupTimeout)
+
+	h, err := slackbot.New(slackbot.Config{
+		Secrets:    store,
+		Policy:     cfg.policy,
+		Dispatcher: slackbot.NewLambdaDispatcher(invoker, cfg.createFunction),
+		Groups:     groups,
+		Logger:     logger,
+	})
+	if err != nil {
+		fatal(logger, "cannot build the handler", err)
+	}
+	lambda.Start(h.Handle)
+}
+
+func fatal(logger *slog.Logger, msg string, err error) {
+	logger.Error(msg, "error", err)
+	os.Exit(1)
+}

@@ -1,0 +1,154 @@
+package reply
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// Ack is the immediate, ephemeral answer to a slash command: the JSON body
+// of the HTTP response the Slack edge returns within Slack's 3 seconds. Only
+// the caller sees it. Every Ack* function escapes the text it is given, so an
+// Ack never pings or links anyone whatever the caller typed.
+//
+// See https://docs.slack.dev/interactivity/implementing-slash-commands#responding_to_commands
+type Ack struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+}
+
+// Ephemeral is the response_type of a message only the caller sees.
+const Ephemeral = "ephemeral"
+
+// JSON is the Ack as the Slack edge sends it: compact JSON with '&', '<' and
+// '>' left as they are (the text is already escaped for Slack), ending in a
+// newline.
+func (a Ack) JSON() []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(a.Text) + 48)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(a) // two strings cannot fail to encode
+	return buf.Bytes()
+}
+
+func ephemeral(text string) Ack { return Ack{ResponseType: Ephemeral, Text: text} }
+
+// Creating describes an accepted create command for [AckCreate]. The values
+// are the canonical ones the worker will send to Atlas.
+type Creating struct {
+	// Project is how the caller should see the project: the policy's alias,
+	// or the group ID when the caller named it by ID.
+	Project  string
+	Name     string
+	Provider string
+	Region   string
+	// RegionInput is the cloud code the caller typed when Region was mapped
+	// from it (us-east-1 → VIRGINIA_USA); empty otherwise.
+	RegionInput string
+	Tier        string
+	MaxTier     string
+	SampleSolar bool
+}
+
+// AckCreate acknowledges a create command handed to the worker:
+//
+//	Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP30)…
+//
+// followed by one line for each detail the caller may not expect: the
+// project, a region mapped from a cloud code, the max tier and the sample
+// connection.
+func AckCreate(c Creating) Ack {
+	var b strings.Builder
+	b.Grow(128)
+	b.WriteString("Working on it: creating `")
+	b.WriteString(Escape(c.Name))
+	b.WriteString("` in ")
+	b.WriteString(Escape(c.Provider))
+	b.WriteString(" / ")
+	b.WriteString(Escape(c.Region))
+	b.WriteString(" (")
+	b.WriteString(Escape(c.Tier))
+	b.WriteString(")…")
+	if c.Project != "" {
+		b.WriteString("\n• project: ")
+		b.WriteString(Escape(c.Project))
+	}
+	if c.RegionInput != "" {
+		b.WriteString("\n• region: ")
+		b.WriteString(Escape(c.RegionInput))
+		b.WriteString(" → ")
+		b.WriteString(Escape(c.Region))
+	}
+	if c.MaxTier != "" {
+		b.WriteString("\n• max tier: ")
+		b.WriteString(Escape(c.MaxTier))
+	}
+	if c.SampleSolar {
+		b.WriteString("\n• sample connection: sample_stream_solar")
+	}
+	return ephemeral(b.String())
+}
+
+// AckList acknowledges a list command handed to the worker.
+func AckList(project string) Ack {
+	return ephemeral("Working on it: listing the stream workspaces in project " + Escape(project) + "…")
+}
+
+// AckDescribe acknowledges a describe command handed to the worker.
+func AckDescribe(project, name string) Ack {
+	return ephemeral("Working on it: looking up `" + Escape(name) + "` in project " + Escape(project) + "…")
+}
+
+// AckHelp shows the command's help text. The text is escaped: help shows
+// placeholders such as <name>, which Slack would otherwise take for markup.
+func AckHelp(help string) Ack { return ephemeral(Escape(help)) }
+
+// AckUsage shows a usage error (a *command.UsageError's text: the bad
+// token, the usage line and a suggestion), escaped.
+func AckUsage(usage string) Ack { return ephemeral(Escape(usage)) }
+
+// AckDenied tells the caller the access policy refused the command and why
+// (the policy's reason, which names what they lack), escaped. Nothing was
+// handed to the worker.
+func AckDenied(reason string) Ack {
+	return ephemeral(":no_entry: Not allowed: " + Escape(reason))
+}
+
+// AckInvalid reports a request that Atlas would refuse, found by the same
+// validation the Atlas client runs before sending. err's text is shown one
+// problem per line (errors.Join puts each on its own line), escaped.
+func AckInvalid(err error) Ack {
+	var b strings.Builder
+	b.WriteString("Atlas would refuse this request, so nothing was sent:")
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		if line == "" {
+			continue
+		}
+		b.WriteString("\n• ")
+		b.WriteString(Escape(line))
+	}
+	return ephemeral(b.String())
+}
+
+// AckDryRun shows the exact Atlas request a create would send, for
+// --dry-run: method, path and the JSON body byte for byte. Nothing was sent.
+func AckDryRun(method, path string, body []byte) Ack {
+	var b strings.Builder
+	b.Grow(len(body) + len(path) + 96)
+	b.WriteString("Dry run: nothing was sent. The create would send this request to Atlas:\n```\n")
+	b.WriteString(Escape(method))
+	b.WriteByte(' ')
+	b.WriteString(Escape(path))
+	b.WriteByte('\n')
+	b.WriteString(Escape(string(body)))
+	b.WriteString("\n```")
+	return ephemeral(b.String())
+}
+
+// AckHandoffFailed tells the caller the command could not be handed to the
+// worker, so nothing will happen, with an ID to quote to an operator.
+func AckHandoffFailed(requestID string) Ack {
+	return ephemeral("Sorry, I couldn't hand that off to the worker, so nothing was done. Please try again. (request ID `" +
+		Escape(requestID) + "`)")
+}

@@ -1,0 +1,97 @@
+package slackbot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/streambot/streambot/internal/provision"
+)
+
+// LambdaInvoker is the one method of *lambda.Client that [LambdaDispatcher]
+// uses.
+type LambdaInvoker interface {
+	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+// LambdaDispatcher hands Jobs to the worker function with an asynchronous
+// Lambda invoke (InvocationType Event): Lambda queues the Job and answers
+// 202 at once; the worker runs it, with Lambda's retries and on-failure
+// destination behind it.
+//
+// See https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+type LambdaDispatcher struct {
+	client       LambdaInvoker
+	functionName string
+}
+
+// NewLambdaDispatcher returns a dispatcher that invokes functionName (a
+// name, ARN or partial ARN; CREATE_FUNCTION_NAME) through client.
+func NewLambdaDispatcher(client LambdaInvoker, functionName string) *LambdaDispatcher {
+	return &LambdaDispatcher{client: client, functionName: functionName}
+}
+
+// Dispatch queues job for the worker. Anything but a 202 without a
+// FunctionError is a failure.
+func (d *LambdaDispatcher) Dispatch(ctx context.Context, job provision.Job) error {
+	payload, err := json.Marshal(job)
+	if err != nil {
+		return fmt.Errorf("encode job: %w", err)
+	}
+	out, err := d.client.Invoke(ctx, &lambda.InvokeInput{
+		FunctionName:   aws.String(d.functionName),
+		InvocationType: types.InvocationTypeEvent,
+		Payload:        payload,
+	})
+	if err != nil {
+		return fmt.Errorf("invoke %s: %w", d.functionName, err)
+	}
+	if out.FunctionError != nil {
+		return fmt.Errorf("invoke %s: function error %q", d.functionName, aws.ToString(out.FunctionError))
+	}
+	if out.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("invoke %s: status %d, want %d", d.functionName, out.StatusCode, http.StatusAccepted)
+	}
+	return nil
+}
+
+// LazyInvoker returns a LambdaInvoker that builds its client with build on
+// first use (with that call's ctx) and keeps it. A failed build is not
+// kept: the next call tries again. It lets a cold start skip loading the
+// AWS configuration until a command is actually dispatched; help, usage
+// errors and denials never need it.
+func LazyInvoker(build func(ctx context.Context) (LambdaInvoker, error)) LambdaInvoker {
+	return &lazyInvoker{build: build}
+}
+
+type lazyInvoker struct {
+	build  func(ctx context.Context) (LambdaInvoker, error)
+	mu     sync.Mutex
+	client LambdaInvoker
+}
+
+func (l *lazyInvoker) Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	l.mu.Lock()
+	c := l.client
+	if c == nil {
+		var err error
+		c, err = l.build(ctx)
+		if err == nil && c == nil {
+			err = errors.New("no lambda client")
+		}
+		if err != nil {
+			l.mu.Unlock()
+			return nil, fmt.Errorf("lambda client: %w", err)
+		}
+		l.client = c
+	}
+	l.mu.Unlock()
+	return c.Invoke(ctx, params, optFns...)
+}

@@ -1,0 +1,127 @@
+package slackbot
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Handle serves an API Gateway HTTP API event (payload format 2.0), for
+// lambda.Start. It is a small buffered adapter around the code behind
+// [Handler.ServeHTTP]: the event becomes an *http.Request (its body
+// base64-decoded when IsBase64Encoded, as API Gateway sends form bodies),
+// the response is collected in memory and returned as the event response.
+// (lambdaurl.Wrap is not used: it speaks the Function URL streaming format,
+// not API Gateway's.)
+//
+// Only an infrastructure fault is returned as an error; Lambda logs it and
+// API Gateway answers 500.
+func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var body io.Reader
+	size := len(ev.Body)
+	if ev.IsBase64Encoded {
+		if base64.StdEncoding.DecodedLen(len(ev.Body)) > MaxBodyBytes+2 {
+			return textResponse(http.StatusRequestEntityTooLarge, "request body too large"), nil
+		}
+		raw := make([]byte, base64.StdEncoding.DecodedLen(len(ev.Body)))
+		n, err := base64.StdEncoding.Decode(raw, []byte(ev.Body))
+		if err != nil {
+			return textResponse(http.StatusBadRequest, "malformed base64 body"), nil
+		}
+		body, size = bytes.NewReader(raw[:n]), n
+	} else {
+		body = strings.NewReader(ev.Body)
+	}
+
+	r := &http.Request{
+		Method:        ev.RequestContext.HTTP.Method,
+		URL:           &url.URL{Path: ev.RawPath, RawQuery: ev.RawQueryString},
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        slackHeaders(ev.Headers),
+		Body:          io.NopCloser(body),
+		ContentLength: int64(size),
+		Host:          ev.RequestContext.DomainName,
+		RemoteAddr:    ev.RequestContext.HTTP.SourceIP,
+	}
+	var w responseBuffer
+	if err := h.serve(&w, r.WithContext(ctx)); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	return w.response(), nil
+}
+
+// The request headers the handler reads, in canonical form. API Gateway
+// sends header names in lower case.
+var slackHeaderNames = [...]string{"X-Slack-Signature", "X-Slack-Request-Timestamp", "Content-Type"}
+
+// slackHeaders copies the headers the handler reads out of an event's
+// header map into an http.Header, in one allocation for the values.
+func slackHeaders(in map[string]string) http.Header {
+	h := make(http.Header, len(slackHeaderNames))
+	vals := make([]string, len(slackHeaderNames))
+	for k, v := range in {
+		for i, name := range slackHeaderNames {
+			if strings.EqualFold(k, name) {
+				vals[i] = v
+				h[name] = vals[i : i+1 : i+1]
+			}
+		}
+	}
+	return h
+}
+
+// responseBuffer is an http.ResponseWriter that keeps the response in
+// memory for [Handler.Handle].
+type responseBuffer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *responseBuffer) Header() http.Header {
+	if b.header == nil {
+		b.header = make(http.Header, 2)
+	}
+	return b.header
+}
+
+func (b *responseBuffer) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *responseBuffer) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
+}
+
+func (b *responseBuffer) response() events.APIGatewayV2HTTPResponse {
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: b.status, Body: b.body.String()}
+	if resp.StatusCode == 0 {
+		resp.StatusCode = http.StatusOK
+	}
+	if len(b.header) > 0 {
+		resp.Headers = make(map[string]string, len(b.header))
+		for k, v := range b.header {
+			resp.Headers[k] = strings.Join(v, ", ")
+		}
+	}
+	return resp
+}
+
+func textResponse(status int, text string) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"Content-Type": "text/plain; charset=utf-8"},
+		Body:       text + "\n",
+	}
+}
