@@ -296,10 +296,11 @@ func (c *Client) NewRequest(ctx context.Context, method, path string, body any) 
 //
 // GET, HEAD and DELETE are retried on 429, 502, 503 and 504 and on
 // connection errors; other methods only on 429, which Atlas sends before
-// processing a request. Waits follow Retry-After when present and a capped
-// exponential backoff otherwise; the context bounds them, and a wait that
-// would outlast its deadline is not started. The last error is returned when
-// the attempts run out.
+// processing a request. A request whose body cannot be rewound (no
+// GetBody) is never repeated. Waits follow Retry-After when present and a
+// capped exponential backoff otherwise; the context bounds them, and a wait
+// that would outlast its deadline is not started. The last error is
+// returned when the attempts run out.
 //
 // If the context is done, Do returns its error (wrapped) rather than the
 // transport's. The returned response's body has been read and closed.
@@ -321,7 +322,7 @@ func (c *Client) Do(req *http.Request, v any) (*http.Response, error) {
 			}
 		}
 		resp, transient, err := c.do(r, v)
-		if err == nil || !transient || attempt >= c.maxAttempts || !retryable(req.Method, err) {
+		if err == nil || !transient || attempt >= c.maxAttempts || !retryable(req.Method, err) || !rewindable(req) {
 			return resp, err
 		}
 		wait := c.backoff(attempt)
@@ -402,6 +403,13 @@ func unwrapEnvelope(httpStatus int, body []byte) (int, []byte) {
 		return *env.Status, env.Content
 	}
 	return *env.Status, body
+}
+
+// rewindable reports whether req's body, if any, can be sent again.
+// [Client.NewRequest] always sets GetBody; a request built elsewhere with
+// a one-shot body is tried once.
+func rewindable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 }
 
 // retryable reports whether err may be retried for method.

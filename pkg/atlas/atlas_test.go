@@ -319,7 +319,9 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestNewClient(t *testing.T) {
-	sa := WithServiceAccount("id", "secret")
+	// Distinctive credentials, so that an error repeating one is caught.
+	const saSecret, privKey = "sa-secret-5b1f", "priv-key-9c2e"
+	sa := WithServiceAccount("id", saSecret)
 	tests := []struct {
 		name    string
 		opts    []Option
@@ -327,17 +329,17 @@ func TestNewClient(t *testing.T) {
 		wantURL string
 	}{
 		{name: "defaults", opts: []Option{sa}, wantURL: "https://cloud.mongodb.com/api/atlas/v2/"},
-		{name: "api key", opts: []Option{WithAPIKey("pub", "priv")}, wantURL: "https://cloud.mongodb.com/api/atlas/v2/"},
+		{name: "api key", opts: []Option{WithAPIKey("pub", privKey)}, wantURL: "https://cloud.mongodb.com/api/atlas/v2/"},
 		{name: "origin with slash", opts: []Option{sa, WithBaseURL("http://127.0.0.1:8080/")}, wantURL: "http://127.0.0.1:8080/api/atlas/v2/"},
 		{name: "origin with prefix", opts: []Option{sa, WithBaseURL("http://127.0.0.1:8080/x/y")}, wantURL: "http://127.0.0.1:8080/x/y/api/atlas/v2/"},
 		{name: "all options", opts: []Option{sa, WithUserAgent("ua/1"), WithAPIVersion("2023-02-01"), WithTimeout(time.Second),
 			WithMaxAttempts(1), WithHTTPClient(&http.Client{})}, wantURL: "https://cloud.mongodb.com/api/atlas/v2/"},
 		{name: "no auth", opts: nil, wantErr: true},
-		{name: "two auths", opts: []Option{sa, WithAPIKey("pub", "priv")}, wantErr: true},
+		{name: "two auths", opts: []Option{sa, WithAPIKey("pub", privKey)}, wantErr: true},
 		{name: "two service accounts", opts: []Option{sa, sa}, wantErr: true},
-		{name: "empty client id", opts: []Option{WithServiceAccount("", "secret")}, wantErr: true},
+		{name: "empty client id", opts: []Option{WithServiceAccount("", saSecret)}, wantErr: true},
 		{name: "empty client secret", opts: []Option{WithServiceAccount("id", "")}, wantErr: true},
-		{name: "empty public key", opts: []Option{WithAPIKey("", "priv")}, wantErr: true},
+		{name: "empty public key", opts: []Option{WithAPIKey("", privKey)}, wantErr: true},
 		{name: "empty private key", opts: []Option{WithAPIKey("pub", "")}, wantErr: true},
 		{name: "not a url", opts: []Option{sa, WithBaseURL("://nope")}, wantErr: true},
 		{name: "no scheme", opts: []Option{sa, WithBaseURL("cloud.mongodb.com")}, wantErr: true},
@@ -361,7 +363,7 @@ func TestNewClient(t *testing.T) {
 				if err == nil {
 					t.Fatalf("NewClient() = %v, nil; want an error", c.BaseURL())
 				}
-				if strings.Contains(err.Error(), "secret") && strings.Contains(err.Error(), "priv\"") {
+				if strings.Contains(err.Error(), saSecret) || strings.Contains(err.Error(), privKey) {
 					t.Errorf("error %q repeats a credential", err)
 				}
 				return

@@ -25,7 +25,8 @@ type authenticator func(wire http.RoundTripper, tokenURL string, timeout time.Du
 // WithServiceAccount authenticates as an Atlas service account: OAuth 2.0
 // client credentials exchanged at <origin>/api/oauth/token (credentials in
 // the Basic header) for a bearer token. The token is reused by every call,
-// including concurrent ones, until a minute before it expires.
+// including concurrent ones, until a minute before it expires. A call whose
+// context ends while the token is being fetched returns at once.
 //
 // See https://www.mongodb.com/docs/atlas/api/service-accounts-overview/
 func WithServiceAccount(clientID, clientSecret string) Option {
@@ -43,7 +44,7 @@ func WithServiceAccount(clientID, clientSecret string) Option {
 			// Token requests go over the same wire transport, unauthenticated.
 			ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: wire, Timeout: timeout})
 			src := oauth2.ReuseTokenSourceWithExpiry(nil, tokenSource{cfg: cfg, ctx: ctx}, tokenEarlyExpiry)
-			return &oauth2.Transport{Source: src, Base: wire}
+			return &bearerTransport{src: src, base: wire}
 		})
 		return nil
 	}
@@ -113,4 +114,48 @@ func redact(s, secret string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, secret, "[redacted]")
+}
+
+// bearerTransport adds the service account's bearer token to every request.
+// Unlike oauth2.Transport, it stops waiting for the token when the
+// request's context ends: oauth2's token sources take no context, so the
+// exchange itself (bounded by the client's timeout) finishes in the
+// background, and its token is cached for the next call.
+type bearerTransport struct {
+	src  oauth2.TokenSource // caching and safe for concurrent use
+	base http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.token(req.Context())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close() // a RoundTripper closes the body, even on error
+		}
+		return nil, err
+	}
+	r := req.Clone(req.Context()) // a RoundTripper must not modify req
+	tok.SetAuthHeader(r)
+	return t.base.RoundTrip(r)
+}
+
+// token returns the cached or a fresh token, or ctx's error if ctx ends
+// first.
+func (t *bearerTransport) token(ctx context.Context) (*oauth2.Token, error) {
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		tok, err := t.src.Token()
+		ch <- result{tok, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

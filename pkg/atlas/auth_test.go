@@ -132,12 +132,10 @@ func TestServiceAccount_tokenFailure(t *testing.T) {
 }
 
 func TestServiceAccount_tokenTransportError(t *testing.T) {
-	ts := newTestServer(t)
 	c, err := NewClient(WithBaseURL("http://127.0.0.1:1"+baseURLPath), WithServiceAccount(testClient, testSecret), WithMaxAttempts(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = ts
 	_, err = c.GetStreamWorkspace(context.Background(), testGroupID, "x")
 	if err == nil || strings.Contains(err.Error(), testSecret) {
 		t.Errorf("error = %v, want a connection error without the secret", err)

@@ -124,17 +124,18 @@ func parseErrorBody(status int, body []byte) *APIError {
 	return e
 }
 
-// excerpt returns at most maxBodyExcerpt bytes of b as valid UTF-8.
+// excerpt returns b, trimmed, as valid UTF-8 (invalid bytes replaced),
+// cut at a character boundary to at most maxBodyExcerpt bytes plus "…".
 func excerpt(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > maxBodyExcerpt {
-		s = s[:maxBodyExcerpt]
-		for !utf8.ValidString(s) && len(s) > maxBodyExcerpt-utf8.UTFMax {
-			s = s[:len(s)-1]
-		}
-		s += "…"
+	s := strings.ToValidUTF8(strings.TrimSpace(string(b)), "\uFFFD")
+	if len(s) <= maxBodyExcerpt {
+		return s
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	cut := maxBodyExcerpt
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // maxRetryAfterSecs caps a Retry-After in seconds, so that a huge value

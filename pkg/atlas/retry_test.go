@@ -338,3 +338,22 @@ func TestIsHelpers_nonAPIError(t *testing.T) {
 		t.Error("helpers match nil")
 	}
 }
+
+// TestRetries_oneShotBody checks that a request whose body cannot be
+// rewound is not repeated, even after a 429: the repeat would go out empty.
+func TestRetries_oneShotBody(t *testing.T) {
+	c, mux, ts := setup(t)
+	h, n := script(t, []step{{status: 429, retryAfter: "1"}}, nil)
+	mux.HandleFunc("POST /api/atlas/v2/groups/{groupId}/streams", h)
+	req, err := c.NewRequest(context.Background(), http.MethodPost, streamsPath(testGroupID), seedWorkspace())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.GetBody = nil
+	if _, err := c.Do(req, nil); !IsStatus(err, http.StatusTooManyRequests) {
+		t.Errorf("Do() error = %v, want the 429", err)
+	}
+	if n.Load() != 1 || len(ts.waits()) != 0 {
+		t.Errorf("attempts = %d, waits = %v; want 1 and none", n.Load(), ts.waits())
+	}
+}

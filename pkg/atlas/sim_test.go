@@ -179,3 +179,28 @@ func TestSimulator_faults(t *testing.T) {
 		t.Error("workspace rl missing in the simulator")
 	}
 }
+
+// TestSimulator_tokenWaitBoundedByContext checks that a call stops waiting
+// for a slow token exchange when its context ends, and that the exchange,
+// once answered, still serves the next call. (Without the bound the first
+// call would hang until the test binary times out.)
+func TestSimulator_tokenWaitBoundedByContext(t *testing.T) {
+	sim := newSim(t)
+	c, _ := simClient(t, sim, atlas.WithServiceAccount(simID, simSecret), atlas.WithTimeout(time.Hour))
+	sim.Inject(atlastest.OpToken, atlastest.Fault{Delay: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.GetStreamWorkspace(ctx, simGroup, "x"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want context.DeadlineExceeded", err)
+	}
+	if got := sim.Calls(atlastest.OpGetStream); got != 0 {
+		t.Errorf("get calls = %d, want 0 without a token", got)
+	}
+	sim.Atlas.Close() // ends the delay: the pending exchange gets its token
+	if _, err := c.GetStreamWorkspace(context.Background(), simGroup, "x"); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("second call: error = %v, want ErrNotFound", err)
+	}
+	if got := sim.Calls(atlastest.OpToken); got != 1 {
+		t.Errorf("token requests = %d, want 1: the abandoned exchange's token is reused", got)
+	}
+}

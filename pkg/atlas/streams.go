@@ -97,15 +97,7 @@ func (c *Client) CreateStreamWorkspace(ctx context.Context, groupID string, w *S
 	if err := ValidateCreate(groupID, w); err != nil {
 		return nil, err
 	}
-	req, err := c.NewRequest(ctx, http.MethodPost, withQuery(streamsPath(groupID), nil, opts), createBody(w))
-	if err != nil {
-		return nil, err
-	}
-	var out StreamWorkspace
-	if _, err := c.Do(req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return send[StreamWorkspace](ctx, c, http.MethodPost, withQuery(streamsPath(groupID), nil, opts), createBody(w))
 }
 
 // GetStreamWorkspace returns the stream workspace called name in project
@@ -117,15 +109,7 @@ func (c *Client) GetStreamWorkspace(ctx context.Context, groupID, name string, o
 	if err := validateGroupAndName(groupID, name); err != nil {
 		return nil, err
 	}
-	req, err := c.NewRequest(ctx, http.MethodGet, withQuery(streamPath(groupID, name), nil, opts), nil)
-	if err != nil {
-		return nil, err
-	}
-	var out StreamWorkspace
-	if _, err := c.Do(req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return send[StreamWorkspace](ctx, c, http.MethodGet, withQuery(streamPath(groupID, name), nil, opts), nil)
 }
 
 // ListStreamWorkspaces returns one page of the stream workspaces in project
@@ -141,15 +125,7 @@ func (c *Client) ListStreamWorkspaces(ctx context.Context, groupID string, lo *L
 	if err != nil {
 		return nil, err
 	}
-	req, err := c.NewRequest(ctx, http.MethodGet, withQuery(streamsPath(groupID), q, opts), nil)
-	if err != nil {
-		return nil, err
-	}
-	var page StreamWorkspacePage
-	if _, err := c.Do(req, &page); err != nil {
-		return nil, err
-	}
-	return &page, nil
+	return send[StreamWorkspacePage](ctx, c, http.MethodGet, withQuery(streamsPath(groupID), q, opts), nil)
 }
 
 // maxPages bounds AllStreamWorkspaces against a server that never ends.
@@ -194,6 +170,20 @@ func (c *Client) DeleteStreamWorkspace(ctx context.Context, groupID, name string
 	}
 	_, err = c.Do(req, nil)
 	return err
+}
+
+// send builds a request with [Client.NewRequest], sends it with [Client.Do]
+// and returns the answer decoded into a new T.
+func send[T any](ctx context.Context, c *Client, method, path string, body any) (*T, error) {
+	req, err := c.NewRequest(ctx, method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	var out T
+	if _, err := c.Do(req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // validateGroupAndName checks the path parameters of a single-workspace

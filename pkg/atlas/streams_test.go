@@ -233,6 +233,9 @@ func TestDeleteStreamWorkspace(t *testing.T) {
 	mux.HandleFunc("/api/atlas/v2/groups/{groupId}/streams/{name}", func(w http.ResponseWriter, r *http.Request) {
 		testMethod(t, r, http.MethodDelete)
 		testHeader(t, r, "Accept", "application/vnd.atlas.2025-03-12+json")
+		if r.PathValue("groupId") != testGroupID || r.PathValue("name") != "orders-ws" {
+			t.Errorf("path = %s", r.URL.Path)
+		}
 		w.Header().Set("Content-Type", r.Header.Get("Accept"))
 		w.WriteHeader(http.StatusAccepted)
 	})

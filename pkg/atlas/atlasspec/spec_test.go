@@ -30,9 +30,11 @@ func mustLoad(t *testing.T) *Spec {
 	return s
 }
 
+// seed reads one of the seed's examples, kept once for all of pkg/atlas in
+// its testdata directory.
 func seed(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestRegionQuirk(t *testing.T) {
 
 func TestValidateRequest(t *testing.T) {
 	s := mustLoad(t)
-	seedBody := string(seed(t, "seed-request.json"))
+	seedBody := string(seed(t, "seed_create_request.json"))
 	tests := []struct {
 		name        string
 		method, url string
@@ -158,7 +160,7 @@ func TestValidateRequest(t *testing.T) {
 
 func TestValidateResponse(t *testing.T) {
 	s := mustLoad(t)
-	seed200 := string(seed(t, "seed-response-200.json"))
+	seed200 := string(seed(t, "seed_create_response_200.json"))
 	apiError := func(status int, code string) string {
 		return `{"error":` + strconv.Itoa(status) + `,"errorCode":"` + code + `","reason":"` + http.StatusText(status) + `","detail":"x","parameters":[]}`
 	}
@@ -217,7 +219,7 @@ func TestValidateResponse(t *testing.T) {
 			status      int
 			ct, body    string
 			wantErr     bool
-		}{name: "seed " + code, method: "POST", url: streamsURL, status: mustAtoi(t, code), ct: "application/json", body: string(seed(t, "seed-response-"+code+".json"))})
+		}{name: "seed " + code, method: "POST", url: streamsURL, status: mustAtoi(t, code), ct: "application/json", body: string(seed(t, "seed_error_"+code+".json"))})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -317,7 +319,7 @@ func mustAtoi(t *testing.T, s string) int {
 
 func TestViolations(t *testing.T) {
 	s := mustLoad(t)
-	seedBody := string(seed(t, "seed-request.json"))
+	seedBody := string(seed(t, "seed_create_request.json"))
 	tests := []struct {
 		name string
 		url  string

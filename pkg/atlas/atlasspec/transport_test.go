@@ -29,8 +29,8 @@ func (r *recorder) count() int {
 }
 
 func TestCheckingTransport(t *testing.T) {
-	seed200 := seed(t, "seed-response-200.json")
-	seedReq := seed(t, "seed-request.json")
+	seed200 := seed(t, "seed_create_response_200.json")
+	seedReq := seed(t, "seed_create_request.json")
 	var gotBody []byte
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotBody, _ = io.ReadAll(r.Body)

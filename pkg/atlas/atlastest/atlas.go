@@ -9,6 +9,11 @@
 // media types and ApiError bodies; every response it builds is checked
 // against the spec too (see [Atlas.Violations]).
 //
+// Tests start it with [NewServer], which closes it and fails the test on
+// any violation at cleanup; programs (a local demo) start it with [Start]
+// or NewServer(nil), close it themselves and see violations through
+// [WithViolationReport]. Either way it listens on loopback only.
+//
 // Choices where Atlas documents nothing, all visible on the wire:
 //   - Missing or bad credentials: 401 ApiError with errorCode
 //     [CodeUnauthorized] and a Digest challenge in WWW-Authenticate (realm
@@ -116,6 +121,7 @@ type Atlas struct {
 	calls       map[Op]int
 	faults      map[Op][]*Fault
 	violations  []error
+	report      func(error) // from WithViolationReport, or nil
 }
 
 type project struct {
@@ -155,6 +161,12 @@ func WithHostnameDelay(n int) Option { return func(a *Atlas) { a.hostDelay = n }
 // WithDeleteDelay keeps a deleted workspace visible for d after the 202
 // (default 0: it is gone from the next read on).
 func WithDeleteDelay(d time.Duration) Option { return func(a *Atlas) { a.deleteDelay = d } }
+
+// WithViolationReport calls report with each spec violation found in the
+// simulator's own answers, as it happens (from the handler's goroutine, so
+// report must be safe for concurrent use). Programs that run the simulator
+// outside tests log them this way; [Atlas.Violations] keeps them too.
+func WithViolationReport(report func(error)) Option { return func(a *Atlas) { a.report = report } }
 
 // New returns an empty Atlas: add projects and credentials before use.
 func New(opts ...Option) *Atlas {
@@ -272,7 +284,7 @@ func (a *Atlas) ResetCalls() {
 
 // Violations returns the spec violations found in the simulator's own
 // answers (a simulator bug, never expected). [NewServer] fails its test
-// when any remain at cleanup.
+// when any remain at cleanup; see also [WithViolationReport].
 func (a *Atlas) Violations() []error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -391,8 +403,11 @@ func (a *Atlas) sleep(ctx context.Context, d time.Duration) bool {
 
 func (a *Atlas) recordViolation(err error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.violations = append(a.violations, err)
+	a.mu.Unlock()
+	if a.report != nil {
+		a.report(err)
+	}
 }
 
 func randomHex(n int) string {

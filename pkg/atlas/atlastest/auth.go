@@ -52,8 +52,14 @@ func (a *Atlas) serveToken(w http.ResponseWriter, r *http.Request) {
 	valid := known && subtle.ConstantTimeCompare([]byte(want), []byte(secret)) == 1
 	var token string
 	if valid {
+		now := a.now()
+		for t, exp := range a.tokens { // forget expired tokens in long runs
+			if !now.Before(exp) {
+				delete(a.tokens, t)
+			}
+		}
 		token = "eyJ" + randomHex(64) // opaque, but shaped like the JWTs Atlas issues
-		a.tokens[token] = a.now().Add(a.tokenTTL)
+		a.tokens[token] = now.Add(a.tokenTTL)
 	}
 	a.mu.Unlock()
 	if !valid {

@@ -267,3 +267,20 @@ func TestParseDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiredTokensForgotten checks that a long-running simulator does not
+// keep every token it ever issued.
+func TestExpiredTokensForgotten(t *testing.T) {
+	clock := newFakeClock()
+	e := setup(t, WithClock(clock.Now), WithTokenTTL(time.Minute))
+	for range 3 {
+		clock.Advance(time.Minute)
+		e.fetchToken()
+	}
+	e.srv.mu.Lock()
+	n := len(e.srv.tokens)
+	e.srv.mu.Unlock()
+	if n != 1 {
+		t.Errorf("simulator holds %d tokens, want only the live one", n)
+	}
+}

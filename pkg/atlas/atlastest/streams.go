@@ -317,7 +317,10 @@ func origin(r *http.Request) string {
 func paginate[T any](r *http.Request, items []T) map[string]any {
 	q := r.URL.Query()
 	pageNum, perPage := intParam(q, "pageNum", 1), intParam(q, "itemsPerPage", 100)
-	start := min((pageNum-1)*perPage, len(items))
+	start := len(items) // a page far past the end, without overflowing
+	if pageNum-1 <= len(items)/perPage {
+		start = min((pageNum-1)*perPage, len(items))
+	}
 	end := min(start+perPage, len(items))
 	page := append([]T{}, items[start:end]...)
 	link := func(n int, rel string) atlas.Link {

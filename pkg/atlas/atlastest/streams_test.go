@@ -315,6 +315,7 @@ func TestListPagination(t *testing.T) {
 		{name: "defaults", query: "", wantNames: names, wantCount: true, wantRels: []string{"self"}},
 		{name: "middle page", query: "?itemsPerPage=2&pageNum=2", wantNames: names[2:4], wantCount: true, wantRels: []string{"self", "previous", "next"}},
 		{name: "past the end", query: "?itemsPerPage=2&pageNum=9", wantNames: nil, wantCount: true, wantRels: []string{"self", "previous"}},
+		{name: "far past the end", query: "?itemsPerPage=500&pageNum=4611686018427387904", wantCount: true, wantRels: []string{"self", "previous"}},
 		{name: "without count", query: "?includeCount=false", wantNames: names, wantRels: []string{"self"}},
 	}
 	for _, tc := range tests {
@@ -358,6 +359,7 @@ func TestListErrors(t *testing.T) {
 		{name: "unknown project", path: "groups/" + otherGroupID + "/streams", wantStatus: 404, wantCode: CodeGroupNotFound},
 		{name: "page 0", path: "groups/" + groupID + "/streams?pageNum=0", wantStatus: 400, wantCode: CodeValidationError},
 		{name: "too many per page", path: "groups/" + groupID + "/streams?itemsPerPage=501", wantStatus: 400, wantCode: CodeValidationError},
+		{name: "page beyond int64", path: "groups/" + groupID + "/streams?pageNum=99999999999999999999", wantStatus: 400, wantCode: CodeValidationError},
 		{name: "unknown path", path: "groups/" + groupID + "/clusters", wantStatus: 404, wantCode: CodeResourceNotFound},
 	}
 	for _, tc := range tests {
@@ -512,20 +514,5 @@ func TestLatency(t *testing.T) {
 	e := setup(t, WithLatency(time.Millisecond))
 	if resp := e.api(req{method: "GET", path: "groups/" + groupID + "/streams"}); resp.status != http.StatusOK {
 		t.Errorf("status with latency = %d, want 200", resp.status)
-	}
-}
-
-func TestNewServerWithoutTB(t *testing.T) {
-	s := NewServer(nil)
-	defer s.Close()
-	s.AddProject(groupID)
-	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") {
-		t.Errorf("URL = %q, want http://127.0.0.1:port", s.URL)
-	}
-	if got := s.Workspaces(groupID); got != 0 {
-		t.Errorf("Workspaces() = %d, want 0", got)
-	}
-	if got := s.Workspaces(otherGroupID); got != 0 {
-		t.Errorf("Workspaces(unknown) = %d, want 0", got)
 	}
 }
