@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/streambot/streambot/internal/reply/slackrec"
+)
+
+// console prints what a Slack client would show for the bot's messages:
+// Block Kit rendered as text, threads indented under their parent.
+type console struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+// call prints one delivered Slack call.
+func (c *console) call(sc slackrec.Call) {
+	var head string
+	switch sc.Method {
+	case slackrec.PostMessage:
+		head = "💬 streambot in " + sc.Channel + ":"
+		if sc.ThreadTS != "" {
+			head = "    ↳ reply in the thread:"
+		}
+	case slackrec.Update:
+		head = "✏️  streambot updated its message:"
+	case slackrec.ResponseURL:
+		head = "💬 streambot (only visible to you):"
+		if sc.ResponseType == "in_channel" {
+			head = "💬 streambot (through the command's response_url):"
+		}
+	default:
+		return // lookups (users.info, usergroups.users.list) show nothing in Slack
+	}
+	c.print(head, renderMessage(sc.Text, sc.Blocks))
+}
+
+// print writes a heading and an indented body.
+func (c *console) print(head, body string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	indent := strings.Repeat(" ", 3+strings.Index(head, strings.TrimLeft(head, " ")))
+	fmt.Fprintln(c.out, head)
+	for _, line := range strings.Split(strings.TrimRight(body, "\n"), "\n") {
+		fmt.Fprintln(c.out, indent+line)
+	}
+}
+
+// block is the part of a Block Kit block the console renders.
+type block struct {
+	Type     string       `json:"type"`
+	Text     *textObject  `json:"text"`
+	Fields   []textObject `json:"fields"`
+	Elements []textObject `json:"elements"`
+}
+
+type textObject struct {
+	Text string `json:"text"`
+}
+
+// renderMessage turns a message's blocks (or, without blocks, its text)
+// into terminal text.
+func renderMessage(text string, blocks json.RawMessage) string {
+	var bs []block
+	if len(blocks) == 0 || json.Unmarshal(blocks, &bs) != nil || len(bs) == 0 {
+		return mrkdwn(text)
+	}
+	var b strings.Builder
+	for _, bl := range bs {
+		switch bl.Type {
+		case "divider":
+			b.WriteString("────────\n")
+			continue
+		}
+		if bl.Text != nil {
+			b.WriteString(mrkdwn(bl.Text.Text) + "\n")
+		}
+		for _, f := range bl.Fields {
+			b.WriteString(strings.ReplaceAll(mrkdwn(f.Text), "\n", ": ") + "\n")
+		}
+		for _, e := range bl.Elements {
+			b.WriteString(mrkdwn(e.Text) + "\n")
+		}
+	}
+	return b.String()
+}
+
+var (
+	slackLink = regexp.MustCompile(`<([^<>|]+)(?:\|([^<>]*))?>`)
+	bold      = regexp.MustCompile(`\*([^*\n]+)\*`)
+)
+
+// mrkdwn shows Slack markup the way Slack displays it: links as their
+// label, mentions as @name, no bold stars or code fences, and the three
+// escapes unescaped last (so text a user typed as "<!channel>" stays
+// visibly literal, as in Slack).
+func mrkdwn(s string) string {
+	s = slackLink.ReplaceAllStringFunc(s, func(m string) string {
+		p := slackLink.FindStringSubmatch(m)
+		target, label := p[1], p[2]
+		switch {
+		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
+			return target
+		case strings.HasPrefix(target, "!"):
+			return "@" + strings.TrimPrefix(target, "!")
+		case label != "":
+			return label + " (" + target + ")"
+		}
+		return target
+	})
+	s = bold.ReplaceAllString(strings.ReplaceAll(s, "```", ""), "$1")
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/pkg/atlas/atlastest"
+)
+
+// demoPolicy is the access policy the demo runs with.
+//
+//go:embed demo-policy.yaml
+var demoPolicy []byte
+
+// The demo's people and places.
+const (
+	demoTeam    = "T0DEMO"
+	demoChannel = "C0PLATFORM"
+	alice       = "U0ALICE"   // may create in dev
+	mallory     = "U0MALLORY" // is not in the policy
+	devGroupID  = "6a1b2c3d4e5f6a7b8c9d0e1f"
+)
+
+// demoStep is one slash command of the scripted conversation and what must
+// come of it.
+type demoStep struct {
+	title  string
+	user   string
+	text   string
+	before func(d *demo)                        // e.g. inject an Atlas fault
+	check  func(d *demo, r stepResult) []string // returns what went wrong
+}
+
+// stepResult is what a step produced.
+type stepResult struct {
+	status  int
+	ack     string          // the ephemeral acknowledgement, rendered
+	calls   []slackrec.Call // Slack calls the step caused, delivered or not
+	creates int             // create POSTs Atlas received during the step
+}
+
+// demo is a running conversation.
+type demo struct {
+	stack  *stack
+	url    string
+	secret string
+	out    io.Writer
+	con    *console
+}
+
+func demoSteps() []demoStep {
+	return []demoStep{
+		{
+			title: "ask for help", user: alice, text: "help",
+			check: func(d *demo, r stepResult) []string {
+				return all(
+					expect(strings.Contains(r.ack, "/stream create"), "the help lists /stream create"),
+					expect(len(r.calls) == 0 && r.creates == 0, "help dispatches nothing"),
+				)
+			},
+		},
+		{
+			title: "create a workspace (the region given as the AWS code)", user: alice,
+			text: "create orders-ws --region us-east-1 --tier SP30 --max-tier SP50 --sample-solar",
+			check: func(d *demo, r stepResult) []string {
+				ws, ok := d.stack.atlas.Workspace(devGroupID, "orders-ws")
+				problems := all(
+					expect(strings.Contains(r.ack, "Working on it"), "the ack says it is working on it"),
+					expect(strings.Contains(r.ack, "us-east-1 → VIRGINIA_USA"), "the ack says how the region was mapped"),
+					expect(r.creates == 1, "Atlas received exactly one create"),
+					expect(ok && len(ws.Hostnames) > 0, "Atlas holds the workspace with hostnames"),
+				)
+				reply := threadReply(r.calls)
+				for _, h := range ws.Hostnames {
+					problems = append(problems, expect(strings.Contains(reply, h), "the thread reply shows hostname "+h)...)
+				}
+				return append(problems, expect(parentUpdated(r.calls, "✅"), "the parent message is updated to ✅")...)
+			},
+		},
+		{
+			title: "a create that Atlas refuses (402: no payment method)", user: alice,
+			text: "create payments-ws --region VIRGINIA_USA --tier SP10",
+			before: func(d *demo) {
+				d.stack.atlas.Inject(atlastest.OpCreateStream, atlastest.Fault{Times: 1, Status: http.StatusPaymentRequired,
+					Body: `{"error":402,"errorCode":"NO_PAYMENT_INFORMATION_FOUND","reason":"Payment Required","detail":"No payment information was found for group ` + devGroupID + `.","parameters":[]}`})
+			},
+			check: func(d *demo, r stepResult) []string {
+				_, created := d.stack.atlas.Workspace(devGroupID, "payments-ws")
+				reply := threadReply(r.calls)
+				return all(
+					expect(r.creates == 1, "Atlas received exactly one create"),
+					expect(!created, "nothing was created"),
+					expect(strings.Contains(reply, "NO_PAYMENT_INFORMATION_FOUND"), "the thread reply gives Atlas's errorCode"),
+					expect(strings.Contains(reply, "No payment information was found"), "the thread reply gives Atlas's detail"),
+					expect(parentUpdated(r.calls, "❌"), "the parent message is updated to ❌"),
+				)
+			},
+		},
+		{
+			title: "a caller the policy does not know", user: mallory,
+			text: "create sneaky-ws --region VIRGINIA_USA --project prod",
+			check: func(d *demo, r stepResult) []string {
+				return all(
+					expect(strings.Contains(r.ack, "Not allowed"), "the caller is told it is not allowed"),
+					expect(len(r.calls) == 0 && r.creates == 0, "nothing reaches the worker, Atlas or the channel"),
+				)
+			},
+		},
+		{
+			title: "list the project's workspaces", user: alice, text: "list",
+			check: func(d *demo, r stepResult) []string {
+				var answer string
+				for _, c := range r.calls {
+					if c.Method == slackrec.ResponseURL && !c.Failed {
+						answer += renderMessage(c.Text, c.Blocks)
+					}
+				}
+				return all(
+					expect(strings.Contains(answer, "orders-ws"), "the answer lists orders-ws"),
+					expect(!strings.Contains(answer, "payments-ws"), "the answer does not list the refused payments-ws"),
+				)
+			},
+		},
+	}
+}
+
+// runDemo implements `streambot demo` (what `make run` runs).
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runScript(ctx, args, demoSteps(), stdout, stderr)
+}
+
+// runScript runs steps as `streambot demo` does; tests give it their own.
+func runScript(ctx context.Context, args []string, steps []demoStep, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	verbose := fs.Bool("v", false, "also print the bot's JSON logs (to stderr)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return usageErrorf("usage: streambot demo [-v]")
+	}
+	level := slog.LevelError
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	policy, err := access.Load(demoPolicy)
+	if err != nil {
+		return fmt.Errorf("demo policy: %w", err)
+	}
+	// The demo reads nothing from the caller's environment: it is the same
+	// on every machine, and never talks to a real Atlas or Slack.
+	secret := randomHex(16)
+	env := map[string]string{"SLACK_SIGNING_SECRET": secret}
+	s, err := newStack(stackOptions{getenv: func(k string) string { return env[k] }, log: log, policy: policy.WithLogger(log)})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	s.slack.AddUser(alice, "alice@example.com")
+	url, shutdown, err := listen("127.0.0.1:0", s.handler)
+	if err != nil {
+		return err
+	}
+	defer shutdown(context.WithoutCancel(ctx))
+
+	d := &demo{stack: s, url: url, secret: secret, out: stdout, con: &console{out: stdout}}
+	fmt.Fprintf(stdout, "streambot demo: the Slack edge at %s, the worker in-process,\nan in-memory Atlas at %s and a console Slack. Access policy: cmd/streambot/demo-policy.yaml.\n",
+		url, s.atlas.URL)
+	failed := 0
+	for i, st := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		problems, err := d.run(ctx, i+1, st)
+		if err != nil {
+			return err
+		}
+		if len(problems) == 0 {
+			fmt.Fprintf(stdout, "  ✔ as expected\n")
+			continue
+		}
+		failed++
+		for _, p := range problems {
+			fmt.Fprintf(stdout, "  ✘ expected: %s\n", p)
+		}
+	}
+	if v := s.atlas.Violations(); len(v) > 0 {
+		fmt.Fprintf(stdout, "\n✘ the embedded Atlas answered outside MongoDB's spec %d times: %v\n", len(v), v[0])
+		failed++
+	}
+	if failed > 0 {
+		return fmt.Errorf("%w (%d of them)", errDemoFailed, failed)
+	}
+	fmt.Fprintln(stdout, "\nEvery step behaved as expected.")
+	return nil
+}
+
+// run sends one step's slash command, waits for the worker, prints the
+// conversation and checks it.
+func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
+	if st.before != nil {
+		st.before(d)
+	}
+	callsBefore := len(d.stack.slack.Calls())
+	createsBefore := d.stack.atlas.Calls(atlastest.OpCreateStream)
+
+	fmt.Fprintf(d.out, "\n── %d. %s\n👤 %s in %s: /stream %s\n", n, st.title, st.user, demoChannel, st.text)
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := newSignedRequest(rctx, d.url, d.secret, time.Now(), slashRequest{
+		Command: "/stream", Text: st.text, TeamID: demoTeam, ChannelID: demoChannel,
+		UserID: st.user, UserName: strings.ToLower(strings.TrimPrefix(st.user, "U0")),
+		ResponseURL: d.stack.slack.ResponseURL(fmt.Sprintf("step-%d", n)),
+		TriggerID:   fmt.Sprintf("demo.%d.%d", n, time.Now().UnixNano()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("step %d: %w", n, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	ackAfter := time.Since(start)
+	var ack struct {
+		Text   string          `json:"text"`
+		Blocks json.RawMessage `json:"blocks"`
+	}
+	_ = json.Unmarshal(body, &ack)
+	r := stepResult{status: resp.StatusCode, ack: renderMessage(ack.Text, ack.Blocks)}
+	d.con.print(fmt.Sprintf("🤖 streambot (only visible to you; HTTP %d after %s):", resp.StatusCode, ackAfter.Round(100*time.Microsecond)), r.ack)
+
+	d.stack.jobs.Wait()
+	r.calls = d.stack.slack.Calls()[callsBefore:]
+	for _, c := range r.calls {
+		if !c.Failed {
+			d.con.call(c)
+		}
+	}
+	r.creates = d.stack.atlas.Calls(atlastest.OpCreateStream) - createsBefore
+	problems := expect(resp.StatusCode == http.StatusOK, "Slack gets HTTP 200")
+	return append(problems, st.check(d, r)...), nil
+}
+
+// threadReply is the rendered text of the replies posted in a thread.
+func threadReply(calls []slackrec.Call) string {
+	var b strings.Builder
+	for _, c := range calls {
+		if c.Method == slackrec.PostMessage && c.ThreadTS != "" && !c.Failed {
+			b.WriteString(c.Text + "\n" + renderMessage(c.Text, c.Blocks))
+		}
+	}
+	return b.String()
+}
+
+// parentUpdated reports whether the parent message was updated to a text
+// containing mark.
+func parentUpdated(calls []slackrec.Call, mark string) bool {
+	for _, c := range calls {
+		if c.Method == slackrec.Update && !c.Failed && strings.Contains(c.Text, mark) {
+			return true
+		}
+	}
+	return false
+}
+
+// expect returns what was expected when ok is false.
+func expect(ok bool, what string) []string {
+	if ok {
+		return nil
+	}
+	return []string{what}
+}
+
+func all(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/streambot/streambot/internal/access"
+)
+
+// runServe implements `streambot serve`: the Slack edge on a loopback
+// address with the worker in-process. Real Atlas and Slack when their
+// credentials are set; otherwise the embedded Atlas and the console Slack.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", "127.0.0.1:3000", "the loopback address to listen on")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return usageErrorf("usage: streambot serve [--addr 127.0.0.1:3000]")
+	}
+	level := new(slog.LevelVar)
+	if err := level.UnmarshalText([]byte(strings.ToUpper(orDefault(getenv("LOG_LEVEL"), "info")))); err != nil {
+		return usageErrorf("LOG_LEVEL %q: use debug, info, warn or error", getenv("LOG_LEVEL"))
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if getenv("SLACK_SIGNING_SECRET") == "" && getenv("SLACK_SECRET_ARN") == "" {
+		return usageErrorf("serve: set SLACK_SIGNING_SECRET (your Slack app's signing secret, or any value to use with `streambot slash --secret`)")
+	}
+	policy, err := access.FromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("access policy: %w", err)
+	}
+	if policy.Empty() {
+		log.Warn("access policy grants nothing: every command will be denied; set ACCESS_POLICY_FILE")
+	}
+	s, err := newStack(stackOptions{getenv: getenv, log: log, policy: policy.WithLogger(log)})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if s.slack != nil {
+		con := &console{out: stdout}
+		s.slack.OnDelivered(con.call)
+	}
+	url, shutdown, err := listen(*addr, s.handler)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "streambot serving POST %s\n", url)
+	if s.atlas != nil {
+		fmt.Fprintf(stdout, "  Atlas: embedded simulator at %s (set MONGODB_ATLAS_CLIENT_ID/_SECRET for real Atlas)\n", s.atlas.URL)
+	}
+	if s.slack != nil {
+		fmt.Fprintln(stdout, "  Slack: console (messages print here; set SLACK_BOT_TOKEN for real Slack)")
+	}
+	fmt.Fprintln(stdout, "Ctrl-C stops; Jobs in flight finish first.")
+
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "stopping: no new commands; waiting for Jobs in flight…")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err = shutdown(sctx)
+	s.jobs.Wait()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("serve: requests still open after 10s")
+	}
+	return nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

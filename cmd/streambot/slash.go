@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"strconv"
+	"strings"
+	"time"
+)
+
+// slashRequest is a slash command as Slack sends it to the request URL.
+type slashRequest struct {
+	Command     string // "/stream"
+	Text        string // what follows the command
+	TeamID      string
+	ChannelID   string
+	UserID      string
+	UserName    string
+	ResponseURL string
+	TriggerID   string
+}
+
+// form renders the request as Slack's application/x-www-form-urlencoded body.
+func (s slashRequest) form() string {
+	v := url.Values{}
+	v.Set("token", "deprecated-verification-token")
+	v.Set("team_id", s.TeamID)
+	v.Set("team_domain", "example")
+	v.Set("channel_id", s.ChannelID)
+	v.Set("channel_name", "platform")
+	v.Set("user_id", s.UserID)
+	v.Set("user_name", s.UserName)
+	v.Set("command", s.Command)
+	v.Set("text", s.Text)
+	v.Set("api_app_id", "A0STREAMBOT")
+	v.Set("is_enterprise_install", "false")
+	v.Set("response_url", s.ResponseURL)
+	v.Set("trigger_id", s.TriggerID)
+	return v.Encode()
+}
+
+// sign returns Slack's v0 request signature for body at ts: HMAC-SHA256 of
+// "v0:<ts>:<body>" keyed with the signing secret.
+func sign(secret string, ts time.Time, body string) (timestamp, signature string) {
+	timestamp = strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	io.WriteString(mac, "v0:"+timestamp+":"+body)
+	return timestamp, "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// newSignedRequest builds a POST of the slash command to target, signed as
+// Slack would sign it at now.
+func newSignedRequest(ctx context.Context, target, secret string, now time.Time, s slashRequest) (*http.Request, error) {
+	body := s.form()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	ts, sig := sign(secret, now, body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", sig)
+	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+	return req, nil
+}
+
+// runSlash implements `streambot slash`: send one signed slash command and
+// print the acknowledgement.
+func runSlash(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("slash", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	target := fs.String("url", "http://127.0.0.1:3000/slack/commands", "the request URL (streambot serve, or the deployed SlackCommandUrl)")
+	secret := fs.String("secret", "", "the signing secret (default $SLACK_SIGNING_SECRET)")
+	user := fs.String("user", "U0DEMOUSER", "the Slack user ID to send as")
+	channel := fs.String("channel", "C0DEMOCHAN", "the channel ID to send from")
+	team := fs.String("team", "T0DEMOTEAM", "the team ID")
+	responseURL := fs.String("response-url", "https://hooks.slack.com/commands/T0DEMOTEAM/1/none", "the response_url Slack would send")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("slash: %v\nusage: streambot slash [--url URL] [--secret S] [--user U] [--channel C] \"create …\"", err)
+	}
+	if *secret == "" {
+		*secret = getenv("SLACK_SIGNING_SECRET")
+	}
+	if *secret == "" {
+		return usageErrorf("slash: no signing secret: pass --secret or set SLACK_SIGNING_SECRET")
+	}
+	text := strings.Join(fs.Args(), " ")
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := newSignedRequest(ctx, *target, *secret, time.Now(), slashRequest{
+		Command: "/stream", Text: text, TeamID: *team, ChannelID: *channel,
+		UserID: *user, UserName: strings.ToLower(*user), ResponseURL: *responseURL,
+		TriggerID: fmt.Sprintf("%d.slash", time.Now().UnixNano()),
+	})
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("slash: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("slash: read answer: %w", err)
+	}
+	fmt.Fprintf(stdout, "HTTP %d\n%s\n", resp.StatusCode, b)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("slash: %s answered %s", *target, resp.Status)
+	}
+	return nil
+}
+
+// usageError is a mistake on the command line; main prints it and exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+func isUsage(err error) bool {
+	var u *usageError
+	return errors.As(err, &u)
+}
