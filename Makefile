@@ -1,9 +1,23 @@
-# streambot — see README.md. `make test` is what CI runs.
+# streambot — see README.md. `make run` shows it working; `make test` is what CI runs.
 SHELL := /bin/bash
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: test vet lint fuzz golden
+.PHONY: run serve test vet lint fuzz golden bench deploy clean
+
+# The embedded default: the real handlers against an in-memory Atlas and a
+# console Slack, a scripted conversation, exit 0 only if it all behaved.
+run:
+	$(GO) run ./cmd/streambot demo
+
+# The local server on 127.0.0.1:3000 (see README.md for the variables).
+# Without SLACK_SIGNING_SECRET it uses a fixed local one, which
+# `streambot slash --secret local-dev-secret` matches.
+serve:
+	SLACK_SIGNING_SECRET=$${SLACK_SIGNING_SECRET:-local-dev-secret} \
+	ACCESS_POLICY_FILE=$${ACCESS_POLICY_FILE:-cmd/streambot/demo-policy.yaml} \
+	  $(GO) run ./cmd/streambot serve
+
 # The tests that need moto_server, cfn-lint or the SAM translator fail rather
 # than skip here (STREAMBOT_REQUIRE_TOOLS=1): a green run means they ran.
 test: vet tools
@@ -16,17 +30,27 @@ vet:
 
 lint: vet
 
-# Bounded fuzzing: FUZZTIME per target.
+# Bounded fuzzing: FUZZTIME per target (CI-sized by default).
 FUZZTIME ?= 10s
 fuzz:
-	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
-	  for f in $$(grep -h '^func Fuzz' $$t/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
-	    echo "== $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$t || exit 1; \
+	@for d in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -h '^func Fuzz' $$d/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "== $$d $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$d || exit 1; \
 	  done; done
 
 # Rewrite golden files after an intended change; review the diff.
 golden:
-	$(GO) test ./... -run Golden -update
+	$(GO) test -count=1 $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -update
+
+# Remove what the build and the tools left behind.
+clean:
+	rm -rf bin .aws-sam
+
+# Deploy to AWS with SAM (needs the sam CLI and AWS credentials; README.md
+# says which secrets to create first).
+deploy:
+	sam build -t infra/template.yaml
+	sam deploy --guided
 
 # --- Lambda builds (owner: platform) -----------------------------------------
 # Both functions run on provided.al2023/arm64 as a static `bootstrap`:
