@@ -20,8 +20,17 @@ serve:
 
 # The tests that need moto_server, cfn-lint or the SAM translator fail rather
 # than skip here (STREAMBOT_REQUIRE_TOOLS=1): a green run means they ran.
-test: vet tools
-	STREAMBOT_REQUIRE_TOOLS=1 $(GO) test $(GOFLAGS_TEST) ./...
+test: vet tools tools-rie
+	STREAMBOT_REQUIRE_TOOLS=1 STREAMBOT_RIE=$(RIE) $(GO) test $(GOFLAGS_TEST) ./...
+
+# The AWS Lambda Runtime Interface Emulator, by exact version, into bin/tools
+# (go install does not touch go.mod). The end-to-end tests run the real
+# bootstraps under it.
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE         := $(CURDIR)/bin/tools/aws-lambda-rie
+.PHONY: tools-rie
+tools-rie:
+	@test -x $(RIE) || GOBIN=$(CURDIR)/bin/tools $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
