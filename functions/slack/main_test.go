@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streambot/streambot/internal/testtools"
+
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/streambot/streambot/internal/provision"
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 }
 
 // mainCmd re-executes the test binary as the function's process.
-func mainCmd(t *testing.T, env ...string) (*exec.Cmd, *lockedBuffer) {
+func mainCmd(t *testing.T, env ...string) (*exec.Cmd, *testtools.Buffer) {
 	t.Helper()
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0])
@@ -49,27 +50,9 @@ func mainCmd(t *testing.T, env ...string) (*exec.Cmd, *lockedBuffer) {
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"),
 		"AWS_EC2_METADATA_DISABLED=true",
 	}, env...)
-	out := &lockedBuffer{}
+	out := &testtools.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	return cmd, out
-}
-
-// lockedBuffer collects the process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestMainFailsAtInit(t *testing.T) {

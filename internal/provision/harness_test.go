@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/streambot/streambot/internal/testtools"
 
 	"github.com/slack-go/slack"
 
@@ -41,24 +42,7 @@ var secretValues = []string{clientSecret, rotatedSecret, privateKey, botToken, s
 	"secret-part", "/commands/" /* every response_url slackrec hands out */}
 
 // suiteLogs collects every log line the workers write during the suite.
-var suiteLogs syncBuffer
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+var suiteLogs testtools.Buffer
 
 // TestMain runs the suite, then fails it if any log line holds a secret, a
 // token, the signing secret or a response_url.
@@ -140,7 +124,7 @@ type env struct {
 	clock   *fakeClock
 	secrets *fakeSecrets
 	w       *provision.Worker
-	logs    *syncBuffer // this env's log lines (also copied to suiteLogs)
+	logs    *testtools.Buffer // this env's log lines (also copied to suiteLogs)
 
 	specMu   sync.Mutex
 	specErrs []error
@@ -180,7 +164,7 @@ func newEnv(t testing.TB, opts ...func(*setting)) *env {
 	for _, o := range opts {
 		o(&s)
 	}
-	e := &env{t: t, clock: newClock(), logs: &syncBuffer{}}
+	e := &env{t: t, clock: newClock(), logs: &testtools.Buffer{}}
 	e.atlas = atlastest.NewServer(t, s.atlasOpts...)
 	e.atlas.AddProject(groupID)
 	e.atlas.AddServiceAccount(clientID, clientSecret)

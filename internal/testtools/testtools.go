@@ -1,6 +1,7 @@
-// Package testtools finds the external programs that streambot's tests run
-// (moto_server, cfn-lint, python3 with aws-sam-translator) and decides what
-// to do when one is missing.
+// Package testtools holds what several of streambot's test suites share: it
+// finds the external programs the tests run (moto_server, cfn-lint, python3
+// with aws-sam-translator) and decides what to do when one is missing, and
+// [Buffer] collects logs written concurrently.
 //
 // The rule is the same everywhere: on CI (the CI environment variable is
 // non-empty) or with STREAMBOT_REQUIRE_TOOLS=1 a missing tool fails the

@@ -1,6 +1,7 @@
 package testtools_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/streambot/streambot/internal/testtools"
@@ -30,5 +31,24 @@ func TestRequired(t *testing.T) {
 func TestRequireToolFound(t *testing.T) {
 	if got := testtools.RequireTool(t, "sh", "your OS package manager"); got == "" {
 		t.Error("RequireTool(sh) returned an empty path")
+	}
+}
+
+func TestBufferConcurrent(t *testing.T) {
+	var b testtools.Buffer
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				b.Write([]byte("x"))
+				_ = b.String()
+			}
+		}()
+	}
+	wg.Wait()
+	if got := len(b.String()); got != 800 {
+		t.Errorf("len(String()) = %d after 800 one-byte writes", got)
 	}
 }
