@@ -10,12 +10,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/streambot/streambot/internal/access"
 )
 
 // runServe implements `streambot serve`: the Slack edge on a loopback
 // address with the worker in-process. Real Atlas and Slack when their
 // credentials are set; otherwise the embedded Atlas and the console Slack.
+// With SLACK_APP_TOKEN it also takes commands over Slack's Socket Mode
+// (through SLACK_API_URL's apps.connections.open), so no public URL is
+// needed.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -30,6 +35,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if getenv("SLACK_SIGNING_SECRET") == "" && getenv("SLACK_SECRET_ARN") == "" {
 		return usageErrorf("serve: set SLACK_SIGNING_SECRET (your Slack app's signing secret, or any value to use with `streambot slash --secret`)")
+	}
+	appToken := getenv(envSlackAppToken)
+	if appToken != "" {
+		if err := checkAppToken(appToken); err != nil {
+			return err
+		}
 	}
 	policy, err := access.FromEnv(getenv)
 	if err != nil {
@@ -58,14 +69,30 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if s.slack != nil {
 		fmt.Fprintln(stdout, "  Slack: console (messages print here; set SLACK_BOT_TOKEN for real Slack)")
 	}
+	socket := make(chan error, 1)
+	if appToken != "" {
+		client := newSocketClient(appToken, orDefault(getenv("SLACK_API_URL"), slack.APIURL), log)
+		go func() { socket <- runSocketMode(ctx, client, s.handler, log) }()
+		fmt.Fprintln(stdout, "  Socket Mode: also taking /stream commands over Slack's websocket (SLACK_APP_TOKEN)")
+	}
 	fmt.Fprintln(stdout, "Ctrl-C stops; Jobs in flight finish first.")
 
-	<-ctx.Done()
+	var socketErr error
+	select {
+	case <-ctx.Done():
+		if appToken != "" {
+			socketErr = <-socket // the commands in flight are answered
+		}
+	case socketErr = <-socket: // Slack refused the connection for good
+	}
 	fmt.Fprintln(stdout, "stopping: no new commands; waiting for Jobs in flight…")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err = shutdown(sctx)
 	s.jobs.Wait()
+	if socketErr != nil {
+		return fmt.Errorf("serve: %w", socketErr)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("serve: requests still open after 10s")
 	}

@@ -3,6 +3,8 @@ package slackbot
 import (
 	"net/url"
 	"strings"
+
+	"github.com/slack-go/slack"
 )
 
 // slashCommand is the part of Slack's slash-command payload streambot reads.
@@ -71,4 +73,18 @@ func parseForm(body string) (slashCommand, error) {
 		*dst = v
 	}
 	return s, nil
+}
+
+// slackCommand is the command as slack-go's type, for [Handler.Command].
+func (s *slashCommand) slackCommand() slack.SlashCommand {
+	return slack.SlashCommand{
+		TeamID:      s.TeamID,
+		ChannelID:   s.ChannelID,
+		UserID:      s.UserID,
+		UserName:    s.UserName,
+		Command:     s.Command,
+		Text:        s.Text,
+		ResponseURL: s.ResponseURL,
+		TriggerID:   s.TriggerID,
+	}
 }

@@ -8,6 +8,9 @@
 // [Handler] is an http.Handler for the local server, and its
 // [Handler.Handle] serves API Gateway HTTP API (payload 2.0) events in
 // Lambda through a small buffered adapter, so both run the same code.
+// After the signature check both call [Handler.Command], which is also the
+// entry point for commands that arrive over Slack's Socket Mode (where the
+// websocket, not a signature, authenticates Slack).
 //
 // The ack path makes no Atlas call and no Slack Web API call, except the
 // access policy's cached user-group lookup.
@@ -21,6 +24,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/command"
@@ -181,7 +186,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		http.Error(w, "malformed form body", http.StatusBadRequest)
 		return nil
 	}
-	writeAck(w, h.command(ctx, &form))
+	writeAck(w, h.Command(ctx, form.slackCommand()))
 	return nil
 }
 
@@ -233,10 +238,19 @@ func writeAck(w http.ResponseWriter, a reply.Ack) {
 	_, _ = w.Write(a.JSON())
 }
 
-// command turns a verified slash command into its answer, dispatching a Job
-// when there is work to do.
-func (h *Handler) command(ctx context.Context, form *slashCommand) reply.Ack {
-	cmd, err := command.Parse(form.Text)
+// Command answers one slash command known to come from Slack: it parses the
+// text, applies the access policy, hands at most one Job to the Dispatcher
+// and returns the ephemeral acknowledgement for the caller. Every outcome,
+// a failed dispatch included, is an Ack; it never fails.
+//
+// Command does not authenticate sc. [Handler.ServeHTTP] and [Handler.Handle]
+// call it only after Slack's signature has been verified; a Socket Mode
+// client calls it with the command of a slash_commands envelope, which the
+// websocket opened with the app-level token vouches for. The Ack is the
+// HTTP response body on the first path and the envelope's acknowledgement
+// payload on the second.
+func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack {
+	cmd, err := command.Parse(sc.Text)
 	if err != nil {
 		return reply.AckUsage(err.Error())
 	}
@@ -261,9 +275,9 @@ func (h *Handler) command(ctx context.Context, form *slashCommand) reply.Ack {
 	// dry run shows the project's ID in the request path, which only a
 	// caller allowed on the project may see.
 	d := h.policy.Authorize(ctx, access.Request{
-		TeamID:    form.TeamID,
-		UserID:    form.UserID,
-		ChannelID: form.ChannelID,
+		TeamID:    sc.TeamID,
+		UserID:    sc.UserID,
+		ChannelID: sc.ChannelID,
 		Action:    action,
 		Project:   cmd.Project,
 	})
@@ -271,7 +285,7 @@ func (h *Handler) command(ctx context.Context, form *slashCommand) reply.Ack {
 		return reply.AckDenied(d.Reason)
 	}
 
-	job := h.job(form, &cmd, &d)
+	job := h.job(&sc, &cmd, &d)
 	project := d.ProjectAlias
 	if project == "" {
 		project = d.GroupID // no alias: the caller typed the ID
@@ -316,8 +330,8 @@ func (h *Handler) command(ctx context.Context, form *slashCommand) reply.Ack {
 }
 
 // job builds the one Job an accepted command becomes.
-func (h *Handler) job(form *slashCommand, cmd *command.Command, d *access.Decision) provision.Job {
-	id := form.TriggerID
+func (h *Handler) job(sc *slack.SlashCommand, cmd *command.Command, d *access.Decision) provision.Job {
+	id := sc.TriggerID
 	if id == "" {
 		id = rand.Text()
 	}
@@ -327,12 +341,12 @@ func (h *Handler) job(form *slashCommand, cmd *command.Command, d *access.Decisi
 		ProjectAlias: d.ProjectAlias,
 		Name:         cmd.Workspace,
 		Slack: &provision.SlackTarget{
-			TeamID:      form.TeamID,
-			ChannelID:   form.ChannelID,
-			UserID:      form.UserID,
-			UserName:    form.UserName,
-			ResponseURL: form.ResponseURL,
-			Command:     form.Command,
+			TeamID:      sc.TeamID,
+			ChannelID:   sc.ChannelID,
+			UserID:      sc.UserID,
+			UserName:    sc.UserName,
+			ResponseURL: sc.ResponseURL,
+			Command:     sc.Command,
 		},
 		RequestedAt: h.now(),
 	}
