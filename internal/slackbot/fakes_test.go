@@ -23,6 +23,7 @@ type fakeSecrets struct {
 	cached       secrets.Slack
 	stored       secrets.Slack // what Secrets Manager holds now
 	old          bool          // the cached copy is older than any minAge
+	racedTo      string        // set: another request re-read this secret just before RefreshSlack
 	err          error         // returned by Slack
 	refreshErr   error
 	slackCalls   int
@@ -49,6 +50,9 @@ func (f *fakeSecrets) RefreshSlack(_ context.Context, minAge time.Duration) (sec
 	f.minAges = append(f.minAges, minAge)
 	if f.refreshErr != nil {
 		return secrets.Slack{}, false, f.refreshErr
+	}
+	if f.racedTo != "" {
+		f.cached.SigningSecret, f.old = f.racedTo, false
 	}
 	if !f.old {
 		return f.cached, false, nil

@@ -385,6 +385,7 @@ func TestHandlerRotation(t *testing.T) {
 		old          bool // the cached secret is older than a minute
 		stored       string
 		refreshErr   error
+		racedTo      string
 		signWith     string
 		wantStatus   int
 		wantRefresh  int
@@ -395,12 +396,13 @@ func TestHandlerRotation(t *testing.T) {
 		{name: "rotated, cache young: refuse", old: false, stored: rotated, signWith: rotated, wantStatus: 401, wantRefresh: 1},
 		{name: "wrong secret, re-read finds the same", old: true, stored: testSecret, signWith: "forged", wantStatus: 401, wantRefresh: 1},
 		{name: "wrong secret, re-read finds another", old: true, stored: rotated, signWith: "forged", wantStatus: 401, wantRefresh: 1},
+		{name: "rotated, another request just re-read it: accept", old: true, racedTo: rotated, signWith: rotated, wantStatus: 200, wantRefresh: 1, wantJobCount: 1},
 		{name: "re-read fails: refuse", old: true, refreshErr: errors.New("secrets manager down"), signWith: rotated, wantStatus: 401, wantRefresh: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newTestEnv(t, "", nil)
-			env.secrets.old, env.secrets.refreshErr = tc.old, tc.refreshErr
+			env.secrets.old, env.secrets.refreshErr, env.secrets.racedTo = tc.old, tc.refreshErr, tc.racedTo
 			env.secrets.stored.SigningSecret = tc.stored
 			rec := env.serve(signedRequest(body, tc.signWith, time.Now()))
 			if rec.Code != tc.wantStatus {

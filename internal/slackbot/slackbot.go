@@ -221,12 +221,15 @@ func (h *Handler) verify(ctx context.Context, header http.Header, body []byte, s
 	if !errors.Is(err, errMismatch) {
 		return err
 	}
-	fresh, refreshed, rerr := h.secrets.RefreshSlack(ctx, secretMinAge)
+	// RefreshSlack returns the cached copy when it is younger than a
+	// minute, which another request may have just re-read: compare
+	// secrets rather than trusting "refreshed".
+	fresh, _, rerr := h.secrets.RefreshSlack(ctx, secretMinAge)
 	if rerr != nil {
 		h.log.WarnContext(ctx, "slack secret re-read failed", "error", rerr)
 		return err
 	}
-	if !refreshed || fresh.SigningSecret == secret {
+	if fresh.SigningSecret == secret {
 		return err
 	}
 	return verify(header, body, fresh.SigningSecret)
