@@ -140,6 +140,7 @@ func start(path string) (*server, error) {
 	cmd.Stdout = pw
 	cmd.Stderr = pw
 	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", path, err)
 	}
