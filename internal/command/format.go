@@ -64,7 +64,7 @@ func (c *Command) RequireRegion(defaultRegion string) error {
 	}
 	usage := Usage(Create)
 	if defaultRegion == "" {
-		return &UsageError{Message: "create needs --region: no default region is set for this workspace", Usage: usage}
+		return &UsageError{Message: "create needs --region: the access policy sets no default_region", Usage: usage}
 	}
 	r, ok := LookupRegion(defaultRegion)
 	if !ok {

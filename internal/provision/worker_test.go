@@ -110,7 +110,7 @@ func TestCreateFailures(t *testing.T) {
 			name:        "401 twice: the refresh does not help",
 			faults:      []atlastest.Fault{{Status: 401, Times: 2, Body: "SEED401"}},
 			wantOutcome: provision.OutcomeFailed, wantCreates: 2,
-			want: []string{"Unauthorized", "NOT_ORG_GROUP_CREATOR", "IP access list"},
+			want: []string{"Unauthorized", "NOT_ORG_GROUP_CREATOR", "API access list"},
 		},
 		{
 			name:        "402",

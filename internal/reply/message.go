@@ -210,7 +210,7 @@ func Advice(status, tries int) string {
 	case status == 400:
 		return "Fix the values Atlas names above and send the command again."
 	case status == 401 || status == 403:
-		return "The bot's Atlas key lacks a project role (Project Owner, Project Data Access Admin or Project Stream Processing Owner), or the project's IP access list blocks it: ask an Atlas admin."
+		return "The bot's Atlas key lacks a project role (Project Owner, Project Data Access Admin or Project Stream Processing Owner), or its API access list does not include the bot's IP address: ask an Atlas admin."
 	case status == 402:
 		return "Atlas refused for billing reasons: check the organization's payment method in Atlas."
 	case status == 404:

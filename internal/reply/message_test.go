@@ -125,7 +125,7 @@ func TestAdvice(t *testing.T) {
 		status, tries int
 		want          string
 	}{
-		{401, 1, "IP access list"},
+		{401, 1, "API access list"},
 		{403, 1, "lacks a project role"},
 		{402, 1, "billing"},
 		{404, 1, "project"},
