@@ -15,7 +15,7 @@ import (
 func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	w := r.w
 	res := &Result{JobID: r.job.ID}
-	target := reply.Target{ChannelID: r.job.Slack.ChannelID, ResponseURL: r.job.Slack.ResponseURL}
+	target := reply.Target{ChannelID: r.job.Slack.ChannelID, UserID: r.job.Slack.UserID, ResponseURL: r.job.Slack.ResponseURL}
 
 	var slackAPI SlackAPI
 	var chat reply.ChatAPI

@@ -18,6 +18,7 @@ import (
 type ChatAPI interface {
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 }
 
 // InChannel is the response_type of a response_url message everyone in the
@@ -32,8 +33,8 @@ const (
 	RouteThread            Route = "thread"               // chat.postMessage in the parent's thread
 	RouteResponseInChannel Route = "response_url_channel" // response_url, in_channel
 	RouteResponseEphemeral Route = "response_url_ephemeral"
-	RouteChannel           Route = "channel" // chat.postMessage, no thread
-	RouteLost              Route = "lost"    // every path failed
+	RouteEphemeral         Route = "ephemeral" // chat.postEphemeral: the caller alone
+	RouteLost              Route = "lost"      // every path failed
 )
 
 const (
@@ -109,45 +110,53 @@ func msgOptions(m Message) []slack.MsgOption {
 // and returns the message's timestamp. A rate limit is waited out when the
 // context's deadline allows, up to the poster's tries.
 func (p *Poster) PostMessage(ctx context.Context, channel, threadTS string, m Message) (string, error) {
-	if p.chat == nil {
-		return "", errors.New("chat.postMessage: no bot token")
-	}
 	opts := msgOptions(m)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	for try := 1; ; try++ {
-		_, ts, err := p.chat.PostMessageContext(ctx, channel, opts...)
-		if err == nil {
-			return ts, nil
-		}
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) || try >= p.maxTries || !p.fits(ctx, rl.RetryAfter) {
-			return "", fmt.Errorf("chat.postMessage (try %d): %w", try, err)
-		}
-		if err := p.sleep(ctx, rl.RetryAfter); err != nil {
-			return "", fmt.Errorf("chat.postMessage: %w", err)
-		}
-	}
+	var ts string
+	err := p.call(ctx, "chat.postMessage", func() (err error) {
+		_, ts, err = p.chat.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	return ts, err
 }
 
 // Update replaces the message ts in channel with m (chat.update), waiting
 // out a rate limit like [Poster.PostMessage].
 func (p *Poster) Update(ctx context.Context, channel, ts string, m Message) error {
+	return p.call(ctx, "chat.update", func() error {
+		_, _, _, err := p.chat.UpdateMessageContext(ctx, channel, ts, msgOptions(m)...)
+		return err
+	})
+}
+
+// PostEphemeral shows m to user alone in channel (chat.postEphemeral),
+// waiting out a rate limit like [Poster.PostMessage].
+func (p *Poster) PostEphemeral(ctx context.Context, channel, user string, m Message) error {
+	return p.call(ctx, "chat.postEphemeral", func() error {
+		_, err := p.chat.PostEphemeralContext(ctx, channel, user, msgOptions(m)...)
+		return err
+	})
+}
+
+// call runs one Web API method, retrying it after a rate limit while the
+// context's deadline allows and tries remain.
+func (p *Poster) call(ctx context.Context, method string, do func() error) error {
 	if p.chat == nil {
-		return errors.New("chat.update: no bot token")
+		return errors.New(method + ": no bot token")
 	}
 	for try := 1; ; try++ {
-		_, _, _, err := p.chat.UpdateMessageContext(ctx, channel, ts, msgOptions(m)...)
+		err := do()
 		if err == nil {
 			return nil
 		}
 		var rl *slack.RateLimitedError
 		if !errors.As(err, &rl) || try >= p.maxTries || !p.fits(ctx, rl.RetryAfter) {
-			return fmt.Errorf("chat.update (try %d): %w", try, err)
+			return fmt.Errorf("%s (try %d): %w", method, try, err)
 		}
 		if err := p.sleep(ctx, rl.RetryAfter); err != nil {
-			return fmt.Errorf("chat.update: %w", err)
+			return fmt.Errorf("%s: %w", method, err)
 		}
 	}
 }
@@ -201,6 +210,7 @@ func (p *Poster) Respond(ctx context.Context, responseURL, responseType string, 
 // Target is where a Job's answer goes.
 type Target struct {
 	ChannelID   string
+	UserID      string // who asked: private answers fall back to them alone
 	ResponseURL string // a credential: never log it
 }
 
@@ -294,8 +304,10 @@ func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, 
 
 // Answer sends a single ephemeral answer through the response_url, for
 // answers that need no thread (list, describe, denials, problems found
-// before the parent was posted). When the response_url fails it posts in
-// the channel instead; the error wraps [ErrUndelivered] when both fail.
+// before the parent was posted). When the response_url fails it shows the
+// answer to the caller alone with chat.postEphemeral: these answers are
+// private, so they never fall back to the channel. The error wraps
+// [ErrUndelivered] when both fail.
 func (p *Poster) Answer(ctx context.Context, t Target, m Message) (Delivery, error) {
 	var d Delivery
 	err := p.Respond(ctx, t.ResponseURL, Ephemeral, m)
@@ -304,10 +316,10 @@ func (p *Poster) Answer(ctx context.Context, t Target, m Message) (Delivery, err
 		return d, nil
 	}
 	d.Errs = append(d.Errs, err)
-	if p.chat != nil && t.ChannelID != "" {
-		_, err := p.PostMessage(ctx, t.ChannelID, "", m)
+	if p.chat != nil && t.ChannelID != "" && t.UserID != "" {
+		err := p.PostEphemeral(ctx, t.ChannelID, t.UserID, m)
 		if err == nil {
-			d.Route = RouteChannel
+			d.Route = RouteEphemeral
 			return d, nil
 		}
 		d.Errs = append(d.Errs, err)

@@ -214,12 +214,40 @@ func TestAnswer(t *testing.T) {
 			t.Errorf("calls (-want +got):\n%s", diff)
 		}
 	})
-	t.Run("falls back to the channel", func(t *testing.T) {
+	t.Run("falls back to the caller alone, never the channel", func(t *testing.T) {
 		rec, p, _ := setup(t)
 		rec.Inject(slackrec.ResponseURL, slackrec.Fault{Status: 404})
-		d, err := p.Answer(context.Background(), reply.Target{ChannelID: "C1", ResponseURL: rec.ResponseURL("a")}, final)
-		if err != nil || d.Route != reply.RouteChannel {
-			t.Fatalf("Answer() = %v, %v; want %q", d.Route, err, reply.RouteChannel)
+		d, err := p.Answer(context.Background(), reply.Target{ChannelID: "C1", UserID: "U1", ResponseURL: rec.ResponseURL("a")}, final)
+		if err != nil || d.Route != reply.RouteEphemeral {
+			t.Fatalf("Answer() = %v, %v; want %q", d.Route, err, reply.RouteEphemeral)
+		}
+		got := rec.Delivered(slackrec.PostEphemeral)
+		if len(got) != 1 || got[0].Channel != "C1" || got[0].User != "U1" {
+			t.Errorf("chat.postEphemeral calls = %+v, want one to U1 in C1", got)
+		}
+		if n := len(rec.Calls(slackrec.PostMessage)); n != 0 {
+			t.Errorf("chat.postMessage called %d times: a private answer went to the channel", n)
+		}
+	})
+	t.Run("ephemeral rate limited, then delivered", func(t *testing.T) {
+		rec, p, _ := setup(t)
+		rec.Inject(slackrec.ResponseURL, slackrec.Fault{Status: 404})
+		rec.Inject(slackrec.PostEphemeral, slackrec.Fault{RetryAfter: "1"})
+		d, err := p.Answer(context.Background(), reply.Target{ChannelID: "C1", UserID: "U1", ResponseURL: rec.ResponseURL("a")}, final)
+		if err != nil || d.Route != reply.RouteEphemeral {
+			t.Fatalf("Answer() = %v, %v; want %q", d.Route, err, reply.RouteEphemeral)
+		}
+		if n := len(rec.Calls(slackrec.PostEphemeral)); n != 2 {
+			t.Errorf("chat.postEphemeral calls = %d, want 2 (429, then delivered)", n)
+		}
+	})
+	t.Run("both fail", func(t *testing.T) {
+		rec, p, _ := setup(t)
+		rec.Inject(slackrec.ResponseURL, slackrec.Fault{Status: 404})
+		rec.Inject(slackrec.PostEphemeral, slackrec.Fault{Error: "user_not_in_channel"})
+		d, err := p.Answer(context.Background(), reply.Target{ChannelID: "C1", UserID: "U1", ResponseURL: rec.ResponseURL("a")}, final)
+		if !errors.Is(err, reply.ErrUndelivered) || d.Route != reply.RouteLost {
+			t.Fatalf("Answer() = %v, %v; want %q and ErrUndelivered", d.Route, err, reply.RouteLost)
 		}
 	})
 	t.Run("no token and no response_url", func(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package slackrec is a recording stand-in for the parts of Slack that
-// streambot talks to: the Web API methods chat.postMessage, chat.update and
-// users.info (as slack-go's *slack.Client calls them) and slash-command
+// streambot talks to: the Web API methods chat.postMessage, chat.update,
+// chat.postEphemeral, users.info, usergroups.users.list (as slack-go's *slack.Client calls them) and slash-command
 // response_urls. Tests point slack.OptionAPIURL at [Server.APIURL], hand
 // out [Server.ResponseURL]s, inject faults (429 with Retry-After,
 // not_in_channel, any Slack error code, HTTP errors) and read back every
@@ -25,7 +25,9 @@ import (
 const (
 	PostMessage = "chat.postMessage"
 	Update      = "chat.update"
-	UsersInfo   = "users.info"
+	// PostEphemeral shows a message to one user in a channel.
+	PostEphemeral = "chat.postEphemeral"
+	UsersInfo     = "users.info"
 	// UsergroupsUsersList is the user-group membership lookup the access
 	// policy's group grants use.
 	UsergroupsUsersList = "usergroups.users.list"
@@ -263,6 +265,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.record(c)
 		writeJSON(w, map[string]any{"ok": true, "channel": c.Channel, "ts": ts,
 			"message": map[string]any{"text": c.Text, "ts": ts, "thread_ts": c.ThreadTS}})
+	case PostEphemeral:
+		if c.Channel == "" || c.User == "" {
+			c.Failed = true
+			s.record(c)
+			writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+			return
+		}
+		s.nextTS++
+		c.TS = fmt.Sprintf("1700000000.%06d", s.nextTS)
+		s.record(c)
+		writeJSON(w, map[string]any{"ok": true, "message_ts": c.TS})
 	case UsersInfo:
 		email, ok := s.users[c.User]
 		if !ok {
