@@ -12,7 +12,7 @@ import (
 // botScopes are exactly the scopes the code uses; each needs a reason.
 var botScopes = []string{
 	"commands",         // the /stream slash command itself
-	"chat:write",       // chat.postMessage (parent message, thread reply) and chat.update (status)
+	"chat:write",       // chat.postMessage (parent, thread reply), chat.update (status), chat.postEphemeral (private fallback)
 	"usergroups:read",  // usergroups.users.list: policy grants to group:S… subjects
 	"users:read",       // users.info: the caller's profile for atlas_role_check
 	"users:read.email", // users.info's email field: the Atlas username for atlas_role_check
