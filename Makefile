@@ -85,8 +85,11 @@ build:
 build-SlackFunction:
 	$(call lambda-artifact,./functions/slack)
 
+# The worker reads no policy: the Slack function decides, and the Job
+# carries what the worker's optional Atlas role check needs.
 build-CreateFunction:
-	$(call lambda-artifact,./functions/create)
+	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set; `sam build -t infra/template.yaml` sets it))
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/create
 
 define lambda-artifact
 	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set; `sam build -t infra/template.yaml` sets it))
