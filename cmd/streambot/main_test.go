@@ -102,6 +102,18 @@ func TestServeAndSlash(t *testing.T) {
 	}
 }
 
+func TestSlashHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"slash", "--help"}, func(string) string { return "" }, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("slash --help: %v", err)
+	}
+	for _, flag := range []string{"-url", "-secret", "-user", "-channel", "-team", "-response-url"} {
+		if !strings.Contains(out.String(), flag) {
+			t.Errorf("slash --help does not list %s:\n%s", flag, out.String())
+		}
+	}
+}
+
 func TestServeNeedsSigningSecret(t *testing.T) {
 	err := run(t.Context(), []string{"serve"}, func(string) string { return "" }, &bytes.Buffer{}, &bytes.Buffer{})
 	if !isUsage(err) || !strings.Contains(err.Error(), "SLACK_SIGNING_SECRET") {

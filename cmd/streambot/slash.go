@@ -85,7 +85,11 @@ func runSlash(ctx context.Context, args []string, getenv func(string) string, st
 	team := fs.String("team", "T0DEMOTEAM", "the team ID")
 	responseURL := fs.String("response-url", "https://hooks.slack.com/commands/T0DEMOTEAM/1/none", "the response_url Slack would send")
 	if err := fs.Parse(args); err != nil {
-		return usageErrorf("slash: %v\nusage: streambot slash [--url URL] [--secret S] [--user U] [--channel C] \"create …\"", err)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, flagUsage(fs, `streambot slash [flags] "create orders-ws --region VIRGINIA_USA"`))
+			return nil
+		}
+		return usageErrorf("slash: %v\n%s", err, flagUsage(fs, `streambot slash [flags] "create …"`))
 	}
 	if *secret == "" {
 		*secret = getenv("SLACK_SIGNING_SECRET")
@@ -118,6 +122,17 @@ func runSlash(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("slash: %s answered %s", *target, resp.Status)
 	}
 	return nil
+}
+
+// flagUsage renders a usage line and the flag set's flags, so the text
+// cannot drift from the flags.
+func flagUsage(fs *flag.FlagSet, line string) string {
+	var b strings.Builder
+	b.WriteString("usage: " + line + "\n")
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return b.String()
 }
 
 // usageError is a mistake on the command line; main prints it and exits 2.
