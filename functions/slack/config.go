@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,6 +46,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 	if getenv(secrets.EnvSlackSecretARN) == "" && getenv(secrets.EnvSlackSigningSecret) == "" {
 		errs = append(errs, fmt.Errorf("set %s (in AWS) or %s (locally)", secrets.EnvSlackSecretARN, secrets.EnvSlackSigningSecret))
+	}
+	// The same check main's secrets.NewStoreFromEnv makes (a malformed
+	// ARN variable), so that it is listed with every other problem. It
+	// reads no secret and names no value.
+	if _, err := secrets.NewStoreFromEnv(context.Background(), getenv); err != nil {
+		errs = append(errs, err)
 	}
 
 	c.createFunction = getenv(envCreateFunction)
@@ -95,18 +102,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 }
 
 // checkURL accepts an absolute http or https URL with a host and no query,
-// fragment or user info.
+// fragment or user info. Its errors never quote the value, which may hold
+// a password, a token in the query or a webhook path pasted in by mistake.
 func checkURL(v string) error {
 	u, err := url.Parse(v)
 	switch {
 	case err != nil:
 		return errors.New("not a URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%q: want an http or https URL", v)
-	case u.Host == "":
-		return fmt.Errorf("%q: no host", v)
 	case u.User != nil, u.RawQuery != "", u.Fragment != "":
 		return errors.New("user info, query and fragment are not allowed")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("want an absolute http or https URL")
+	case u.Host == "":
+		return errors.New("no host")
 	}
 	return nil
 }

@@ -118,10 +118,38 @@ func TestLoadConfig(t *testing.T) {
 
 func TestLoadConfigNeverEchoesSecrets(t *testing.T) {
 	const secret = "xoxb-super-secret"
+	for _, u := range []string{
+		"https://u:" + secret + "@x/",
+		"ftp://u:" + secret + "@x/",          // wrong scheme as well
+		"https://u:" + secret + "@/api/",     // and no host
+		"ftp://x/api/?token=" + secret,       // a token in the query
+		"hooks.slack.com/services/" + secret, // not absolute: a webhook URL pasted in
+	} {
+		_, err := loadConfig(mapEnv(map[string]string{
+			"SLACK_BOT_TOKEN": secret, "SLACK_API_URL": u, "AWS_ENDPOINT_URL_LAMBDA": u,
+		}))
+		if err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("loadConfig(SLACK_API_URL=%s) error = %v, want an error without the token", u, err)
+		}
+	}
+}
+
+// TestLoadConfigSecretIDs checks that a malformed secret ARN is reported
+// with every other problem, before any secret is read, and not echoed.
+func TestLoadConfigSecretIDs(t *testing.T) {
+	const pasted = `{"signing_secret":"s3cr3t"}`
 	_, err := loadConfig(mapEnv(map[string]string{
-		"SLACK_BOT_TOKEN": secret, "SLACK_API_URL": "https://u:" + secret + "@x/",
+		"SLACK_SECRET_ARN": pasted, "CREATE_FUNCTION_NAME": "streambot-create", "LOG_LEVEL": "loud",
 	}))
-	if err == nil || strings.Contains(err.Error(), secret) {
-		t.Errorf("loadConfig() error = %v, want an error without the token", err)
+	if err == nil {
+		t.Fatal("loadConfig() = nil error, want one")
+	}
+	for _, want := range []string{"SLACK_SECRET_ARN", "LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("loadConfig() error = %q, want it to mention %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("loadConfig() error = %q echoes the pasted secret", err)
 	}
 }

@@ -394,13 +394,17 @@ func (l *loader) actionRoles(n *yaml.Node) {
 		}
 		var roles []string
 		valid := true
+		allowed := defaultActionRoles()[a] // action_roles may narrow these, never widen them
 		for i, item := range l.list(kv.value, path, "Atlas project roles") {
-			if r, ok := l.role(item, index(path, i)); ok {
-				if !slices.Contains(roles, r) {
-					roles = append(roles, r)
-				}
-			} else {
+			r, ok := l.role(item, index(path, i))
+			if ok && !slices.Contains(allowed, r) {
+				l.add(item.Line, index(path, i), "%q cannot allow %s: Atlas lets only %s do that", r, a, strings.Join(allowed, ", "))
+				ok = false
+			}
+			if !ok {
 				valid = false
+			} else if !slices.Contains(roles, r) {
+				roles = append(roles, r)
 			}
 		}
 		if valid && len(roles) > 0 {
@@ -497,10 +501,10 @@ func (l *loader) subject(n *yaml.Node, path string, g *grant) bool {
 		l.add(n.Line, path, "%q must be user:<ID> or group:<ID>", s)
 		return false
 	case kind == "user" && !userIDPattern.MatchString(id):
-		l.add(n.Line, path, "%q: a Slack user ID is U or W followed by capital letters and digits", s)
+		l.add(n.Line, path, "%q: a Slack user ID is U or W followed by capital letters and digits%s", s, subjectHint(id))
 		return false
 	case kind == "group" && !groupIDPattern.MatchString(id):
-		l.add(n.Line, path, "%q: a Slack user-group ID is S followed by capital letters and digits", s)
+		l.add(n.Line, path, "%q: a Slack user-group ID is S followed by capital letters and digits%s", s, subjectHint(id))
 		return false
 	case kind == "user":
 		g.users = append(g.users, id)
@@ -508,6 +512,23 @@ func (l *loader) subject(n *yaml.Node, path string, g *grant) bool {
 		g.groups = append(g.groups, id)
 	}
 	return true
+}
+
+// subjectHint says what a misfiled subject ID probably is: a user-group ID
+// under user:, a user ID under group:, or an ID in lower case. It returns ""
+// when it has no guess.
+func subjectHint(id string) string {
+	switch up := strings.ToUpper(id); {
+	case up != id && userIDPattern.MatchString(up):
+		return "; Slack IDs are upper case: user:" + up
+	case up != id && groupIDPattern.MatchString(up):
+		return "; Slack IDs are upper case: group:" + up
+	case groupIDPattern.MatchString(id):
+		return "; " + id + " is a user group, so write group:" + id
+	case userIDPattern.MatchString(id):
+		return "; " + id + " is a user, so write user:" + id
+	}
+	return ""
 }
 
 // grantProject parses one entry of a grant's projects into g.

@@ -133,9 +133,33 @@ func TestLoadErrors(t *testing.T) {
 			want: []Problem{
 				{Line: 4, Path: "grants[0].subjects[0]", Message: `"team:T1AB" must be user:<ID> or group:<ID>`},
 				{Line: 4, Path: "grants[0].subjects[1]", Message: `"user:C1AB": a Slack user ID is U or W followed by capital letters and digits`},
-				{Line: 4, Path: "grants[0].subjects[2]", Message: `"group:U1AB": a Slack user-group ID is S followed by capital letters and digits`},
+				{Line: 4, Path: "grants[0].subjects[2]", Message: `"group:U1AB": a Slack user-group ID is S followed by capital letters and digits; U1AB is a user, so write user:U1AB`},
 				{Line: 4, Path: "grants[0].subjects[3]", Message: `"user:": a Slack user ID is U or W followed by capital letters and digits`},
 				{Line: 4, Path: "grants[0].subjects[4]", Message: `":" must be user:<ID> or group:<ID>`},
+			},
+		},
+		{
+			name: "delete roles may narrow, not widen",
+			doc:  "action_roles:\n  delete: [GROUP_OWNER, GROUP_CLUSTER_MANAGER]\n",
+			want: []Problem{{Line: 2, Path: "action_roles.delete[1]", Message: `"GROUP_CLUSTER_MANAGER" cannot allow delete: Atlas lets only GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER do that`}},
+		},
+		{
+			name: "user and group IDs mixed up or in lower case",
+			doc:  okHead + "grants:\n  - subjects: [user:S0PLATFORM, group:U012ABCDEF, group:W012ABCDEF, user:u012abcdef, group:s0sre]\n    projects: [dev]\n    role: GROUP_OWNER\n",
+			want: []Problem{
+				{Line: 4, Path: "grants[0].subjects[0]", Message: `"user:S0PLATFORM": a Slack user ID is U or W followed by capital letters and digits; S0PLATFORM is a user group, so write group:S0PLATFORM`},
+				{Line: 4, Path: "grants[0].subjects[1]", Message: `"group:U012ABCDEF": a Slack user-group ID is S followed by capital letters and digits; U012ABCDEF is a user, so write user:U012ABCDEF`},
+				{Line: 4, Path: "grants[0].subjects[2]", Message: `"group:W012ABCDEF": a Slack user-group ID is S followed by capital letters and digits; W012ABCDEF is a user, so write user:W012ABCDEF`},
+				{Line: 4, Path: "grants[0].subjects[3]", Message: `"user:u012abcdef": a Slack user ID is U or W followed by capital letters and digits; Slack IDs are upper case: user:U012ABCDEF`},
+				{Line: 4, Path: "grants[0].subjects[4]", Message: `"group:s0sre": a Slack user-group ID is S followed by capital letters and digits; Slack IDs are upper case: group:S0SRE`},
+			},
+		},
+		{
+			name: "lower-case channel IDs",
+			doc:  okHead + "channels:\n  c0123abcd: dev\ngrants:\n  - subjects: [user:U1AB]\n    projects: [dev]\n    role: GROUP_OWNER\n    channels: [d0dm]\n",
+			want: []Problem{
+				{Line: 4, Path: "channels.c0123abcd", Message: `"c0123abcd" must be a Slack channel ID (C…, G… or D…)`},
+				{Line: 9, Path: "grants[0].channels[0]", Message: `"d0dm" must be a Slack channel ID (C…, G… or D…)`},
 			},
 		},
 		{
@@ -225,6 +249,7 @@ func TestLoadErrors(t *testing.T) {
 			name: "action roles",
 			doc:  "action_roles:\n  create: [GROUP_OWNER, GROUP_READ_ONLY]\n  deploy: [GROUP_OWNER]\n  list: []\n  describe: [group_owner]\n",
 			want: []Problem{
+				{Line: 2, Path: "action_roles.create[1]", Message: `"GROUP_READ_ONLY" cannot allow create: Atlas lets only GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER do that`},
 				{Line: 3, Path: "action_roles", Message: `unknown action "deploy" (one of create, list, describe, delete)`},
 				{Line: 4, Path: "action_roles.list", Message: "must list at least one of Atlas project roles"},
 				{Line: 5, Path: "action_roles.describe[0]", Message: `"group_owner" is not an Atlas project role (one of ` + strings.Join(projectRoles, ", ") + `)`},

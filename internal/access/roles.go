@@ -6,7 +6,9 @@ import "slices"
 type Action string
 
 // The actions the policy knows. Each has a set of Atlas project roles that
-// allow it, configurable with the policy's action_roles key.
+// allow it, which the policy's action_roles key may narrow but not widen:
+// create and delete never allow a role that Atlas itself does not let
+// create or delete a stream workspace.
 const (
 	ActionCreate   Action = "create"
 	ActionList     Action = "list"

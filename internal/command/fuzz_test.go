@@ -28,6 +28,8 @@ func FuzzParse(f *testing.F) {
 		"craete x --regoin y --tier 30",
 		"\u00a0create\u200bx\ufeff",
 		"create x --project=-",
+		"create `orders\u2011ws` --region `us-east-1",
+		"hlep",
 	} {
 		f.Add(seed)
 	}

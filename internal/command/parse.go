@@ -25,9 +25,10 @@ import (
 //
 // Words are separated by any Unicode space. Before splitting, Slack's HTML
 // entities (&amp; &lt; &gt;) are decoded, smart quotes become ASCII quotes,
-// an em or en dash becomes "--" (what autocorrect made of it) and
-// zero-width characters are dropped. Single or double quotes group a word
-// (there is no backslash escaping), and a Slack escape such as <@U123>,
+// an em or en dash becomes "--" (what autocorrect made of it), Unicode
+// hyphens and the minus sign become "-", and zero-width characters and soft
+// hyphens are dropped. Single, double or back quotes (inline code) group a
+// word (there is no backslash escaping), and a Slack escape such as <@U123>,
 // <!channel> or <http://x|label> stays one word, so it is reported whole
 // rather than in pieces.
 //
@@ -75,7 +76,7 @@ func Parse(text string) (Command, error) {
 }
 
 func unknownSubcommand(tok, usage string) *UsageError {
-	s := suggest(tok, helpTopics)
+	s := suggest(tok, subcommandNames)
 	if s == "" && len(tok) <= maxSuggestLen {
 		s = string(synonyms[strings.ToLower(tok)])
 	}
@@ -342,13 +343,14 @@ func badValue(what, token string, err error, suggestion string) *UsageError {
 }
 
 // nameSuggestion proposes a valid name for an invalid one when only
-// separators are wrong: orders_ws or orders.ws → orders-ws.
+// separators are wrong: orders_ws, orders.ws or a quoted "orders ws" (any
+// Unicode space) → orders-ws.
 func nameSuggestion(t string) string {
-	if len(t) > atlas.MaxNameLen || t == "" {
+	if len(t) > 4*atlas.MaxNameLen || t == "" {
 		return ""
 	}
 	s := strings.Map(func(r rune) rune {
-		if r == '_' || r == '.' || r == ' ' {
+		if r == '_' || r == '.' || unicode.IsSpace(r) {
 			return '-'
 		}
 		return r
@@ -384,7 +386,8 @@ var (
 		"\u201c", `"`, "\u201d", `"`, "\u201e", `"`, // “ ” „
 		"\u2018", "'", "\u2019", "'", "\u201a", "'", // ‘ ’ ‚
 		"\u2014", "--", "\u2013", "--", // — – (autocorrected --)
-		"\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "", // zero-width
+		"\u2010", "-", "\u2011", "-", "\u2212", "-", // ‐ ‑ − (hyphen, non-breaking hyphen, minus)
+		"\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "", "\u00ad", "", // zero-width, soft hyphen
 	)
 )
 
@@ -403,7 +406,8 @@ func normalize(s string) string {
 }
 
 // split breaks s into words at Unicode spaces, appending them to dst.
-// Quotes group (and are removed); a Slack escape <…> is kept whole.
+// Quotes (", ' and `) group (and are removed); a Slack escape <…> is kept
+// whole.
 func split(s string, dst []string) ([]string, *UsageError) {
 	i, noClose := 0, false
 	for {
@@ -422,7 +426,7 @@ func split(s string, dst []string) ([]string, *UsageError) {
 	word:
 		for i < len(s) {
 			switch c := s[i]; c {
-			case '"', '\'':
+			case '"', '\'', '`':
 				end := strings.IndexByte(s[i+1:], c)
 				if end < 0 {
 					return nil, &UsageError{Token: s[start:], Message: fmt.Sprintf("unclosed quote (%c) in %s", c, s[start:])}

@@ -2,6 +2,7 @@ package command
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -100,6 +101,9 @@ func TestParse(t *testing.T) {
 		{"odd whitespace", "\u00a0 create\t\torders-ws\u3000--tier\nSP5\r\n",
 			create("orders-ws", func(c *Command) { c.Tier = atlas.TierSP5 })},
 		{"zero-width characters", "create orders\u200b-ws\ufeff", create("orders-ws")},
+		{"unicode hyphens and soft hyphen", "create or\u00adders\u2010w\u2011s\u2212x", create("orders-w-s-x")},
+		{"backticks of inline code", "create `orders-ws` --region `us-east-1`",
+			create("orders-ws", region(atlas.ProviderAWS, "VIRGINIA_USA", "us-east-1"))},
 
 		// list and describe
 		{"list", "list", Command{Name: List}},
@@ -141,6 +145,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown subcommand", "craete orders-ws", "craete", "create", ""},
 		{"unknown subcommand far off", "frobnicate", "frobnicate", "", ""},
 		{"subcommand synonym", "ls", "ls", "list", ""},
+		{"help misspelt", "hlep", "hlep", "help", ""},
+		{"help prefix", "hel create", "hel", "help", ""},
 		{"subcommand synonym show", "show orders-ws", "show", "describe", ""},
 		{"help unknown topic", "help lsit", "lsit", "list", Help},
 		{"help two topics", "help create list", "list", "", Help},
@@ -183,6 +189,7 @@ func TestParseErrors(t *testing.T) {
 		{"name is a mailto link", "create <mailto:a@b.c|a@b.c>", "<mailto:a@b.c|a@b.c>", "", Create},
 		{"name is a channel", "describe <#C123|general>", "<#C123|general>", "", Describe},
 		{"quoted name with a space", `create "orders ws"`, "orders ws", "orders-ws", Create},
+		{"quoted name with a no-break space", "create \"orders\u00a0ws\"", "orders\u00a0ws", "orders-ws", Create},
 		{"unclosed quote", `create "orders-ws`, `"orders-ws`, "", ""},
 		{"quote then Slack escape", `create "x"<y z>`, "x<y z>", "", Create},
 		{"many unclosed angle brackets", "create " + strings.Repeat("<", 1000), strings.Repeat("<", 1000), "", Create},
@@ -212,7 +219,9 @@ func TestParseErrors(t *testing.T) {
 			if ue.Message == "" {
 				t.Errorf("Parse(%q) has an empty message", tc.text)
 			}
-			if tc.wantToken != "" && !strings.Contains(ue.Error(), tc.wantToken) {
+			// The token appears as typed, or Go-quoted where it holds an
+			// invisible character (a no-break space shows as \u00a0).
+			if tc.wantToken != "" && !strings.Contains(ue.Error(), tc.wantToken) && !strings.Contains(ue.Error(), strconv.Quote(tc.wantToken)) {
 				t.Errorf("Parse(%q) error %q does not name the token %q", tc.text, ue.Error(), tc.wantToken)
 			}
 			if got != (Command{}) {

@@ -129,6 +129,15 @@ var (
 // helpTopics are the subcommands `help` can take, in order.
 var helpTopics = []Name{Create, List, Describe}
 
+// subcommandNames are the names of subcommands, for suggestions.
+var subcommandNames = func() []Name {
+	ns := make([]Name, len(subcommands))
+	for i, sc := range subcommands {
+		ns[i] = sc.name
+	}
+	return ns
+}()
+
 // synonyms are words people try for a subcommand; they are suggested, never
 // accepted.
 var synonyms = map[string]Name{

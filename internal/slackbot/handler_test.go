@@ -1,7 +1,6 @@
 package slackbot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,38 +16,21 @@ import (
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
+	"github.com/streambot/streambot/internal/testtools"
 )
 
 var fixedNow = time.Date(2025, 3, 12, 9, 30, 0, 0, time.UTC)
-
-// syncBuffer is a log sink safe for the policy's concurrent group checks.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type testEnv struct {
 	h        *Handler
 	secrets  *fakeSecrets
 	dispatch *fakeDispatcher
-	logs     *syncBuffer
+	logs     *testtools.Buffer // safe for the policy's concurrent group checks
 }
 
 func newTestEnv(t *testing.T, policyExtra string, groups access.GroupLookup) *testEnv {
 	t.Helper()
-	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &syncBuffer{}}
+	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
 	h, err := New(Config{
 		Secrets:    env.secrets,
 		Policy:     loadPolicy(t, policyExtra),
@@ -113,64 +94,74 @@ func TestHandlerCommands(t *testing.T) {
 		wantText    string   // the whole ack text, when set
 		wantIn      []string // substrings of the ack text
 		wantJobs    []provision.Job
+		// wantDecision is the one audit event's decision ("allow" or
+		// "deny"); empty when the command never reaches the policy.
+		wantDecision string
 	}{
 		{
-			name:     "create",
-			text:     "create orders-ws --region VIRGINIA_USA --tier SP30",
-			wantText: "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP30)…\n• project: dev",
+			name:         "create",
+			wantDecision: "allow",
+			text:         "create orders-ws --region VIRGINIA_USA --tier SP30",
+			wantText:     "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP30)…\n• project: dev",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, ProjectAlias: "dev",
 				Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30",
 				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
 		},
 		{
-			name:     "create with a cloud region code, max tier and sample",
-			text:     "create orders-ws --region us-east-1 --tier sp10 --max-tier SP50 --sample-solar",
-			wantText: "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP10)…\n• project: dev\n• region: us-east-1 → VIRGINIA_USA\n• max tier: SP50\n• sample connection: sample_stream_solar",
+			name:         "create with a cloud region code, max tier and sample",
+			wantDecision: "allow",
+			text:         "create orders-ws --region us-east-1 --tier sp10 --max-tier SP50 --sample-solar",
+			wantText:     "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP10)…\n• project: dev\n• region: us-east-1 → VIRGINIA_USA\n• max tier: SP50\n• sample connection: sample_stream_solar",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, ProjectAlias: "dev",
 				Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", RegionInput: "us-east-1", Tier: "SP10", MaxTier: "SP50",
 				SampleSolar: true, Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
 		},
 		{
-			name:        "create with the policy's default region and an Atlas role check",
-			policyExtra: "default_region: EUROPE_WEST1\natlas_role_check: true\n",
-			text:        "create orders-ws",
-			wantText:    "Working on it: creating `orders-ws` in GCP / EUROPE_WEST1 (SP30)…\n• project: dev",
+			name:         "create with the policy's default region and an Atlas role check",
+			wantDecision: "allow",
+			policyExtra:  "default_region: EUROPE_WEST1\natlas_role_check: true\n",
+			text:         "create orders-ws",
+			wantText:     "Working on it: creating `orders-ws` in GCP / EUROPE_WEST1 (SP30)…\n• project: dev",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, ProjectAlias: "dev",
 				Name: "orders-ws", Provider: "GCP", Region: "EUROPE_WEST1", Tier: "SP30",
 				RequiredRoles: []string{"GROUP_OWNER", "GROUP_DATA_ACCESS_ADMIN", "GROUP_STREAM_PROCESSING_OWNER"},
 				Slack:         slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
 		},
 		{
-			name:     "create on a project named by ID",
-			text:     "create orders-ws --region OREGON_USA --project " + noAliasGroup,
-			wantText: "Working on it: creating `orders-ws` in AWS / OREGON_USA (SP30)…\n• project: " + noAliasGroup,
+			name:         "create on a project named by ID",
+			wantDecision: "allow",
+			text:         "create orders-ws --region OREGON_USA --project " + noAliasGroup,
+			wantText:     "Working on it: creating `orders-ws` in AWS / OREGON_USA (SP30)…\n• project: " + noAliasGroup,
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: noAliasGroup,
 				Name: "orders-ws", Provider: "AWS", Region: "OREGON_USA", Tier: "SP30",
 				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
 		},
 		{
-			name:     "create through a user-group grant",
-			groups:   &fakeGroups{members: map[string][]string{"S0PLATFORM": {"U0PLATFORM"}}},
-			text:     "create orders-ws --region VIRGINIA_USA --project prod",
-			form:     []string{"user_id", "U0PLATFORM"},
-			wantText: "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP30)…\n• project: prod",
+			name:         "create through a user-group grant",
+			wantDecision: "allow",
+			groups:       &fakeGroups{members: map[string][]string{"S0PLATFORM": {"U0PLATFORM"}}},
+			text:         "create orders-ws --region VIRGINIA_USA --project prod",
+			form:         []string{"user_id", "U0PLATFORM"},
+			wantText:     "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP30)…\n• project: prod",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: prodGroupID, ProjectAlias: "prod",
 				Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30",
 				Slack: slackTarget("U0PLATFORM", "C0DEV"), RequestedAt: fixedNow}},
 		},
 		{
-			name:     "list from a channel whose default is prod",
-			text:     "list",
-			form:     []string{"user_id", "U0READER", "channel_id", "C0PROD"},
-			wantText: "Working on it: listing the stream workspaces in project prod…",
+			name:         "list from a channel whose default is prod",
+			wantDecision: "allow",
+			text:         "list",
+			form:         []string{"user_id", "U0READER", "channel_id", "C0PROD"},
+			wantText:     "Working on it: listing the stream workspaces in project prod…",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionList, GroupID: prodGroupID, ProjectAlias: "prod",
 				Slack: slackTarget("U0READER", "C0PROD"), RequestedAt: fixedNow}},
 		},
 		{
-			name:     "describe",
-			text:     "describe orders-ws --project prod",
-			form:     []string{"user_id", "U0READER"},
-			wantText: "Working on it: looking up `orders-ws` in project prod…",
+			name:         "describe",
+			wantDecision: "allow",
+			text:         "describe orders-ws --project prod",
+			form:         []string{"user_id", "U0READER"},
+			wantText:     "Working on it: looking up `orders-ws` in project prod…",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionDescribe, GroupID: prodGroupID, ProjectAlias: "prod",
 				Name: "orders-ws", Slack: slackTarget("U0READER", "C0DEV"), RequestedAt: fixedNow}},
 		},
@@ -200,33 +191,38 @@ func TestHandlerCommands(t *testing.T) {
 			wantIn: []string{"--region"},
 		},
 		{
-			name:   "denied: read-only caller creates",
-			text:   "create orders-ws --region VIRGINIA_USA --project prod",
-			form:   []string{"user_id", "U0READER"},
-			wantIn: []string{"Not allowed", "you have GROUP_READ_ONLY on project prod, but create needs one of"},
+			name:         "denied: read-only caller creates",
+			wantDecision: "deny",
+			text:         "create orders-ws --region VIRGINIA_USA --project prod",
+			form:         []string{"user_id", "U0READER"},
+			wantIn:       []string{"Not allowed", "you have GROUP_READ_ONLY on project prod, but create needs one of"},
 		},
 		{
-			name:   "denied: unknown caller",
-			text:   "list",
-			form:   []string{"user_id", "U0STRANGER"},
-			wantIn: []string{"Not allowed", "list on project dev needs"},
+			name:         "denied: unknown caller",
+			wantDecision: "deny",
+			text:         "list",
+			form:         []string{"user_id", "U0STRANGER"},
+			wantIn:       []string{"Not allowed", "list on project dev needs"},
 		},
 		{
-			name:   "denied: user groups cannot be checked",
-			groups: &fakeGroups{err: errors.New("boom")},
-			text:   "create orders-ws --region VIRGINIA_USA --project prod",
-			form:   []string{"user_id", "U0PLATFORM"},
-			wantIn: []string{"Not allowed", "user groups could not be checked"},
+			name:         "denied: user groups cannot be checked",
+			wantDecision: "deny",
+			groups:       &fakeGroups{err: errors.New("boom")},
+			text:         "create orders-ws --region VIRGINIA_USA --project prod",
+			form:         []string{"user_id", "U0PLATFORM"},
+			wantIn:       []string{"Not allowed", "user groups could not be checked"},
 		},
 		{
-			name:   "denied dry run shows nothing of the request",
-			text:   "create orders-ws --region VIRGINIA_USA --project prod --dry-run",
-			form:   []string{"user_id", "U0READER"},
-			wantIn: []string{"Not allowed"},
+			name:         "denied dry run shows nothing of the request",
+			wantDecision: "deny",
+			text:         "create orders-ws --region VIRGINIA_USA --project prod --dry-run",
+			form:         []string{"user_id", "U0READER"},
+			wantIn:       []string{"Not allowed"},
 		},
 		{
-			name: "dry run",
-			text: "create orders-ws --region us-east-1 --tier SP10 --max-tier SP30 --dry-run",
+			name:         "dry run",
+			wantDecision: "allow",
+			text:         "create orders-ws --region us-east-1 --tier SP10 --max-tier SP30 --dry-run",
 			wantText: "Dry run: nothing was sent. The create would send this request to Atlas:\n```\n" +
 				"POST /api/atlas/v2/groups/" + devGroupID + "/streams\n" +
 				`{"name":"orders-ws","dataProcessRegion":{"cloudProvider":"AWS","region":"VIRGINIA_USA"},"streamConfig":{"tier":"SP10","maxTierSize":"SP30"}}` +
@@ -241,6 +237,57 @@ func TestHandlerCommands(t *testing.T) {
 			name:   "a link as the project comes back escaped",
 			text:   "list --project <http://evil.example|dev>",
 			wantIn: []string{"&lt;http://evil.example|dev&gt;"},
+		},
+		{
+			name:         "attack: creator on dev names prod by its project ID",
+			groups:       &fakeGroups{}, // the caller is in no user group
+			text:         "create orders-ws --region VIRGINIA_USA --project " + prodGroupID,
+			wantText:     ":no_entry: Not allowed: create on project prod needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER; ask a policy admin",
+			wantDecision: "deny",
+		},
+		{
+			name:         "attack: creator on dev names prod by ID in a dry run",
+			text:         "create orders-ws --region VIRGINIA_USA --dry-run --project " + prodGroupID,
+			wantIn:       []string{"Not allowed"},
+			wantDecision: "deny",
+		},
+		{
+			name:         "attack: creator on dev names another team's alias",
+			groups:       &fakeGroups{}, // the caller is in no user group
+			text:         "list --project prod",
+			wantText:     ":no_entry: Not allowed: list on project prod needs a project role; ask a policy admin",
+			wantDecision: "deny",
+		},
+		{
+			name:         "attack: a channel-restricted grant used from a DM",
+			policyExtra:  "  - subjects: [user:U0CHANNEL]\n    projects: [dev]\n    role: GROUP_OWNER\n    channels: [C0DEV]\n",
+			text:         "create orders-ws --region VIRGINIA_USA",
+			form:         []string{"user_id", "U0CHANNEL", "channel_id", "D0DIRECT"},
+			wantText:     ":no_entry: Not allowed: you may create on project dev only from other channels; ask a policy admin",
+			wantDecision: "deny",
+		},
+		{
+			name:         "attack: a user-group ID as the caller",
+			groups:       &fakeGroups{members: map[string][]string{"S0PLATFORM": {"U0PLATFORM"}}},
+			text:         "list --project prod",
+			form:         []string{"user_id", "S0PLATFORM"},
+			wantIn:       []string{"Not allowed"},
+			wantDecision: "deny",
+		},
+		{
+			name:   "attack: an upper-case project ID is refused before the policy",
+			text:   "list --project " + strings.ToUpper(prodGroupID),
+			wantIn: []string{"did you mean " + prodGroupID + "?"},
+		},
+		{
+			name:   "attack: an HTML-escaped mention as the name",
+			text:   "create &lt;!here&gt; --region VIRGINIA_USA",
+			wantIn: []string{"&lt;!here&gt;", "Slack special mention"},
+		},
+		{
+			name:   "attack: a smart-quoted name with a space",
+			text:   "create \u201corders ws\u201d --region VIRGINIA_USA",
+			wantIn: []string{`"orders ws"`, "did you mean orders-ws?"},
 		},
 	}
 	for _, tc := range tests {
@@ -261,6 +308,18 @@ func TestHandlerCommands(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.wantJobs, env.dispatch.Jobs()); diff != "" {
 				t.Errorf("dispatched jobs mismatch (-want +got):\n%s", diff)
+			}
+			// One audit event per decision, and none without one.
+			logs := env.logs.String()
+			wantEvents := 0
+			if tc.wantDecision != "" {
+				wantEvents = 1
+				if want := `"decision":"` + tc.wantDecision + `"`; !strings.Contains(logs, want) {
+					t.Errorf("audit log lacks %s:\n%s", want, logs)
+				}
+			}
+			if got := strings.Count(logs, `"msg":"access decision"`); got != wantEvents {
+				t.Errorf("%d audit events, want %d:\n%s", got, wantEvents, logs)
 			}
 			for i, ok := range env.dispatch.deadlines {
 				if !ok {
