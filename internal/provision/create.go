@@ -73,7 +73,7 @@ func (r *run) create(ctx context.Context) created {
 
 	// Learn what is true. After a timeout actx is spent: the check may use
 	// half of the time kept back for Slack.
-	gctx, gcancel := context.WithDeadline(ctx, r.hard.Add(-r.w.d.Reserve/2))
+	gctx, gcancel := context.WithDeadline(ctx, r.hard.Add(-r.reserve/2))
 	defer gcancel()
 	got, err = r.get(gctx)
 	if err != nil {
@@ -113,34 +113,35 @@ func (r *run) existing(ctx context.Context, want, got *atlas.StreamWorkspace, ex
 }
 
 // differences lists how got differs from want in the fields a create sets.
-// An empty max tier in want accepts whatever Atlas chose.
+// A field Atlas leaves out of its answer is unknown, not different (Atlas
+// may omit maxTierSize, or a whole object); an empty max tier in want
+// accepts whatever Atlas chose.
 func differences(want, got *atlas.StreamWorkspace) []string {
-	var wp, gp atlas.Provider
-	var wr, gr string
-	if want.DataProcessRegion != nil {
-		wp, wr = want.DataProcessRegion.CloudProvider, want.DataProcessRegion.Region
-	}
-	if got.DataProcessRegion != nil {
-		gp, gr = got.DataProcessRegion.CloudProvider, got.DataProcessRegion.Region
-	}
-	var wt, wm, gt, gm atlas.Tier
-	if want.StreamConfig != nil {
-		wt, wm = want.StreamConfig.Tier, want.StreamConfig.MaxTierSize
-	}
-	if got.StreamConfig != nil {
-		gt, gm = got.StreamConfig.Tier, got.StreamConfig.MaxTierSize
-	}
+	wp, wr, wt, wm := parts(want)
+	gp, gr, gt, gm := parts(got)
 	var out []string
-	if wp != gp || wr != gr {
-		out = append(out, fmt.Sprintf("it runs in %s / %s, you asked for %s / %s", gp, gr, wp, wr))
+	if (gp != "" && gp != wp) || (gr != "" && gr != wr) {
+		out = append(out, fmt.Sprintf("it runs in %s / %s, you asked for %s / %s", orNone(string(gp)), orNone(gr), wp, wr))
 	}
-	if wt != gt {
-		out = append(out, fmt.Sprintf("its tier is %s, you asked for %s", orNone(string(gt)), wt))
+	if gt != "" && gt != wt {
+		out = append(out, fmt.Sprintf("its tier is %s, you asked for %s", gt, wt))
 	}
-	if wm != "" && wm != gm {
-		out = append(out, fmt.Sprintf("its max tier is %s, you asked for %s", orNone(string(gm)), wm))
+	if gm != "" && wm != "" && gm != wm {
+		out = append(out, fmt.Sprintf("its max tier is %s, you asked for %s", gm, wm))
 	}
 	return out
+}
+
+// parts returns a workspace's provider, region, tier and max tier, each
+// empty when absent.
+func parts(w *atlas.StreamWorkspace) (p atlas.Provider, region string, tier, maxTier atlas.Tier) {
+	if w.DataProcessRegion != nil {
+		p, region = w.DataProcessRegion.CloudProvider, w.DataProcessRegion.Region
+	}
+	if w.StreamConfig != nil {
+		tier, maxTier = w.StreamConfig.Tier, w.StreamConfig.MaxTierSize
+	}
+	return p, region, tier, maxTier
 }
 
 func orNone(s string) string {

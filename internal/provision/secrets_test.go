@@ -2,7 +2,9 @@ package provision_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,11 +27,14 @@ type motoEnv struct {
 	atlasARN string
 }
 
+var secretSeq atomic.Int64
+
 func newMotoEnv(t *testing.T, atlasSecret string) *motoEnv {
 	t.Helper()
 	sm := secretsmanager.NewFromConfig(motoserver.Config(context.Background(), motoserver.Shared(t)))
 	m := &motoEnv{sm: sm}
-	name := "streambot/provision/" + strings.NewReplacer(" ", "_", "/", "_").Replace(t.Name())
+	// unique per run: the moto_server is shared, also across -count runs
+	name := fmt.Sprintf("streambot/provision/%s-%d", strings.NewReplacer(" ", "_", "/", "_").Replace(t.Name()), secretSeq.Add(1))
 	m.atlasARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + name + "-AbCdEf" // absent unless created
 	if atlasSecret != "" {
 		out, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{

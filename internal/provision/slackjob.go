@@ -36,14 +36,19 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 		d, err := poster.Answer(ctx, target, m)
 		res.Route = d.Route
 		if err != nil {
-			w.log.ErrorContext(ctx, "job outcome lost", "job_id", r.job.ID, "outcome", o, "error", err.Error())
+			r.lost = err
 			return res, fmt.Errorf("provision: job %s: %w", r.job.ID, err)
 		}
 		return res, nil
 	}
 
+	// Everything before the final answer stops at r.atlasUntil, so that
+	// the time kept back for the answer is still there.
+	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+
 	// 1. credentials
-	api, err := w.d.Atlas.Atlas(ctx)
+	api, err := w.d.Atlas.Atlas(actx)
 	if err != nil {
 		r.problem = err
 		return answer(OutcomeFailed, reply.Failed(reply.Failure{
@@ -56,7 +61,7 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 
 	// 2. the caller's own Atlas role, when the policy asks for it
 	if len(r.job.RequiredRoles) > 0 {
-		denial, err := r.checkRole(ctx, slackAPI)
+		denial, err := r.checkRole(actx, slackAPI)
 		if err != nil {
 			r.problem = err
 			return answer(OutcomeFailed, r.failure(err, 0))
@@ -79,7 +84,7 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	// 3. the parent message
 	req := reply.Request{UserID: r.job.Slack.UserID, Name: r.job.Name, Provider: r.job.Provider, Region: r.job.Region,
 		Tier: r.job.Tier, MaxTier: r.job.MaxTier, Project: r.project()}
-	th := poster.Start(ctx, target, reply.Parent(req, reply.StatusPending))
+	th := poster.Start(actx, target, reply.Parent(req, reply.StatusPending))
 	if th.ParentErr != nil {
 		w.log.WarnContext(ctx, "parent message not posted", "job_id", r.job.ID, "error", th.ParentErr.Error())
 	}
@@ -105,11 +110,8 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	}
 	d, err := th.Finish(ctx, final, parent)
 	res.Route = d.Route
-	for _, e := range d.Errs {
-		w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", e.Error())
-	}
 	if err != nil {
-		w.log.ErrorContext(ctx, "job outcome lost", "job_id", r.job.ID, "outcome", res.Outcome, "error", err.Error())
+		r.lost = err // it joins d.Errs: Handle logs them once
 		// 6/7: hand over to Lambda's retry when nothing reached Slack at
 		// all. That is safe even after a create: the retry GETs the name
 		// first and answers "already existed", so the caller still gets
@@ -118,6 +120,10 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 		if th.TS() == "" {
 			return res, fmt.Errorf("provision: job %s: %w", r.job.ID, err)
 		}
+		return res, nil
+	}
+	for _, e := range d.Errs { // the answer got through; these were handled
+		w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", e.Error())
 	}
 	return res, nil
 }
@@ -151,7 +157,7 @@ func (r *run) failure(err error, tries int) reply.Message {
 		if ae.Detail == "" && ae.Body != "" {
 			f.Summary = "Atlas answered: " + ae.Body
 		}
-		if ae.Path == "/api/oauth/token" {
+		if ae.Path == "/api/oauth/token" && (ae.StatusCode == 400 || ae.StatusCode == 401) { // 429 and 5xx are no refusal
 			f.Summary = "Atlas refused the bot's service account credentials."
 		}
 	case errors.As(err, &ve):
@@ -233,6 +239,7 @@ func (r *run) describe(ctx context.Context, answer func(Outcome, reply.Message) 
 	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
 	defer cancel()
 	if err := atlas.ValidateName(r.job.Name); err != nil {
+		r.problem = err
 		return answer(OutcomeFailed, r.failure(err, 0))
 	}
 	ws, err := r.get(actx)

@@ -38,12 +38,15 @@ type Deps struct {
 	// Now and Sleep are the clock; tests make both instant.
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error
-	// Logger receives one line per Job (and the lost outcomes).
+	// Logger receives one line per Job ("job done", "job failed" or "job
+	// outcome lost") and a warning for each Slack delivery problem.
 	Logger *slog.Logger
 	// UIBaseURL is the Atlas UI origin for the stream processing link.
 	UIBaseURL string
 	// Reserve is the time kept back from the invocation deadline for the
-	// Slack answer: Atlas work stops Reserve before the deadline.
+	// Slack answer: Atlas work (the credentials, the role check, the
+	// create) stops Reserve before the deadline. With less than 2*Reserve
+	// left, half the time left is kept back instead.
 	Reserve time.Duration
 	// PollInterval and PollFor bound the wait for hostnames after a create.
 	PollInterval, PollFor time.Duration
@@ -130,9 +133,14 @@ func (w *Worker) UIURL(groupID string) string {
 // Handle carries out one Job. With a Slack target it answers in Slack and
 // returns an error only when nothing reached Slack at all (so Lambda's
 // retry, which finds the workspace by name and creates nothing twice, or the
-// on-failure destination takes over). Without one
-// (a direct invocation) it creates the workspace and returns it, or a
-// [*CreateError] carrying Atlas's fields.
+// on-failure destination takes over). Without one (a direct invocation) it
+// creates the workspace and returns it, or a [*CreateError] carrying
+// Atlas's fields.
+//
+// Atlas work stops Reserve (at most half the time left) before ctx's
+// deadline, so the answer can still be posted. Handle is the edge: it
+// logs each Job once, as "job done", "job failed" or, when no answer
+// reached anyone, "job outcome lost" with the Job's ID.
 func (w *Worker) Handle(ctx context.Context, job Job) (*Result, error) {
 	start := w.d.Now()
 	hard, ok := ctx.Deadline()
@@ -142,7 +150,8 @@ func (w *Worker) Handle(ctx context.Context, job Job) (*Result, error) {
 		ctx, cancel = context.WithDeadline(ctx, hard)
 		defer cancel()
 	}
-	r := &run{w: w, job: job, hard: hard, atlasUntil: hard.Add(-w.d.Reserve)}
+	reserve := max(min(w.d.Reserve, hard.Sub(start)/2), 0)
+	r := &run{w: w, job: job, hard: hard, reserve: reserve, atlasUntil: hard.Add(-reserve)}
 	var (
 		res *Result
 		err error
@@ -152,14 +161,23 @@ func (w *Worker) Handle(ctx context.Context, job Job) (*Result, error) {
 	} else {
 		res, err = r.slackJob(ctx)
 	}
-	attrs := []any{"job", job, "duration_ms", w.d.Now().Sub(start).Milliseconds()}
+	w.logJob(ctx, r, res, err, w.d.Now().Sub(start))
+	return res, err
+}
+
+// logJob writes the Job's one log line.
+func (w *Worker) logJob(ctx context.Context, r *run, res *Result, err error, took time.Duration) {
+	attrs := []any{"job", r.job, "duration_ms", took.Milliseconds()}
 	if res != nil {
 		attrs = append(attrs, "outcome", res.Outcome, "delivered", res.Route)
 	}
-	if r.problem != nil {
+	if r.problem != nil && err == nil {
 		attrs = append(attrs, "problem", r.problem.Error())
 	}
 	switch {
+	case r.lost != nil:
+		// for the on-failure queue: the answer reached nobody
+		w.log.ErrorContext(ctx, "job outcome lost", append(attrs, "job_id", r.job.ID, "error", r.lost.Error())...)
 	case err != nil:
 		w.log.ErrorContext(ctx, "job failed", append(attrs, "error", err.Error())...)
 	case res != nil && res.Outcome == OutcomeFailed:
@@ -167,18 +185,19 @@ func (w *Worker) Handle(ctx context.Context, job Job) (*Result, error) {
 	default:
 		w.log.InfoContext(ctx, "job done", attrs...)
 	}
-	return res, err
 }
 
 // run is the state of one Job.
 type run struct {
 	w          *Worker
 	job        Job
-	hard       time.Time // the invocation's deadline
-	atlasUntil time.Time // Atlas work stops here
+	hard       time.Time     // the invocation's deadline
+	reserve    time.Duration // kept back from hard for the Slack answer
+	atlasUntil time.Time     // Atlas work stops here: hard - reserve
 	api        AtlasAPI
 	refreshed  bool
 	problem    error // the failure behind the answer, for the log
+	lost       error // why no answer was delivered, for the log
 }
 
 func (r *run) project() string {
@@ -212,7 +231,9 @@ func (r *run) direct(ctx context.Context) (*Result, error) {
 	if a := r.job.action(); a != ActionCreate {
 		return nil, fmt.Errorf("provision: a direct invocation creates a workspace; action %q needs a Slack target", a)
 	}
-	api, err := r.w.d.Atlas.Atlas(ctx)
+	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	api, err := r.w.d.Atlas.Atlas(actx)
 	if err != nil {
 		return nil, &CreateError{GroupID: r.job.GroupID, Name: r.job.Name, Err: err}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,18 +76,16 @@ func TestCreateSuccess(t *testing.T) {
 	}
 }
 
-// seedBody extracts an example error body from the seed page.
+// seedBody returns an example error body from the seed page, as
+// pkg/atlas/testdata keeps it (one verbatim copy in the repository, so the
+// test does not depend on files outside it).
 func seedBody(t *testing.T, status string) string {
 	t.Helper()
-	raw, err := os.ReadFile("../../../shared/seeds/000_c425999f828ffd79.txt")
+	raw, err := os.ReadFile("../../pkg/atlas/testdata/seed_error_" + status + ".json")
 	if err != nil {
-		t.Fatalf("read the seed page: %v", err)
+		t.Fatalf("read the seed's %s example: %v", status, err)
 	}
-	m := regexp.MustCompile(`(?s)응답 예시\(` + status + `\)\s*(\{.*?\n\})`).FindSubmatch(raw)
-	if m == nil {
-		t.Fatalf("seed page has no %s example", status)
-	}
-	return string(m[1])
+	return string(raw)
 }
 
 func TestCreateFailures(t *testing.T) {
@@ -673,5 +670,70 @@ func TestWrongServiceAccount(t *testing.T) {
 	contains(t, e.final(), "refused the bot's service account credentials", "HTTP 401")
 	if e.secrets.refreshes != 1 {
 		t.Errorf("refreshes = %d, want 1", e.secrets.refreshes)
+	}
+}
+
+// A workspace Atlas reports without a max tier (or with none set) is the
+// same configuration as a request whose max tier equals its tier: the
+// repeated command answers "already existed", not "different configuration".
+func TestAlreadyExistedWithoutMaxTier(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.handle(e.job(func(j *provision.Job) { j.MaxTier, j.Slack = "", nil })); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.handle(e.job(func(j *provision.Job) { j.MaxTier = j.Tier }))
+	if err != nil || res.Outcome != provision.OutcomeAlreadyExisted {
+		t.Fatalf("Handle() = %+v, %v; want already_existed", res, err)
+	}
+	contains(t, e.final(), "already existed")
+	if got := e.atlas.Calls(atlastest.OpCreateStream); got != 1 {
+		t.Errorf("create calls = %d, want 1", got)
+	}
+}
+
+// Without a deadline (a local run), the Job gets Budget and still keeps
+// the Reserve for its answer.
+func TestNoDeadlineUsesBudget(t *testing.T) {
+	e := newEnv(t)
+	res, err := e.w.Handle(context.Background(), e.job())
+	if err != nil || res.Outcome != provision.OutcomeCreated {
+		t.Fatalf("Handle() = %+v, %v; want created", res, err)
+	}
+	e.final()
+}
+
+func TestDescribeFailures(t *testing.T) {
+	tests := []struct {
+		name  string
+		job   func(*provision.Job)
+		fault *atlastest.Fault
+		want  []string
+	}{
+		{name: "invalid name", job: func(j *provision.Job) { j.Name = "no spaces" },
+			want: []string{"Could not describe", "Nothing was sent to Atlas"}},
+		{name: "Atlas 500", fault: &atlastest.Fault{Status: 500},
+			want: []string{"Could not describe", "HTTP 500", "safe to try again"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if tc.fault != nil {
+				e.atlas.Inject(atlastest.OpGetStream, *tc.fault)
+			}
+			j := e.job(func(j *provision.Job) { j.Action, j.ProjectAlias = provision.ActionDescribe, "" })
+			if tc.job != nil {
+				tc.job(&j)
+			}
+			res, err := e.handle(j)
+			if err != nil || res.Outcome != provision.OutcomeFailed {
+				t.Fatalf("Handle() = %+v, %v; want failed", res, err)
+			}
+			f := e.final()
+			if f.ResponseType != reply.Ephemeral {
+				t.Errorf("answer response_type = %q, want ephemeral", f.ResponseType)
+			}
+			contains(t, f, append(tc.want, groupID)...)
+		})
 	}
 }

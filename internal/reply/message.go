@@ -63,6 +63,15 @@ func code(s string) string {
 	return "`" + strings.ReplaceAll(Escape(s), "`", "'") + "`"
 }
 
+// codeLines renders each of ss as inline code, one per line.
+func codeLines(ss []string) string {
+	cs := make([]string, len(ss))
+	for i, s := range ss {
+		cs[i] = code(s)
+	}
+	return strings.Join(cs, "\n")
+}
+
 func section(text string) slack.Block {
 	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil)
 }
@@ -79,6 +88,8 @@ func contextBlock(text string) slack.Block {
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false))
 }
 
+// truncate cuts s, which is already escaped, to at most n bytes ending in
+// "…", neither inside a UTF-8 sequence nor inside an entity such as &amp;.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -86,6 +97,10 @@ func truncate(s string, n int) string {
 	cut := n - len("…")
 	for cut > 0 && !isRuneStart(s[cut]) {
 		cut--
+	}
+	// every & in escaped text starts an entity; drop one that the cut opens
+	if amp := strings.LastIndexByte(s[:cut], '&'); amp >= 0 && !strings.Contains(s[amp:cut], ";") {
+		cut = amp
 	}
 	return s[:cut] + "…"
 }
@@ -125,7 +140,8 @@ type Success struct {
 	AlreadyExisted bool
 	// UIURL is the project's stream processing page in the Atlas UI.
 	UIURL string
-	// SampleSolar says the caller asked for the sample connection.
+	// SampleSolar says the caller asked for the sample connection. A
+	// workspace that already existed shows it only if Atlas reports it.
 	SampleSolar bool
 }
 
@@ -134,13 +150,7 @@ type Success struct {
 // link and the sample connection when asked for.
 func Created(s Success) Message {
 	w := s.Workspace
-	var provider, region, tier, maxTier string
-	if w.DataProcessRegion != nil {
-		provider, region = string(w.DataProcessRegion.CloudProvider), w.DataProcessRegion.Region
-	}
-	if w.StreamConfig != nil {
-		tier, maxTier = string(w.StreamConfig.Tier), string(w.StreamConfig.MaxTierSize)
-	}
+	provider, region, tier, maxTier := parts(w)
 	verb := "created"
 	if s.AlreadyExisted {
 		verb = "already existed (nothing was changed)"
@@ -154,24 +164,14 @@ func Created(s Success) Message {
 		fields("Provider / region", where(provider, region), "Tier", tiers(tier, maxTier)),
 	}
 	if len(w.Hostnames) > 0 {
-		hs := make([]string, len(w.Hostnames))
-		for i, h := range w.Hostnames {
-			hs[i] = code(h)
-		}
-		blocks = append(blocks, section("*Hostnames*\n"+strings.Join(hs, "\n")))
+		blocks = append(blocks, section("*Hostnames*\n"+codeLines(w.Hostnames)))
 		text += " Hostnames: " + Escape(strings.Join(w.Hostnames, ", ")) + "."
 	} else {
 		pending := fmt.Sprintf("Atlas has not assigned hostnames yet; ask again in a minute with `/stream describe %s`.", Escape(w.Name))
 		blocks = append(blocks, section("*Hostnames*\n_"+pending+"_"))
 		text += " " + pending
 	}
-	if s.SampleSolar {
-		name := "sample_stream_solar"
-		for _, c := range w.Connections {
-			if strings.EqualFold(c.Type, "Sample") && c.Name != "" {
-				name = c.Name
-			}
-		}
+	if name, ok := sampleConnection(w); s.SampleSolar && (ok || !s.AlreadyExisted) {
 		blocks = append(blocks, section("*Sample connection*\n"+code(name)))
 		text += " Sample connection: " + Escape(name) + "."
 	}
@@ -180,6 +180,20 @@ func Created(s Success) Message {
 		text += " Atlas: " + s.UIURL
 	}
 	return Message{Text: text, Blocks: blocks}
+}
+
+// sampleConnection returns the name of w's sample connection and whether
+// Atlas's answer shows one. A workspace created just now with the sample
+// asked for has one even when the answer does not list it; one that
+// already existed may have been created without it.
+func sampleConnection(w atlas.StreamWorkspace) (string, bool) {
+	for _, c := range w.Connections {
+		if strings.EqualFold(c.Type, "Sample") && c.Name != "" {
+			return c.Name, true
+		}
+	}
+	solar := w.SampleConnections != nil && w.SampleConnections.Solar != nil && *w.SampleConnections.Solar
+	return "sample_stream_solar", solar
 }
 
 // Failure describes a request that did not succeed.
@@ -375,7 +389,7 @@ func Describe(project string, w atlas.StreamWorkspace, uiURL string) Message {
 	p, r, t, m := parts(w)
 	head := fmt.Sprintf("*Stream workspace %s* in project %s", code(w.Name), Escape(project))
 	solar := "no"
-	if w.SampleConnections != nil && w.SampleConnections.Solar != nil && *w.SampleConnections.Solar {
+	if _, ok := sampleConnection(w); ok {
 		solar = "yes"
 	}
 	blocks := []slack.Block{
@@ -386,11 +400,7 @@ func Describe(project string, w atlas.StreamWorkspace, uiURL string) Message {
 	}
 	hosts := "_none assigned yet_"
 	if len(w.Hostnames) > 0 {
-		hs := make([]string, len(w.Hostnames))
-		for i, h := range w.Hostnames {
-			hs[i] = code(h)
-		}
-		hosts = strings.Join(hs, "\n")
+		hosts = codeLines(w.Hostnames)
 	}
 	blocks = append(blocks, section("*Hostnames*\n"+hosts))
 	conns := "_none_"

@@ -151,3 +151,66 @@ func TestTruncateKeepsUTF8(t *testing.T) {
 		t.Errorf("truncate(..., 100) = %q (len %d)", got, len(got))
 	}
 }
+
+func TestTruncateKeepsEntities(t *testing.T) {
+	tests := []struct {
+		name, in string
+		n        int
+		want     string
+	}{
+		{"cut inside &amp;", "ab&amp;cd", 7, "ab…"},
+		{"cut inside &lt;", "ab&lt;&gt;", 9, "ab&lt;…"},
+		{"cut after a whole entity", "ab&lt;cdefgh", 9, "ab&lt;…"},
+		{"no entity", "abcdefgh", 5, "ab…"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := truncate(tc.in, tc.n); got != tc.want {
+				t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+			}
+		})
+	}
+	// A long Atlas detail full of escaped characters is cut between
+	// entities: Slack shows "&…", never a broken "&am…".
+	m := Failed(Failure{Action: "create", Name: "orders-ws", Project: "dev",
+		Err: &atlas.APIError{StatusCode: 400, Reason: "Bad Request", Detail: strings.Repeat("&", 3000)}})
+	for _, b := range m.Blocks {
+		raw, _ := json.Marshal(b)
+		var sec struct {
+			Text struct{ Text string } `json:"text"`
+		}
+		json.Unmarshal(raw, &sec)
+		if txt := strings.TrimSuffix(sec.Text.Text, "```"); strings.HasSuffix(txt, "…") {
+			body := strings.TrimSuffix(txt, "…")
+			if amp := strings.LastIndexByte(body, '&'); amp >= 0 && !strings.Contains(body[amp:], ";") {
+				t.Errorf("section ends in a broken entity: …%q", body[max(len(body)-12, 0):])
+			}
+		}
+	}
+}
+
+func TestCreatedSampleConnection(t *testing.T) {
+	bare := sampleWorkspace
+	bare.SampleConnections, bare.Connections = nil, nil
+	flagged := bare
+	flagged.SampleConnections = &atlas.SampleConnections{Solar: atlas.Ptr(true)}
+	tests := []struct {
+		name    string
+		s       Success
+		wantOne bool
+	}{
+		{"created, Atlas lists it", Success{Workspace: sampleWorkspace, SampleSolar: true}, true},
+		{"created, Atlas's answer silent", Success{Workspace: bare, SampleSolar: true}, true},
+		{"already existed, Atlas reports the flag", Success{Workspace: flagged, SampleSolar: true, AlreadyExisted: true}, true},
+		{"already existed without it: no claim", Success{Workspace: bare, SampleSolar: true, AlreadyExisted: true}, false},
+		{"not asked", Success{Workspace: sampleWorkspace}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Created(tc.s)
+			if got := strings.Contains(m.Text, "Sample connection: sample_stream_solar"); got != tc.wantOne {
+				t.Errorf("Created() text %q: mentions the sample connection = %v, want %v", m.Text, got, tc.wantOne)
+			}
+		})
+	}
+}

@@ -244,17 +244,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if token != s.token {
-		c.Failed = true
-		s.record(c)
-		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		s.refuse(w, c, "invalid_auth")
 		return
 	}
 	switch method {
 	case PostMessage, Update:
 		if c.Channel == "" {
-			c.Failed = true
-			s.record(c)
-			writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+			s.refuse(w, c, "channel_not_found")
 			return
 		}
 		if method == PostMessage {
@@ -267,9 +263,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"message": map[string]any{"text": c.Text, "ts": ts, "thread_ts": c.ThreadTS}})
 	case PostEphemeral:
 		if c.Channel == "" || c.User == "" {
-			c.Failed = true
-			s.record(c)
-			writeJSON(w, map[string]any{"ok": false, "error": "channel_not_found"})
+			s.refuse(w, c, "channel_not_found")
 			return
 		}
 		s.nextTS++
@@ -279,9 +273,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case UsersInfo:
 		email, ok := s.users[c.User]
 		if !ok {
-			c.Failed = true
-			s.record(c)
-			writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
+			s.refuse(w, c, "user_not_found")
 			return
 		}
 		s.record(c)
@@ -293,22 +285,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case UsergroupsUsersList:
 		members, ok := s.groups[c.Usergroup]
 		if !ok {
-			c.Failed = true
-			s.record(c)
-			writeJSON(w, map[string]any{"ok": false, "error": "no_such_subteam"})
+			s.refuse(w, c, "no_such_subteam")
 			return
 		}
 		s.record(c)
 		writeJSON(w, map[string]any{"ok": true, "users": members})
 	default:
-		c.Failed = true
-		s.record(c)
-		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
+		s.refuse(w, c, "unknown_method")
 	}
 }
 
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/commands/"), "/")
+	// the escaped path: an id holding "/" (escaped by ResponseURL) stays whole
+	parts := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/commands/"), "/")
 	c := Call{Method: ResponseURL}
 	if len(parts) >= 2 {
 		c.ResponseID, _ = url.PathUnescape(parts[1])
@@ -336,6 +325,14 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	s.record(c)
 	w.Header().Set("Content-Type", "text/plain")
 	io.WriteString(w, "ok")
+}
+
+// refuse records c as failed and answers like Slack does: HTTP 200 with
+// {"ok":false,"error":code}. The caller holds s.mu.
+func (s *Server) refuse(w http.ResponseWriter, c Call, code string) {
+	c.Failed = true
+	s.record(c)
+	writeJSON(w, map[string]any{"ok": false, "error": code})
 }
 
 func writeFault(w http.ResponseWriter, f Fault) {

@@ -3,6 +3,8 @@ package slackrec_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -88,5 +90,60 @@ func TestGroupsAndObserver(t *testing.T) {
 	}
 	if got := rec.Delivered(slackrec.PostMessage)[0].TS; got != ts {
 		t.Errorf("recorded postMessage TS = %q, want the returned %q", got, ts)
+	}
+}
+
+func TestResponseURLAndEphemeral(t *testing.T) {
+	rec := slackrec.New(t, "xoxb-ok")
+	rec.Inject(slackrec.ResponseURL, slackrec.Fault{Status: 404})
+	post := func(body string) int {
+		t.Helper()
+		resp, err := http.Post(rec.ResponseURL("r/1"), "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	msg := `{"text":"hi","response_type":"ephemeral","blocks":[{"type":"section"}]}`
+	if got := post(msg); got != http.StatusNotFound {
+		t.Errorf("faulted response_url post = %d, want 404", got)
+	}
+	if got := post(msg); got != http.StatusOK {
+		t.Errorf("response_url post = %d, want 200", got)
+	}
+	if got := post("not json"); got != http.StatusBadRequest {
+		t.Errorf("malformed response_url post = %d, want 400", got)
+	}
+
+	api := slack.New("xoxb-ok", slack.OptionAPIURL(rec.APIURL()))
+	ctx := context.Background()
+	if _, err := api.PostEphemeralContext(ctx, "C1", "U1", slack.MsgOptionText("only you", false)); err != nil {
+		t.Fatalf("chat.postEphemeral: %v", err)
+	}
+	if _, err := api.PostEphemeralContext(ctx, "", "U1", slack.MsgOptionText("x", false)); err == nil {
+		t.Error("chat.postEphemeral without a channel succeeded")
+	}
+	if _, _, err := api.PostMessageContext(ctx, "", slack.MsgOptionText("x", false)); err == nil {
+		t.Error("chat.postMessage without a channel succeeded")
+	}
+	if _, err := api.AuthTestContext(ctx); err == nil {
+		t.Error("auth.test (not served) succeeded")
+	}
+
+	type seen struct{ Method, Text, ResponseType, ResponseID, Channel, User string }
+	var got []seen
+	for _, c := range rec.Delivered() {
+		got = append(got, seen{c.Method, c.Text, c.ResponseType, c.ResponseID, c.Channel, c.User})
+	}
+	want := []seen{
+		{Method: slackrec.ResponseURL, Text: "hi", ResponseType: "ephemeral", ResponseID: "r/1"},
+		{Method: slackrec.PostEphemeral, Text: "only you", Channel: "C1", User: "U1"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("delivered calls (-want +got):\n%s", diff)
+	}
+	if n := len(rec.Calls()); n != 6 {
+		t.Errorf("recorded calls = %d, want 6 (the malformed post is not recorded)", n)
 	}
 }
