@@ -172,11 +172,17 @@ func (r *run) withHostnames(ctx context.Context, ws *atlas.StreamWorkspace) *atl
 }
 
 // isFinal reports whether a GET error ends the Job: an Atlas refusal that
-// a POST would get too (401 after the refresh, 402, 403).
+// a POST would get too (401 after the refresh, 402, 403), or a failed
+// token exchange.
 func isFinal(err error) bool {
 	var ae *atlas.APIError
 	if !errors.As(err, &ae) {
 		return errors.Is(err, atlas.ErrInvalid)
+	}
+	if atlas.IsTokenError(err) {
+		// The client already retried the exchange; a POST would need the
+		// same token, and a follow-up GET too.
+		return true
 	}
 	switch ae.StatusCode {
 	case http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden:

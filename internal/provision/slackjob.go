@@ -157,7 +157,7 @@ func (r *run) failure(err error, tries int) reply.Message {
 		if ae.Detail == "" && ae.Body != "" {
 			f.Summary = "Atlas answered: " + ae.Body
 		}
-		if ae.Path == "/api/oauth/token" && (ae.StatusCode == 400 || ae.StatusCode == 401) { // 429 and 5xx are no refusal
+		if atlas.IsTokenError(ae) && (ae.StatusCode == 400 || ae.StatusCode == 401) { // 429 and 5xx are no refusal
 			f.Summary = "Atlas refused the bot's service account credentials."
 		}
 	case errors.As(err, &ve):

@@ -737,3 +737,20 @@ func TestDescribeFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenEndpointDownEndsTheJob: when the token exchange fails, no API
+// request can go out, so the Job answers once without trying to create.
+func TestTokenEndpointDownEndsTheJob(t *testing.T) {
+	e := newEnv(t)
+	e.atlas.Inject(atlastest.OpToken, atlastest.Fault{Times: 100, Status: 503})
+	if _, err := e.handle(e.job()); err != nil {
+		t.Fatalf("Handle() error = %v, want an answer in Slack and nil", err)
+	}
+	contains(t, e.final(), "HTTP 503")
+	if got := e.atlas.Calls(atlastest.OpToken); got != 1 {
+		t.Errorf("token requests = %d, want 1 (the GET's; nothing after it)", got)
+	}
+	if got := e.atlas.Calls(atlastest.OpCreateStream); got != 0 {
+		t.Errorf("create requests = %d, want 0", got)
+	}
+}

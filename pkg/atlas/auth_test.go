@@ -116,6 +116,9 @@ func TestServiceAccount_tokenFailure(t *testing.T) {
 			if ae.StatusCode != tc.wantStatus || ae.Path != "/api/oauth/token" || ae.ErrorCode != "invalid_client" {
 				t.Errorf("APIError = %+v, want status %d, path /api/oauth/token, code invalid_client", ae, tc.wantStatus)
 			}
+			if !IsTokenError(err) {
+				t.Errorf("IsTokenError(%v) = false, want true", err)
+			}
 			for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", ae)} {
 				if strings.Contains(s, tc.secret) {
 					t.Errorf("error text contains the client secret: %s", s)

@@ -96,6 +96,14 @@ func IsStatus(err error, status int) bool {
 	return errors.As(err, &ae) && ae.StatusCode == status
 }
 
+// IsTokenError reports whether err is, or wraps, a failed service-account
+// token exchange: no API request was sent, and none can be until the token
+// endpoint answers.
+func IsTokenError(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Path == "/"+tokenPath
+}
+
 // newAPIError builds the error for an answer with the given (possibly
 // enveloped) status and body.
 func (c *Client) newAPIError(req *http.Request, resp *http.Response, status int, body []byte) *APIError {
