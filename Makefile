@@ -51,6 +51,15 @@ fuzz:
 golden:
 	$(GO) test -count=1 $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -update
 
+# Performance (issue 7): Go micro-benchmarks, cold starts under the Lambda
+# emulator with moto_server, `streambot serve` against a bare Go floor and
+# the Bolt-JS peer, sizes. A few minutes, bounded; not part of `make test`.
+# Results: bench/out/ and BENCHMARKS.md. RUNS and INVOKES scale it.
+RUNS    ?= 20
+INVOKES ?= 200
+bench: tools tools-rie
+	RUNS=$(RUNS) INVOKES=$(INVOKES) STREAMBOT_RIE=$(RIE) bash bench/run.sh
+
 # Remove what the build and the tools left behind.
 clean:
 	rm -rf bin .aws-sam
@@ -113,3 +122,14 @@ tools:
 	    sys.exit(any(m.version(n) != v for n, v in (t.replace("[server]", "").split("==") for t in sys.argv[1:])))' \
 	    $(foreach t,$(PY_TOOLS),"$(t)") 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check $(foreach t,$(PY_TOOLS),"$(t)")
+
+# The bounded load test of issue 6 (it also runs in `make test`): 500 signed
+# create commands at concurrency 25, with 250 ms of Atlas latency, through
+# `streambot serve` and through a pool of Lambda emulators; it prints the ack
+# latency p50/p99 and the total time. Without -race, so the figures are the
+# code's rather than the race detector's. LOADFLAGS scales it, e.g.
+# LOADFLAGS='-load.commands 2000 -load.latency 400ms'.
+.PHONY: load
+LOADFLAGS ?=
+load: tools tools-rie
+	STREAMBOT_REQUIRE_TOOLS=1 STREAMBOT_RIE=$(RIE) $(GO) test -count=1 -run '^TestLoad' -v ./e2e/ $(LOADFLAGS)
