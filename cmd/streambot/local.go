@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
@@ -32,7 +30,6 @@ const jobTimeout = 2 * time.Minute
 // and the Job runs on its own context, not the request's.
 type localDispatcher struct {
 	worker *provision.Worker
-	log    *slog.Logger
 	wg     sync.WaitGroup
 }
 
@@ -45,9 +42,9 @@ func (d *localDispatcher) Dispatch(ctx context.Context, job provision.Job) error
 		// it finishes or answers within its own deadline.
 		jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobTimeout)
 		defer cancel()
-		if _, err := d.worker.Handle(jctx, job); err != nil {
-			d.log.ErrorContext(jctx, "job failed", "job_id", job.ID, "error", err.Error())
-		}
+		// Handle logs one line per Job, failures included; its error is
+		// what Lambda would retry on, and there is no Lambda here.
+		_, _ = d.worker.Handle(jctx, job)
 	}()
 	return nil
 }
@@ -61,14 +58,9 @@ func (d *localDispatcher) Wait() { d.wg.Wait() }
 type stack struct {
 	handler *slackbot.Handler
 	jobs    *localDispatcher
-	// atlas is the embedded Atlas, started by newStack; nil when talking to
-	// real Atlas, and with stackOptions.lazy (see atlasURL).
-	atlas *atlastest.Server
-	// atlasURL is the embedded Atlas's origin, lazy or not; "" when talking
-	// to real Atlas.
-	atlasURL string
-	slack    *slackrec.Server // nil when talking to real Slack
-	closers  []func()
+	atlas   *atlastest.Server // nil when talking to real Atlas
+	slack   *slackrec.Server  // nil when talking to real Slack
+	closers []func()
 }
 
 // Close stops the embedded servers. Call it after jobs.Wait.
@@ -85,13 +77,6 @@ type stackOptions struct {
 	policy *access.Policy
 	// atlasOpts configure the embedded Atlas, if one is started.
 	atlasOpts []atlastest.Option
-	// lazy defers what the first acknowledgement does not need until it
-	// is needed: the embedded Atlas listens at once (its URL is fixed) but
-	// is built, which loads and checks its OpenAPI spec (about 13 ms, the
-	// largest part of serve's start-up), on its first request, that is
-	// when the first Job reaches it. stack.atlas then stays nil: use
-	// stack.atlasURL. The demo, which inspects the Atlas, runs eager.
-	lazy bool
 }
 
 // newStack wires the same handlers as functions/slack and functions/create.
@@ -108,34 +93,20 @@ func newStack(o stackOptions) (_ *stack, err error) {
 	env := overlay{base: o.getenv, vars: map[string]string{}}
 
 	if !hasAny(o.getenv, secrets.EnvAtlasSecretARN, secrets.EnvAtlasClientID, secrets.EnvAtlasPublicKey) {
+		// The simulator loads its spec on the first request (the first
+		// Job), not here: serve's first ack does not wait for it.
+		a, err := atlastest.Start("127.0.0.1:0", o.atlasOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("start the embedded atlas: %w", err)
+		}
+		s.atlas = a
+		s.closers = append(s.closers, a.Close)
 		id, secret := "mdb_sa_id_local", randomHex(16)
-		setUp := func(a *atlastest.Atlas) {
-			a.AddServiceAccount(id, secret)
-			for _, g := range o.policy.ProjectIDs() {
-				a.AddProject(g)
-			}
+		a.AddServiceAccount(id, secret)
+		for _, g := range o.policy.ProjectIDs() {
+			a.AddProject(g)
 		}
-		if o.lazy {
-			url, stop, err := startLazyAtlas(func() *atlastest.Atlas {
-				a := atlastest.New(o.atlasOpts...)
-				setUp(a)
-				return a
-			})
-			if err != nil {
-				return nil, fmt.Errorf("start the embedded atlas: %w", err)
-			}
-			s.atlasURL = url
-			s.closers = append(s.closers, stop)
-		} else {
-			a, err := atlastest.Start("127.0.0.1:0", o.atlasOpts...)
-			if err != nil {
-				return nil, fmt.Errorf("start the embedded atlas: %w", err)
-			}
-			s.atlas, s.atlasURL = a, a.URL
-			s.closers = append(s.closers, a.Close)
-			setUp(a.Atlas)
-		}
-		env.vars["ATLAS_BASE_URL"] = s.atlasURL
+		env.vars["ATLAS_BASE_URL"] = a.URL
 		env.vars[secrets.EnvAtlasClientID] = id
 		env.vars[secrets.EnvAtlasClientSecret] = secret
 	}
@@ -147,9 +118,11 @@ func newStack(o stackOptions) (_ *stack, err error) {
 		env.vars[secrets.EnvSlackBotToken] = token
 	}
 
-	// On a laptop the AWS SDK's whole credential chain applies (profiles,
-	// SSO), unlike in the Lambda functions; see secrets.EnvAWSConfig.
-	store := secrets.NewStore(env.get, nil, secrets.WithClientFactory(defaultChainSecrets))
+	// AWS credentials come from the environment, as in the Lambda
+	// functions (secrets.EnvAWSConfig): linking the SDK's whole credential
+	// chain (profiles, SSO) costs serve 2.4 ms of start-up and 2.9 MB. With
+	// a profile: eval "$(aws configure export-credentials --format env)".
+	store := secrets.NewStore(env.get, nil)
 	slackAPIURL := env.getOr("SLACK_API_URL", slack.APIURL)
 	worker, err := provision.NewWorker(provision.Deps{
 		Atlas: provision.NewAtlasClients(store, provision.AtlasConfig{
@@ -163,7 +136,7 @@ func newStack(o stackOptions) (_ *stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.jobs = &localDispatcher{worker: worker, log: o.log}
+	s.jobs = &localDispatcher{worker: worker}
 	groups := access.NewSlackGroups(slackbot.NewSlackGroupMembers(store, slack.OptionAPIURL(slackAPIURL)), 5*time.Minute, 700*time.Millisecond)
 	s.handler, err = slackbot.New(slackbot.Config{
 		Secrets: store, Policy: o.policy, Dispatcher: s.jobs, Groups: groups, Logger: o.log,
@@ -172,53 +145,6 @@ func newStack(o stackOptions) (_ *stack, err error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// defaultChainSecrets builds a Secrets Manager client with the AWS SDK's
-// default configuration: the environment, shared config and credentials
-// files, SSO, and AWS_ENDPOINT_URL_SECRETS_MANAGER.
-func defaultChainSecrets(ctx context.Context) (secrets.GetSecretValueAPI, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return secretsmanager.NewFromConfig(cfg), nil
-}
-
-// lazyAtlas is the embedded Atlas of a lazy stack: an http.Handler that
-// builds the simulator on its first request.
-type lazyAtlas struct {
-	build func() *atlastest.Atlas
-	once  sync.Once
-	atlas *atlastest.Atlas
-}
-
-func (l *lazyAtlas) get() *atlastest.Atlas {
-	l.once.Do(func() { l.atlas = l.build() })
-	return l.atlas
-}
-
-func (l *lazyAtlas) ServeHTTP(w http.ResponseWriter, r *http.Request) { l.get().ServeHTTP(w, r) }
-
-// startLazyAtlas listens on a free 127.0.0.1 port now and serves the Atlas
-// build returns from the first request on. It returns the origin and a
-// function that stops the server (and the Atlas, if it was built).
-func startLazyAtlas(build func() *atlastest.Atlas) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	l := &lazyAtlas{build: build}
-	srv := &http.Server{Handler: l, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	stop := func() {
-		l.once.Do(func() {}) // no build from here on; waits for one under way
-		if l.atlas != nil {
-			l.atlas.Close() // wakes handlers sleeping in the simulator
-		}
-		srv.Close()
-	}
-	return "http://" + ln.Addr().String(), stop, nil
 }
 
 // listen starts an HTTP server for h on addr (loopback only) and returns

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/dispatch"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/slackbot"
 )
@@ -59,7 +60,7 @@ func main() {
 	// config.LoadDefaultConfig, whose credential chain (profiles, SSO, STS)
 	// a Lambda function never uses and which would add about 0.6 MB to the
 	// bootstrap; see secrets.EnvAWSConfig.
-	invoker := slackbot.LazyInvoker(func(context.Context) (slackbot.LambdaInvoker, error) {
+	invoker := dispatch.LazyInvoker(func(context.Context) (dispatch.Invoker, error) {
 		awsCfg, err := secrets.EnvAWSConfig(os.Getenv)
 		if err != nil {
 			return nil, err
@@ -75,7 +76,7 @@ func main() {
 	h, err := slackbot.New(slackbot.Config{
 		Secrets:    store,
 		Policy:     cfg.policy,
-		Dispatcher: slackbot.NewLambdaDispatcher(invoker, cfg.createFunction),
+		Dispatcher: dispatch.NewLambda(invoker, cfg.createFunction),
 		Groups:     groups,
 		Logger:     logger,
 	})

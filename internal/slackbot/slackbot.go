@@ -59,7 +59,7 @@ type SecretSource interface {
 }
 
 // Dispatcher hands a Job to the worker: a Lambda async invoke in AWS
-// ([LambdaDispatcher]), a goroutine locally. Dispatch must return quickly;
+// (dispatch.Lambda), a goroutine locally. Dispatch must return quickly;
 // the handler bounds its ctx.
 type Dispatcher interface {
 	Dispatch(ctx context.Context, job provision.Job) error

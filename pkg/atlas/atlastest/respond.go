@@ -86,7 +86,7 @@ func firstLine(s string) string {
 
 // ok answers a success with the resource version r's Accept resolves to.
 func (a *Atlas) ok(w http.ResponseWriter, r *http.Request, status int, v any) {
-	mt, err := a.spec.ResponseMediaType(r)
+	mt, err := a.spec().ResponseMediaType(r)
 	if err != nil { // cannot happen: the request was validated
 		a.recordViolation(fmt.Errorf("atlastest: %s %s: %w", r.Method, r.URL.Path, err))
 		mt = "application/json"
@@ -113,8 +113,8 @@ func (a *Atlas) respond(w http.ResponseWriter, r *http.Request, status int, medi
 		panic(fmt.Sprintf("atlastest: encode answer: %v", err)) // only our own types are encoded
 	}
 	w.Header().Set("Content-Type", mediaType)
-	if _, err := a.spec.Operation(r); err == nil { // unknown paths have nothing to check against
-		if verr := a.spec.ValidateResponse(r, status, w.Header(), body); verr != nil {
+	if _, err := a.spec().Operation(r); err == nil { // unknown paths have nothing to check against
+		if verr := a.spec().ValidateResponse(r, status, w.Header(), body); verr != nil {
 			a.recordViolation(fmt.Errorf("atlastest: answer %d to %s %s violates the spec: %w", status, r.Method, r.URL.Path, verr))
 		}
 	}

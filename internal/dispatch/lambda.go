@@ -1,4 +1,9 @@
-package slackbot
+// Package dispatch hands Jobs from the Slack function to the worker
+// function with Lambda's asynchronous invoke. It is apart from
+// internal/slackbot so that the Slack edge does not link the AWS SDK's Lambda
+// client where it does not invoke Lambda (streambot serve runs the worker
+// in-process).
+package dispatch
 
 import (
 	"context"
@@ -15,32 +20,31 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 )
 
-// LambdaInvoker is the one method of *lambda.Client that [LambdaDispatcher]
-// uses.
-type LambdaInvoker interface {
+// Invoker is the one method of *lambda.Client that [Lambda] uses.
+type Invoker interface {
 	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
 }
 
-// LambdaDispatcher hands Jobs to the worker function with an asynchronous
+// Lambda hands Jobs to the worker function with an asynchronous
 // Lambda invoke (InvocationType Event): Lambda queues the Job and answers
 // 202 at once; the worker runs it, with Lambda's retries and on-failure
 // destination behind it.
 //
 // See https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
-type LambdaDispatcher struct {
-	client       LambdaInvoker
+type Lambda struct {
+	client       Invoker
 	functionName string
 }
 
-// NewLambdaDispatcher returns a dispatcher that invokes functionName (a
+// NewLambda returns a dispatcher that invokes functionName (a
 // name, ARN or partial ARN; CREATE_FUNCTION_NAME) through client.
-func NewLambdaDispatcher(client LambdaInvoker, functionName string) *LambdaDispatcher {
-	return &LambdaDispatcher{client: client, functionName: functionName}
+func NewLambda(client Invoker, functionName string) *Lambda {
+	return &Lambda{client: client, functionName: functionName}
 }
 
 // Dispatch queues job for the worker. Anything but a 202 without a
 // FunctionError is a failure.
-func (d *LambdaDispatcher) Dispatch(ctx context.Context, job provision.Job) error {
+func (d *Lambda) Dispatch(ctx context.Context, job provision.Job) error {
 	payload, err := json.Marshal(job)
 	if err != nil {
 		return fmt.Errorf("encode job: %w", err)
@@ -62,19 +66,19 @@ func (d *LambdaDispatcher) Dispatch(ctx context.Context, job provision.Job) erro
 	return nil
 }
 
-// LazyInvoker returns a LambdaInvoker that builds its client with build on
+// LazyInvoker returns an Invoker that builds its client with build on
 // first use (with that call's ctx) and keeps it. A failed build is not
 // kept: the next call tries again. It lets a cold start skip loading the
 // AWS configuration until a command is actually dispatched; help, usage
 // errors and denials never need it.
-func LazyInvoker(build func(ctx context.Context) (LambdaInvoker, error)) LambdaInvoker {
+func LazyInvoker(build func(ctx context.Context) (Invoker, error)) Invoker {
 	return &lazyInvoker{build: build}
 }
 
 type lazyInvoker struct {
-	build  func(ctx context.Context) (LambdaInvoker, error)
+	build  func(ctx context.Context) (Invoker, error)
 	mu     sync.Mutex
-	client LambdaInvoker
+	client Invoker
 }
 
 func (l *lazyInvoker) Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {

@@ -1,4 +1,4 @@
-package slackbot
+package dispatch
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -19,7 +20,7 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 )
 
-// fakeInvoker is a LambdaInvoker; invokeFn decides the answer.
+// fakeInvoker is a Invoker; invokeFn decides the answer.
 type fakeInvoker struct {
 	mu       sync.Mutex
 	inputs   []*lambda.InvokeInput
@@ -34,11 +35,14 @@ func (f *fakeInvoker) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...fun
 }
 
 func testJob() provision.Job {
-	return provision.Job{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, Name: "orders-ws",
-		Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30", Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}
+	return provision.Job{ID: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c", Action: provision.ActionCreate,
+		GroupID: "6a1b2c3d4e5f6a7b8c9d0e1f", Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30",
+		Slack: &provision.SlackTarget{TeamID: "T1DC2JH3J", ChannelID: "C0DEV", UserID: "U0CREATOR",
+			ResponseURL: "https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN"},
+		RequestedAt: time.Date(2025, 3, 12, 9, 30, 0, 0, time.UTC)}
 }
 
-func TestLambdaDispatcher(t *testing.T) {
+func TestLambda(t *testing.T) {
 	invokeErr := errors.New("throttled")
 	tests := []struct {
 		name    string
@@ -54,7 +58,7 @@ func TestLambdaDispatcher(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			inv := &fakeInvoker{invokeFn: func(*lambda.InvokeInput) (*lambda.InvokeOutput, error) { return tc.out, tc.err }}
-			err := NewLambdaDispatcher(inv, "streambot-create").Dispatch(t.Context(), testJob())
+			err := NewLambda(inv, "streambot-create").Dispatch(t.Context(), testJob())
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Dispatch() = %v, want error: %v", err, tc.wantErr)
 			}
@@ -79,10 +83,10 @@ func TestLambdaDispatcher(t *testing.T) {
 	}
 }
 
-// TestLambdaDispatcherRealSDK sends the invoke through the real SDK
+// TestLambdaRealSDK sends the invoke through the real SDK
 // client to a local server playing Lambda's Invoke API, checking the wire
-// request and that *lambda.Client satisfies LambdaInvoker.
-func TestLambdaDispatcherRealSDK(t *testing.T) {
+// request and that *lambda.Client satisfies Invoker.
+func TestLambdaRealSDK(t *testing.T) {
 	var (
 		mu       sync.Mutex
 		requests []string
@@ -109,7 +113,7 @@ func TestLambdaDispatcherRealSDK(t *testing.T) {
 		BaseEndpoint: aws.String(srv.URL),
 		HTTPClient:   srv.Client(),
 	})
-	d := NewLambdaDispatcher(client, "streambot-create")
+	d := NewLambda(client, "streambot-create")
 	if err := d.Dispatch(t.Context(), testJob()); err != nil {
 		t.Fatalf("Dispatch: %v", err)
 	}
@@ -139,7 +143,7 @@ func TestLazyInvoker(t *testing.T) {
 	}}
 	buildErr := errors.New("no region")
 	builds := 0
-	lazy := LazyInvoker(func(context.Context) (LambdaInvoker, error) {
+	lazy := LazyInvoker(func(context.Context) (Invoker, error) {
 		builds++
 		if builds == 1 {
 			return nil, buildErr
@@ -158,7 +162,7 @@ func TestLazyInvoker(t *testing.T) {
 		t.Errorf("builds = %d, invokes = %d; want 2 (one failed, one kept) and 3", builds, len(inv.inputs))
 	}
 
-	nilClient := LazyInvoker(func(context.Context) (LambdaInvoker, error) { return nil, nil })
+	nilClient := LazyInvoker(func(context.Context) (Invoker, error) { return nil, nil })
 	if _, err := nilClient.Invoke(t.Context(), &lambda.InvokeInput{}); err == nil {
 		t.Error("Invoke with a nil client = nil error, want one")
 	}
