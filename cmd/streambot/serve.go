@@ -6,13 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/logging"
 )
 
 // runServe implements `streambot serve`: the Slack edge on a loopback
@@ -28,11 +27,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usageErrorf("usage: streambot serve [--addr 127.0.0.1:3000]")
 	}
-	level := new(slog.LevelVar)
-	if err := level.UnmarshalText([]byte(strings.ToUpper(orDefault(getenv("LOG_LEVEL"), "info")))); err != nil {
-		return usageErrorf("LOG_LEVEL %q: use debug, info, warn or error", getenv("LOG_LEVEL"))
+	log, err := logging.FromEnv(stderr, getenv)
+	if err != nil {
+		return usageErrorf("serve: %v", err)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	if getenv("SLACK_SIGNING_SECRET") == "" && getenv("SLACK_SECRET_ARN") == "" {
 		return usageErrorf("serve: set SLACK_SIGNING_SECRET (your Slack app's signing secret, or any value to use with `streambot slash --secret`)")
 	}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/streambot/streambot/internal/logging"
 )
 
 // config is functions/create's configuration, from the environment (the
@@ -41,8 +43,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/" // slack-go appends method names to it
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "info"))); err != nil {
-		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", getenv("LOG_LEVEL")))
+	var err error
+	if c.LogLevel, err = logging.Level(getenv("LOG_LEVEL")); err != nil {
+		errs = append(errs, err)
 	}
 	if getenv("ATLAS_SECRET_ARN") == "" && getenv("MONGODB_ATLAS_CLIENT_ID") == "" && getenv("MONGODB_ATLAS_PUBLIC_API_KEY") == "" {
 		errs = append(errs, errors.New("ATLAS_SECRET_ARN is not set (locally: MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET, or MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY)"))

@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"os"
 	"time"
@@ -16,13 +15,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/slack-go/slack"
 
+	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/secrets"
 )
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := logging.New(os.Stdout, cfg.LogLevel) // JSON, with Lambda's request ID
 	if err != nil {
 		log.Error("invalid configuration", "error", err.Error())
 		os.Exit(1)

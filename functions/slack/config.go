@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/secrets"
 )
 
@@ -62,17 +63,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errs = append(errs, fmt.Errorf("%s %q is not a Lambda function name or ARN", envCreateFunction, c.createFunction))
 	}
 
-	switch lvl := strings.ToLower(getenv(envLogLevel)); lvl {
-	case "", "info":
-		c.logLevel = slog.LevelInfo
-	case "debug":
-		c.logLevel = slog.LevelDebug
-	case "warn", "warning":
-		c.logLevel = slog.LevelWarn
-	case "error":
-		c.logLevel = slog.LevelError
-	default:
-		errs = append(errs, fmt.Errorf("%s %q is not one of debug, info, warn, error", envLogLevel, getenv(envLogLevel)))
+	var err error
+	if c.logLevel, err = logging.Level(getenv(envLogLevel)); err != nil {
+		errs = append(errs, err)
 	}
 
 	c.slackAPIURL = defaultSlackAPIURL

@@ -19,6 +19,7 @@ import (
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/dispatch"
+	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/slackbot"
 )
@@ -35,7 +36,7 @@ const (
 
 func main() {
 	cfg, err := loadConfig(os.Getenv)
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.logLevel}))
+	logger := logging.New(os.Stdout, cfg.logLevel) // JSON, with Lambda's request ID
 	if err != nil {
 		fatal(logger, "invalid configuration", err)
 	}

@@ -20,18 +20,20 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
-// Level parses a LOG_LEVEL value: debug, info, warn or error, in any case;
-// empty means info.
+// Level parses a LOG_LEVEL value: debug, info, warn (or warning) or error,
+// in any case; empty means info.
 func Level(s string) (slog.Level, error) {
-	var l slog.Level
-	if s == "" {
-		return slog.LevelInfo, nil
-	}
 	switch strings.ToLower(s) {
-	case "debug", "info", "warn", "error":
-		return l, l.UnmarshalText([]byte(s))
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
 	}
-	return l, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", s)
+	return slog.LevelInfo, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", s)
 }
 
 // New returns a JSON logger writing to w at level, adding "requestId" from

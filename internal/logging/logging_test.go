@@ -20,6 +20,7 @@ func TestFromEnv(t *testing.T) {
 		{"default", nil, slog.LevelInfo, false},
 		{"LOG_LEVEL", map[string]string{"LOG_LEVEL": "debug"}, slog.LevelDebug, false},
 		{"upper case", map[string]string{"LOG_LEVEL": "WARN"}, slog.LevelWarn, false},
+		{"warning", map[string]string{"LOG_LEVEL": "warning"}, slog.LevelWarn, false},
 		{"Lambda's own", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "ERROR"}, slog.LevelError, false},
 		{"LOG_LEVEL wins", map[string]string{"LOG_LEVEL": "debug", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}, slog.LevelDebug, false},
 		{"unknown", map[string]string{"LOG_LEVEL": "verbose"}, slog.LevelInfo, true},
