@@ -29,15 +29,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/streambot/streambot/internal/procstat"
 )
 
 // DefaultText is the slash command every benchmark sends: a create, the
@@ -289,7 +288,7 @@ func (s *Server) FirstAck(ctx context.Context, t *Target) (time.Duration, error)
 
 // PeakRSS returns the process's peak resident set size so far (VmHWM), in
 // bytes.
-func (s *Server) PeakRSS() (int64, error) { return PeakRSS(s.PID()) }
+func (s *Server) PeakRSS() (int64, error) { return procstat.PeakRSS(s.PID()) }
 
 // Stop sends SIGTERM to the process group, kills it after a second, and
 // waits for the process to exit.
@@ -302,24 +301,6 @@ func (s *Server) Stop() {
 	}
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	<-s.done
-}
-
-// PeakRSS reads VmHWM of pid from /proc, in bytes.
-func PeakRSS(pid int) (int64, error) {
-	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parse VmHWM %q: %w", rest, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
 // Summary describes a set of timings.

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/streambot/streambot/internal/procstat"
 )
 
 // InvokePath is the only invoke path the emulator serves: the Lambda Invoke
@@ -358,7 +360,7 @@ func (f *Function) PeakRSS() (int64, error) {
 	if pid == 0 {
 		return 0, errors.New("no bootstrap process is running")
 	}
-	return peakRSS(pid)
+	return procstat.PeakRSS(pid)
 }
 
 // Stop stops the emulator (SIGTERM, which makes it kill the bootstrap) and
@@ -436,24 +438,6 @@ func children(pid int) []int {
 	}
 	sort.Ints(kids)
 	return kids
-}
-
-// peakRSS reads VmHWM of pid from /proc, in bytes.
-func peakRSS(pid int) (int64, error) {
-	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parse VmHWM %q: %w", rest, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
 // ColdStart starts a fresh emulator running bootstrap with env, invokes it
