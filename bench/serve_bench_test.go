@@ -21,8 +21,8 @@ type server struct {
 // servers builds and returns the three servers compared: the bare Go floor,
 // `streambot serve` (embedded Atlas, console Slack, the demo policy) and
 // the Bolt-JS peer. $STREAMBOT_BENCH_SERVE_BIN names a prebuilt streambot
-// binary to measure instead of building ./cmd/streambot (to compare a
-// change against the current code).
+// binary to measure instead of building ./cmd/streambot, for A/B runs
+// (an older commit, or a build with an experimental change).
 func servers(b *testing.B) []server {
 	b.Helper()
 	dir := root(b)
@@ -148,9 +148,10 @@ func BenchmarkFirstAck(b *testing.B) {
 // parses, authorizes, validates and encodes the Atlas request, and starts
 // no Job, so this is the Slack edge alone, as the peers are. "create" is
 // the create every benchmark sends: after each ack `streambot serve` runs
-// the Job in its own process (embedded Atlas, console Slack, about 2 ms
-// and 130 kB of garbage each), on the same two cores as the next requests,
-// where in AWS the worker is another function.
+// the Job in its own process (embedded Atlas, console Slack: about 1 ms
+// and 130 kB of garbage each, the first one also loading the simulator's
+// spec), on the same two cores as the next requests, where in AWS the
+// worker is another function.
 //
 //	go test -run '^$' -bench WarmAck -benchtime 1x ./bench -args -invokes 200 -rounds 3
 func BenchmarkWarmAck(b *testing.B) {
