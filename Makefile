@@ -37,7 +37,6 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-lint: vet
 
 # Bounded fuzzing: FUZZTIME per target (CI-sized by default).
 FUZZTIME ?= 10s
@@ -75,9 +74,10 @@ deploy:
 # no cgo, no RPC shim (-tags lambda.norpc), reproducible paths, no symbols.
 LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
-# The access policy packaged next to each bootstrap (ACCESS_POLICY_FILE in
-# infra/template.yaml points at it). Without it the package holds an empty
-# policy, which denies every command.
+# The access policy packaged next to the Slack function's bootstrap
+# (ACCESS_POLICY_FILE in infra/template.yaml points at it; the worker reads
+# no policy). Without it the package holds an empty policy, which denies
+# every command.
 POLICY_FILE  ?= config/access.yaml
 
 .PHONY: build build-SlackFunction build-CreateFunction cfn-lint tools
@@ -107,9 +107,11 @@ define lambda-artifact
 	else echo '# No $(POLICY_FILE) at build time: the empty policy denies every command.' > $(ARTIFACTS_DIR)/access.yaml; fi
 endef
 
-# cfn-lint on the SAM template: no errors, no warnings.
-lint: cfn-lint
+# gofmt and go vet (vet), then cfn-lint on the SAM template: no errors, no
+# warnings.
+lint: vet cfn-lint
 cfn-lint:
+	@command -v cfn-lint >/dev/null || { echo 'cfn-lint not found: make tools, or pip install "cfn-lint==1.51.0"'; exit 1; }
 	cfn-lint infra/template.yaml
 
 # The external tools the tests run, at the versions they are tested with.

@@ -22,15 +22,14 @@ import (
 )
 
 const (
-	template    = "template.yaml"
-	makefile    = "../Makefile"
-	toolsHint   = `pip install "cfn-lint==1.51.0" "aws-sam-translator==1.110.0" (or: make tools)`
-	samModule   = "samtranslator"
-	slashRoute  = "/slack/commands"
-	workerName  = "CreateFunction"
-	edgeName    = "SlackFunction"
-	failQueue   = "CreateFailureQueue"
-	basicPolicy = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+	template   = "template.yaml"
+	makefile   = "../Makefile"
+	toolsHint  = `pip install "cfn-lint==1.51.0" "aws-sam-translator==1.110.0" (or: make tools)`
+	samModule  = "samtranslator"
+	slashRoute = "/slack/commands"
+	workerName = "CreateFunction"
+	edgeName   = "SlackFunction"
+	failQueue  = "CreateFailureQueue"
 )
 
 func TestCfnLintIsClean(t *testing.T) {
@@ -236,14 +235,23 @@ func TestFunctionSettings(t *testing.T) {
 			}
 		})
 	}
+	for _, id := range []string{edgeName, workerName} {
+		if got := ref(get(tpl, "Resources", id, "Properties", "Role")); got != id+"Role.Arn" {
+			t.Errorf("%s Role = %s, want %sRole.Arn", id, got, id)
+		}
+		if got := ref(get(tpl, "Resources", id, "Properties", "LoggingConfig", "LogGroup")); got != id+"LogGroup" {
+			t.Errorf("%s LoggingConfig.LogGroup = %s, want a Ref to %sLogGroup (the group its role may write to)", id, got, id)
+		}
+	}
 	if got := ref(get(tpl, "Resources", edgeName, "Properties", "Environment", "Variables", "CREATE_FUNCTION_NAME")); got != workerName {
 		t.Errorf("CREATE_FUNCTION_NAME = %s, want a Ref to %s", got, workerName)
 	}
 }
 
 // iamExceptions lists IAM statements allowed a wildcard resource because AWS
-// offers no narrower one: none. (The AWS-managed AWSLambdaBasicExecutionRole,
-// for CloudWatch Logs, is checked separately below.)
+// offers no narrower one: none. Not even for CloudWatch Logs: the roles are
+// written out so that SAM does not attach AWSLambdaBasicExecutionRole, whose
+// logs actions apply to "*"; each role writes to its own log group only.
 var iamExceptions = map[string]bool{}
 
 func TestLeastPrivilege(t *testing.T) {
@@ -252,8 +260,10 @@ func TestLeastPrivilege(t *testing.T) {
 	got := map[string]map[string][]string{}
 	for _, role := range resources(tpl, "AWS::IAM::Role") {
 		got[role] = map[string][]string{}
-		if diff := cmp.Diff([]any{basicPolicy}, get(tpl, "Resources", role, "Properties", "ManagedPolicyArns")); diff != "" {
-			t.Errorf("%s managed policies (-want +got):\n%s", role, diff)
+		// A managed policy (AWSLambdaBasicExecutionRole, say) escapes the
+		// statement checks below.
+		if m := get(tpl, "Resources", role, "Properties", "ManagedPolicyArns"); m != nil {
+			t.Errorf("%s has managed policies %v; want only inline statements", role, m)
 		}
 		policies, _ := get(tpl, "Resources", role, "Properties", "Policies").([]any)
 		for _, pol := range policies {
@@ -284,10 +294,14 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	want := map[string]map[string][]string{
 		edgeName + "Role": {
+			"logs:CreateLogStream":          {edgeName + "LogGroup.Arn"}, // its own log group
+			"logs:PutLogEvents":             {edgeName + "LogGroup.Arn"},
 			"secretsmanager:GetSecretValue": {"SlackSecretArn"},    // the signing secret
 			"lambda:InvokeFunction":         {workerName + ".Arn"}, // the hand-off, nothing else
 		},
 		workerName + "Role": {
+			"logs:CreateLogStream":          {workerName + "LogGroup.Arn"},
+			"logs:PutLogEvents":             {workerName + "LogGroup.Arn"},
 			"secretsmanager:GetSecretValue": {"AtlasSecretArn", "SlackSecretArn"}, // Atlas credentials, bot token
 			"sqs:SendMessage":               {failQueue + ".Arn"},                 // the on-failure destination
 		},

@@ -29,6 +29,8 @@ func (c *console) call(sc slackrec.Call) {
 		}
 	case slackrec.Update:
 		head = "✏️  streambot updated its message:"
+	case slackrec.PostEphemeral:
+		head = "💬 streambot in " + sc.Channel + " (only visible to @" + sc.User + "):"
 	case slackrec.ResponseURL:
 		head = "💬 streambot (only visible to you):"
 		if sc.ResponseType == "in_channel" {
@@ -93,10 +95,13 @@ func renderMessage(text string, blocks json.RawMessage) string {
 var (
 	slackLink = regexp.MustCompile(`<([^<>|]+)(?:\|([^<>]*))?>`)
 	bold      = regexp.MustCompile(`\*([^*\n]+)\*`)
+	// emoji shows the shortcodes the bot uses as Slack draws them.
+	emoji = strings.NewReplacer(":no_entry:", "⛔")
 )
 
 // mrkdwn shows Slack markup the way Slack displays it: links as their
-// label, mentions as @name, no bold stars or code fences, and the three
+// label, mentions as @name, emoji shortcodes as emoji, no bold stars or
+// code fences, and the three
 // escapes unescaped last (so text a user typed as "<!channel>" stays
 // visibly literal, as in Slack).
 func mrkdwn(s string) string {
@@ -113,6 +118,6 @@ func mrkdwn(s string) string {
 		}
 		return target
 	})
-	s = bold.ReplaceAllString(strings.ReplaceAll(s, "```", ""), "$1")
+	s = bold.ReplaceAllString(strings.ReplaceAll(emoji.Replace(s), "```", ""), "$1")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }

@@ -26,10 +26,22 @@ var demoPolicy []byte
 const (
 	demoTeam    = "T0DEMO"
 	demoChannel = "C0PLATFORM"
-	alice       = "U0ALICE"   // may create in dev
-	mallory     = "U0MALLORY" // is not in the policy
+	alice       = "U0ALICE"    // may create in dev
+	bob         = "U0BOB"      // in the platform group: may look, not create
+	mallory     = "U0MALLORY"  // is not in the policy
+	platform    = "S0PLATFORM" // the user group the demo policy names
 	devGroupID  = "6a1b2c3d4e5f6a7b8c9d0e1f"
 )
+
+// addDemoPeople makes the console Slack know the demo's people and group,
+// so that `make serve` (which runs with the demo policy) can check group
+// grants too: alice has an email (users.info), bob is in the platform
+// group (usergroups.users.list).
+func addDemoPeople(s *slackrec.Server) {
+	s.AddUser(alice, "alice@example.com")
+	s.AddUser(bob, "bob@example.com")
+	s.AddGroup(platform, bob)
+}
 
 // demoStep is one slash command of the scripted conversation and what must
 // come of it.
@@ -144,8 +156,8 @@ func runScript(ctx context.Context, args []string, steps []demoStep, stdout, std
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	verbose := fs.Bool("v", false, "also print the bot's JSON logs (to stderr)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return usageErrorf("usage: streambot demo [-v]")
+	if done, err := parseFlags(fs, args, false, "streambot demo [-v]", stdout); done || err != nil {
+		return err
 	}
 	level := slog.LevelError
 	if *verbose {
@@ -161,12 +173,11 @@ func runScript(ctx context.Context, args []string, steps []demoStep, stdout, std
 	// on every machine, and never talks to a real Atlas or Slack.
 	secret := randomHex(16)
 	env := map[string]string{"SLACK_SIGNING_SECRET": secret}
-	s, err := newStack(stackOptions{getenv: func(k string) string { return env[k] }, log: log, policy: policy.WithLogger(log)})
+	s, err := newStack(ctx, stackOptions{getenv: func(k string) string { return env[k] }, log: log, policy: policy.WithLogger(log)})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	s.slack.AddUser(alice, "alice@example.com")
 	url, shutdown, err := listen("127.0.0.1:0", s.handler)
 	if err != nil {
 		return err
@@ -240,7 +251,7 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 	}
 	_ = json.Unmarshal(body, &ack)
 	r := stepResult{status: resp.StatusCode, ack: renderMessage(ack.Text, ack.Blocks)}
-	d.con.print(fmt.Sprintf("🤖 streambot (only visible to you; HTTP %d after %s):", resp.StatusCode, ackAfter.Round(100*time.Microsecond)), r.ack)
+	d.con.print(fmt.Sprintf("🤖 streambot (only visible to you; HTTP %d after %s):", resp.StatusCode, ackAfter.Round(time.Microsecond)), r.ack)
 
 	d.stack.jobs.Wait()
 	r.calls = d.stack.slack.Calls()[callsBefore:]

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -83,7 +85,7 @@ type stackOptions struct {
 // Atlas is embedded unless Atlas credentials (ATLAS_SECRET_ARN or the
 // MONGODB_ATLAS_* variables) are set; Slack's Web API is the console unless
 // a bot token (SLACK_SECRET_ARN or SLACK_BOT_TOKEN) is set.
-func newStack(o stackOptions) (_ *stack, err error) {
+func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	s := &stack{}
 	defer func() {
 		if err != nil {
@@ -110,28 +112,39 @@ func newStack(o stackOptions) (_ *stack, err error) {
 		env.vars[secrets.EnvAtlasClientID] = id
 		env.vars[secrets.EnvAtlasClientSecret] = secret
 	}
+	// responses carries the worker's response_url posts: to Slack, or, with
+	// the console, to the console whatever host the response_url names.
+	var responses *http.Client
 	if !hasAny(o.getenv, secrets.EnvSlackSecretARN, secrets.EnvSlackBotToken) {
 		token := "xoxb-local-" + randomHex(8)
 		s.slack = slackrec.Start(token)
 		s.closers = append(s.closers, s.slack.Close)
+		addDemoPeople(s.slack)
 		env.vars["SLACK_API_URL"] = s.slack.APIURL()
 		env.vars[secrets.EnvSlackBotToken] = token
+		responses = &http.Client{Timeout: 10 * time.Second, Transport: toConsole{console: s.slack.ResponseURL("local")}}
 	}
 
 	// AWS credentials come from the environment, as in the Lambda
 	// functions (secrets.EnvAWSConfig): linking the SDK's whole credential
 	// chain (profiles, SSO) costs serve 2.4 ms of start-up and 2.9 MB. With
 	// a profile: eval "$(aws configure export-credentials --format env)".
-	store := secrets.NewStore(env.get, nil)
-	slackAPIURL := env.getOr("SLACK_API_URL", slack.APIURL)
+	// NewStoreFromEnv refuses a malformed *_SECRET_ARN now, not on the
+	// first command; it reads no secret.
+	store, err := secrets.NewStoreFromEnv(ctx, env.get)
+	if err != nil {
+		return nil, err
+	}
+	slackAPIURL := slackAPIBase(env.get("SLACK_API_URL"))
 	worker, err := provision.NewWorker(provision.Deps{
 		Atlas: provision.NewAtlasClients(store, provision.AtlasConfig{
 			BaseURL:    env.get("ATLAS_BASE_URL"),
 			APIVersion: env.get("ATLAS_API_VERSION"),
 			UserAgent:  "streambot-local/1",
 		}),
-		Slack:  provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
-		Logger: o.log,
+		Slack:      provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
+		HTTPClient: responses,
+		Logger:     o.log,
 	})
 	if err != nil {
 		return nil, err
@@ -174,6 +187,7 @@ type overlay struct {
 	vars map[string]string
 }
 
+// get returns the program's value of k, or else the environment's.
 func (o overlay) get(k string) string {
 	if v, ok := o.vars[k]; ok {
 		return v
@@ -181,13 +195,40 @@ func (o overlay) get(k string) string {
 	return o.base(k)
 }
 
-func (o overlay) getOr(k, def string) string {
-	if v := o.get(k); v != "" {
-		return v
+// slackAPIBase is the Slack Web API base for SLACK_API_URL's value v: the
+// default when v is empty, and always ending in "/", since slack-go
+// appends the method name to it (as functions/slack and functions/create do).
+func slackAPIBase(v string) string {
+	if v == "" {
+		return slack.APIURL
 	}
-	return def
+	return strings.TrimSuffix(v, "/") + "/"
 }
 
+// toConsole is the transport of the worker's response_url posts when Slack
+// is the console: a response_url comes from whoever sent the command
+// (`streambot slash` makes up a hooks.slack.com one), and a local run must
+// neither post to the real Slack nor lose the answer, so every post goes to
+// the console's own response_url endpoint, path kept.
+type toConsole struct {
+	console string // a response_url on the console
+}
+
+// RoundTrip sends r to the console.
+func (t toConsole) RoundTrip(r *http.Request) (*http.Response, error) {
+	u, err := url.Parse(t.console)
+	if err != nil {
+		return nil, err
+	}
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = u.Scheme, u.Host, u.Host
+	if !strings.HasPrefix(r.URL.Path, "/commands/") {
+		r.URL.Path, r.URL.RawPath = u.Path, u.RawPath
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// hasAny reports whether any of keys is set.
 func hasAny(getenv func(string) string, keys ...string) bool {
 	for _, k := range keys {
 		if getenv(k) != "" {
@@ -197,6 +238,7 @@ func hasAny(getenv func(string) string, keys ...string) bool {
 	return false
 }
 
+// randomHex returns n random bytes in hex.
 func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)

@@ -24,7 +24,7 @@ func TestStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := newStack(stackOptions{getenv: func(k string) string { return env[k] }, log: log, policy: policy})
+	s, err := newStack(t.Context(), stackOptions{getenv: func(k string) string { return env[k] }, log: log, policy: policy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,4 +61,53 @@ func TestStack(t *testing.T) {
 	if all := strings.Join(replies, "\n"); !strings.Contains(all, "created") {
 		t.Errorf("the Job's Slack messages do not say the workspace was created:\n%s", all)
 	}
+}
+
+// TestStackKnowsDemoPeople checks that the console Slack knows the demo
+// policy's user group, so that under `make serve` a member's group grant
+// works and a stranger is simply refused (not "could not be checked").
+func TestStackKnowsDemoPeople(t *testing.T) {
+	const secret = "local-secret"
+	policy, err := access.Load(demoPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := newStack(t.Context(), stackOptions{getenv: func(k string) string {
+		return map[string]string{"SLACK_SIGNING_SECRET": secret}[k]
+	}, log: log, policy: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv := httptest.NewServer(s.handler)
+	defer srv.Close()
+	tests := []struct {
+		user, text, want string
+	}{
+		{bob, "list", "Working on it: listing"},
+		{bob, "create b-ws --region VIRGINIA_USA", "Not allowed: create on project dev needs one of"},
+		{mallory, "list", "Not allowed: list on project dev needs a project role; ask a policy admin"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.user+" "+tc.text, func(t *testing.T) {
+			req, err := newSignedRequest(t.Context(), srv.URL, secret, time.Now(), slashRequest{
+				Command: "/stream", Text: tc.text, TeamID: demoTeam, ChannelID: demoChannel,
+				UserID: tc.user, ResponseURL: s.slack.ResponseURL("t"), TriggerID: "1.2.3",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), tc.want) {
+				t.Errorf("%s: /stream %s = %d %s, want %q", tc.user, tc.text, resp.StatusCode, body, tc.want)
+			}
+		})
+	}
+	s.jobs.Wait()
 }

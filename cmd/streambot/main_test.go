@@ -6,11 +6,14 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/testtools"
+	"github.com/streambot/streambot/pkg/atlas/atlastest"
 
 	"github.com/slack-go/slack"
 )
@@ -87,6 +90,12 @@ func TestServeAndSlash(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("slash with a wrong secret = %v, want a 401 error", err)
 	}
+	// With the default flags (the demo's alice, a made-up hooks.slack.com
+	// response_url), a list is answered on serve's console.
+	out.Reset()
+	if err := run(t.Context(), []string{"slash", "--url", url, "list"}, getenv, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("slash list: %v\n%s", err, out.String())
+	}
 
 	stop()
 	select {
@@ -100,17 +109,64 @@ func TestServeAndSlash(t *testing.T) {
 	if got := serveOut.String(); !strings.Contains(got, "↳ reply in the thread:") || !strings.Contains(got, "orders-ws") {
 		t.Errorf("the console did not show the thread reply before serve stopped:\n%s", got)
 	}
+	// The list may run before or after the create's Job: "No stream
+	// workspaces in project dev." or "1 stream workspace in project dev".
+	if got := serveOut.String(); !regexp.MustCompile(`💬 streambot \(only visible to you\):\n   .* in project dev`).MatchString(got) {
+		t.Errorf("the console did not show the list answer posted to the response_url:\n%s", got)
+	}
 }
 
-func TestSlashHelp(t *testing.T) {
-	var out bytes.Buffer
-	if err := run(t.Context(), []string{"slash", "--help"}, func(string) string { return "" }, &out, &bytes.Buffer{}); err != nil {
-		t.Fatalf("slash --help: %v", err)
+// TestSubcommandHelp checks that every subcommand answers -h and --help
+// with its flags on stdout and exit status 0, and a stray argument or an
+// unknown flag with a usage error that shows them.
+func TestSubcommandHelp(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	for cmd, flags := range map[string][]string{
+		"serve": {"-addr"},
+		"demo":  {"-v"},
+		"slash": {"-url", "-secret", "-user", "-channel", "-team", "-response-url", "-json"},
+	} {
+		t.Run(cmd, func(t *testing.T) {
+			for _, h := range []string{"-h", "--help"} {
+				var out bytes.Buffer
+				if err := run(t.Context(), []string{cmd, h}, noEnv, &out, &bytes.Buffer{}); err != nil {
+					t.Fatalf("%s %s: %v", cmd, h, err)
+				}
+				if !strings.HasPrefix(out.String(), "usage: streambot "+cmd) {
+					t.Errorf("%s %s printed %q, want the usage line", cmd, h, out.String())
+				}
+				for _, f := range flags {
+					if !strings.Contains(out.String(), f) {
+						t.Errorf("%s %s does not list %s:\n%s", cmd, h, f, out.String())
+					}
+				}
+			}
+			err := run(t.Context(), []string{cmd, "--no-such-flag"}, noEnv, &bytes.Buffer{}, &bytes.Buffer{})
+			if !isUsage(err) || !strings.Contains(err.Error(), "no-such-flag") || !strings.Contains(err.Error(), flags[0]) {
+				t.Errorf("%s --no-such-flag = %v, want a usage error naming the flag and listing %s", cmd, err, flags[0])
+			}
+		})
 	}
-	for _, flag := range []string{"-url", "-secret", "-user", "-channel", "-team", "-response-url"} {
-		if !strings.Contains(out.String(), flag) {
-			t.Errorf("slash --help does not list %s:\n%s", flag, out.String())
+	for _, cmd := range []string{"serve", "demo"} {
+		err := run(t.Context(), []string{cmd, "stray"}, noEnv, &bytes.Buffer{}, &bytes.Buffer{})
+		if !isUsage(err) || !strings.Contains(err.Error(), `unexpected argument "stray"`) {
+			t.Errorf("%s stray = %v, want a usage error about the argument", cmd, err)
 		}
+	}
+}
+
+// TestServeRefusesMalformedSecretARN checks that serve refuses a secret
+// ARN variable holding something else (say the secret's JSON) at start-up,
+// like the Lambda functions, without repeating it.
+func TestServeRefusesMalformedSecretARN(t *testing.T) {
+	const pasted = `{"signing_secret":"s3cr3t"}`
+	env := map[string]string{"SLACK_SECRET_ARN": pasted}
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "SLACK_SECRET_ARN") {
+		t.Fatalf("serve with a malformed SLACK_SECRET_ARN = %v, want an error naming it", err)
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("error %q repeats the secret", err)
 	}
 }
 
@@ -170,6 +226,7 @@ func TestMrkdwn(t *testing.T) {
 		{"typed &lt;!channel&gt; &amp; more", "typed <!channel> & more"},
 		{"```code```", "code"},
 		{"<!here>", "@here"},
+		{":no_entry: Not allowed", "⛔ Not allowed"},
 	}
 	for _, tc := range tests {
 		if got := mrkdwn(tc.in); got != tc.want {
@@ -199,4 +256,47 @@ func waitListening(t *testing.T, addr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("nothing listening on %s after 10s", addr)
+}
+
+// TestServeRealServices checks that with credentials serve embeds nothing
+// and says which Atlas and Slack it talks to, without printing secrets.
+func TestServeRealServices(t *testing.T) {
+	rec := slackrec.Start("xoxb-real-test")
+	t.Cleanup(rec.Close)
+	a := atlastest.NewServer(t)
+	env := map[string]string{
+		"SLACK_SIGNING_SECRET":        "local-secret",
+		"SLACK_BOT_TOKEN":             "xoxb-real-test",
+		"SLACK_API_URL":               strings.TrimSuffix(rec.APIURL(), "/"), // serve adds the slash
+		"MONGODB_ATLAS_CLIENT_ID":     "mdb_sa_id_real",
+		"MONGODB_ATLAS_CLIENT_SECRET": "atlas-s3cr3t",
+		"ATLAS_BASE_URL":              a.URL,
+	}
+	addr := freeAddr(t)
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	var out testtools.Buffer
+	served := make(chan error, 1)
+	go func() {
+		served <- run(ctx, []string{"serve", "--addr", addr}, func(k string) string { return env[k] }, &out, &bytes.Buffer{})
+	}()
+	waitListening(t, addr)
+	stop()
+	if err := <-served; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"  Atlas: " + a.URL + " (credentials from",
+		"  Slack: the Web API at " + rec.APIURL() + " (bot token from",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("serve output lacks %q:\n%s", want, got)
+		}
+	}
+	for _, secret := range []string{"xoxb-real-test", "atlas-s3cr3t", "local-secret", "embedded", "console"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("serve output mentions %q:\n%s", secret, got)
+		}
+	}
 }

@@ -6,9 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"time"
-
-	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/logging"
@@ -24,8 +23,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addr := fs.String("addr", "127.0.0.1:3000", "the loopback address to listen on")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return usageErrorf("usage: streambot serve [--addr 127.0.0.1:3000]")
+	if done, err := parseFlags(fs, args, false, "streambot serve [--addr 127.0.0.1:3000]", stdout); done || err != nil {
+		return err
 	}
 	log, err := logging.FromEnv(stderr, getenv)
 	if err != nil {
@@ -47,7 +46,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if policy.Empty() {
 		log.Warn("access policy grants nothing: every command will be denied; set ACCESS_POLICY_FILE")
 	}
-	s, err := newStack(stackOptions{getenv: getenv, log: log, policy: policy.WithLogger(log)})
+	s, err := newStack(ctx, stackOptions{getenv: getenv, log: log, policy: policy.WithLogger(log)})
 	if err != nil {
 		return err
 	}
@@ -63,13 +62,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "streambot serving POST %s\n", url)
 	if s.atlas != nil {
 		fmt.Fprintf(stdout, "  Atlas: embedded simulator at %s (set MONGODB_ATLAS_CLIENT_ID/_SECRET for real Atlas)\n", s.atlas.URL)
+	} else {
+		fmt.Fprintf(stdout, "  Atlas: %s (credentials from ATLAS_SECRET_ARN or MONGODB_ATLAS_*)\n", shownURL(orDefault(getenv("ATLAS_BASE_URL"), "https://cloud.mongodb.com")))
 	}
 	if s.slack != nil {
-		fmt.Fprintln(stdout, "  Slack: console (messages print here; set SLACK_BOT_TOKEN for real Slack)")
+		fmt.Fprintln(stdout, "  Slack: console (messages, and answers only the caller would see, print here; set SLACK_BOT_TOKEN for real Slack)")
+	} else {
+		fmt.Fprintf(stdout, "  Slack: the Web API at %s (bot token from SLACK_SECRET_ARN or SLACK_BOT_TOKEN)\n", shownURL(slackAPIBase(getenv("SLACK_API_URL"))))
 	}
 	socket := make(chan error, 1)
 	if appToken != "" {
-		client := newSocketClient(appToken, orDefault(getenv("SLACK_API_URL"), slack.APIURL), log)
+		client := newSocketClient(appToken, slackAPIBase(getenv("SLACK_API_URL")), log)
 		go func() { socket <- runSocketMode(ctx, client, s.handler, log) }()
 		fmt.Fprintln(stdout, "  Socket Mode: also taking /stream commands over Slack's websocket (SLACK_APP_TOKEN)")
 	}
@@ -83,7 +86,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	case socketErr = <-socket: // Slack refused the connection for good
 	}
-	fmt.Fprintln(stdout, "stopping: no new commands; waiting for Jobs in flight…")
+	fmt.Fprintln(stdout, "stopping: no new commands; waiting for Jobs in flight (Ctrl-C again quits at once)…")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err = shutdown(sctx)
@@ -97,9 +100,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
+// orDefault is v, or def when v is empty.
 func orDefault(v, def string) string {
 	if v == "" {
 		return def
 	}
 	return v
+}
+
+// shownURL is v for the terminal: scheme, host and path only, so that a
+// password or token put in the URL by mistake is not printed.
+func shownURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return "(not an absolute URL)"
+	}
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
 }

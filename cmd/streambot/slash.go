@@ -1,17 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-
 	"strconv"
 	"strings"
 	"time"
@@ -80,16 +81,15 @@ func runSlash(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(io.Discard)
 	target := fs.String("url", "http://127.0.0.1:3000/slack/commands", "the request URL (streambot serve, or the deployed SlackCommandUrl)")
 	secret := fs.String("secret", "", "the signing secret (default $SLACK_SIGNING_SECRET)")
-	user := fs.String("user", "U0DEMOUSER", "the Slack user ID to send as")
-	channel := fs.String("channel", "C0DEMOCHAN", "the channel ID to send from")
-	team := fs.String("team", "T0DEMOTEAM", "the team ID")
-	responseURL := fs.String("response-url", "https://hooks.slack.com/commands/T0DEMOTEAM/1/none", "the response_url Slack would send")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, flagUsage(fs, `streambot slash [flags] "create orders-ws --region VIRGINIA_USA"`))
-			return nil
-		}
-		return usageErrorf("slash: %v\n%s", err, flagUsage(fs, `streambot slash [flags] "create …"`))
+	user := fs.String("user", alice, "the Slack user ID to send as (the default may create in dev under the demo policy of make serve)")
+	channel := fs.String("channel", demoChannel, "the channel ID to send from")
+	team := fs.String("team", demoTeam, "the team ID")
+	responseURL := fs.String("response-url", "https://hooks.slack.com/commands/"+demoTeam+"/1/none",
+		"the response_url Slack would send (serve with its console Slack shows what is posted to it)")
+	raw := fs.Bool("json", false, "print the answer's JSON as received, not rendered as Slack shows it")
+	done, err := parseFlags(fs, args, true, `streambot slash [flags] "create orders-ws --region VIRGINIA_USA"`, stdout)
+	if done || err != nil {
+		return err
 	}
 	if *secret == "" {
 		*secret = getenv("SLACK_SIGNING_SECRET")
@@ -117,11 +117,51 @@ func runSlash(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("slash: read answer: %w", err)
 	}
-	fmt.Fprintf(stdout, "HTTP %d\n%s\n", resp.StatusCode, b)
+	printAnswer(stdout, resp.StatusCode, b, *raw)
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("slash: %s answered %s", *target, resp.Status)
 	}
 	return nil
+}
+
+// parseFlags parses args with fs, which names the subcommand. With -h or
+// --help it prints the usage (line and the flags) to stdout and reports
+// done. A bad flag, or an argument when positional is false, is a
+// *usageError that shows the usage.
+func parseFlags(fs *flag.FlagSet, args []string, positional bool, line string, stdout io.Writer) (done bool, err error) {
+	err = fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, flagUsage(fs, line))
+		return true, nil
+	case err == nil && !positional && fs.NArg() > 0:
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err != nil {
+		return false, usageErrorf("%s: %v\n%s", fs.Name(), err, strings.TrimSuffix(flagUsage(fs, line), "\n"))
+	}
+	return false, nil
+}
+
+// printAnswer prints the HTTP status and the answer to a slash command:
+// rendered as Slack shows it, or, with raw (or when it is not a Slack
+// message), as received.
+func printAnswer(w io.Writer, status int, body []byte, raw bool) {
+	var m struct {
+		ResponseType string          `json:"response_type"`
+		Text         string          `json:"text"`
+		Blocks       json.RawMessage `json:"blocks"`
+	}
+	if raw || json.Unmarshal(body, &m) != nil || (m.Text == "" && len(m.Blocks) == 0) {
+		fmt.Fprintf(w, "HTTP %d\n%s\n", status, bytes.TrimSpace(body))
+		return
+	}
+	who := "only visible to the caller"
+	if m.ResponseType == "in_channel" {
+		who = "in the channel"
+	}
+	c := &console{out: w}
+	c.print(fmt.Sprintf("HTTP %d, %s:", status, who), renderMessage(m.Text, m.Blocks))
 }
 
 // flagUsage renders a usage line and the flag set's flags, so the text

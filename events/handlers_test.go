@@ -1,0 +1,135 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/pkg/atlas/atlastest"
+)
+
+// The sample events are not only well-formed: the handlers accept them.
+
+// recordingDispatcher keeps the Jobs the Slack handler hands off.
+type recordingDispatcher struct {
+	mu   sync.Mutex
+	jobs []provision.Job
+}
+
+func (d *recordingDispatcher) Dispatch(_ context.Context, job provision.Job) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.jobs = append(d.jobs, job)
+	return nil
+}
+
+// TestSlashCommandEventMakesJob runs slash-command.json, freshly signed (as
+// `-resign` writes it), through the Slack function's handler and checks
+// that the Job it hands to the worker is exactly job.json.
+func TestSlashCommandEventMakesJob(t *testing.T) {
+	data, err := marshalEvent(slashCommandEvent(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		t.Fatal(err)
+	}
+	var want provision.Job
+	decodeStrict(t, "job.json", &want)
+
+	policy, err := access.Load([]byte(`
+projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}
+default_project: dev
+grants:
+  - {subjects: ["user:U2CERLKJA"], projects: [dev], role: GROUP_STREAM_PROCESSING_OWNER}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{secrets.EnvSlackSigningSecret: exampleSigningSecret}
+	d := &recordingDispatcher{}
+	h, err := slackbot.New(slackbot.Config{
+		Secrets:    secrets.NewStore(func(k string) string { return env[k] }, nil),
+		Policy:     policy,
+		Dispatcher: d,
+		Now:        func() time.Time { return want.RequestedAt },
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.Handle(t.Context(), req)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("Handle = HTTP %d %s, want 200", resp.StatusCode, resp.Body)
+	}
+	if len(d.jobs) != 1 {
+		t.Fatalf("Handle dispatched %d Jobs, want 1 (ack: %s)", len(d.jobs), resp.Body)
+	}
+	if diff := cmp.Diff(want, d.jobs[0]); diff != "" {
+		t.Errorf("the Job for slash-command.json differs from job.json (-want +got):\n%s", diff)
+	}
+}
+
+// TestCreateRequestEventReturnsWorkspace invokes the worker's handler with
+// create-request.json, as `aws lambda invoke` would, against the in-memory
+// Atlas, and checks that it returns the created workspace.
+func TestCreateRequestEventReturnsWorkspace(t *testing.T) {
+	var job provision.Job
+	decodeStrict(t, "create-request.json", &job)
+	a := atlastest.NewServer(t)
+	a.AddServiceAccount("mdb_sa_id_events", "events-secret")
+	a.AddProject(job.GroupID)
+	env := map[string]string{
+		secrets.EnvAtlasClientID:     "mdb_sa_id_events",
+		secrets.EnvAtlasClientSecret: "events-secret",
+	}
+	w, err := provision.NewWorker(provision.Deps{
+		Atlas: provision.NewAtlasClients(secrets.NewStore(func(k string) string { return env[k] }, nil),
+			provision.AtlasConfig{BaseURL: a.URL}),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	res, err := w.Handle(ctx, job)
+	if err != nil {
+		t.Fatalf("Handle(create-request.json): %v", err)
+	}
+	got, ok := a.Workspace(job.GroupID, job.Name)
+	if !ok {
+		t.Fatalf("Atlas holds no workspace %s after Handle = %+v", job.Name, res)
+	}
+	if res == nil || res.StreamWorkspace == nil || res.Name != job.Name || len(res.Hostnames) == 0 {
+		t.Fatalf("Handle = %+v, want the workspace %s with its hostnames", res, job.Name)
+	}
+	if diff := cmp.Diff(got.Hostnames, res.Hostnames); diff != "" {
+		t.Errorf("returned hostnames differ from Atlas's (-want +got):\n%s", diff)
+	}
+	// What `aws lambda invoke` prints is the Result as JSON.
+	out, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(out, &back); err != nil || back["name"] != job.Name {
+		t.Errorf("the Result encodes as %s, want a JSON object with name %q", out, job.Name)
+	}
+}
