@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/streambot/streambot/internal/logging"
+	"github.com/streambot/streambot/internal/settings"
 )
 
 // config is functions/create's configuration, from the environment (the
@@ -32,14 +32,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SlackAPIURL:     orDefault(getenv("SLACK_API_URL"), "https://slack.com/api/"),
 	}
 	var errs []error
-	if err := checkURL("ATLAS_BASE_URL", c.AtlasBaseURL); err != nil {
-		errs = append(errs, err)
+	if err := settings.CheckURL(c.AtlasBaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("ATLAS_BASE_URL: %w", err))
 	}
 	if c.AtlasAPIVersion != "" && !apiVersionPattern.MatchString(c.AtlasAPIVersion) {
 		errs = append(errs, fmt.Errorf("ATLAS_API_VERSION %q: want a date like 2025-03-12", c.AtlasAPIVersion))
 	}
-	if err := checkURL("SLACK_API_URL", c.SlackAPIURL); err != nil {
-		errs = append(errs, err)
+	if err := settings.CheckURL(c.SlackAPIURL); err != nil {
+		errs = append(errs, fmt.Errorf("SLACK_API_URL: %w", err))
 	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/" // slack-go appends method names to it
 	}
@@ -58,13 +58,4 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
-}
-
-// checkURL wants an absolute http(s) URL.
-func checkURL(name, v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("%s %q: want an absolute http(s) URL", name, v)
-	}
-	return nil
 }

@@ -31,6 +31,12 @@ func TestLoadConfig(t *testing.T) {
 			env:     map[string]string{"ATLAS_BASE_URL": "cloud.mongodb.com", "ATLAS_API_VERSION": "v2", "SLACK_API_URL": "ftp://x", "LOG_LEVEL": "loud"},
 			wantErr: []string{"ATLAS_BASE_URL", "ATLAS_API_VERSION", "SLACK_API_URL", "LOG_LEVEL", "ATLAS_SECRET_ARN"},
 		},
+		{
+			name: "a credential in a URL is refused, not repeated",
+			env: map[string]string{"MONGODB_ATLAS_CLIENT_ID": "id", "ATLAS_BASE_URL": "https://u:hunter2@cloud.mongodb.com",
+				"SLACK_API_URL": "https://slack.com/api/?token=xoxb-pasted"},
+			wantErr: []string{"ATLAS_BASE_URL", "SLACK_API_URL"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,6 +48,11 @@ func TestLoadConfig(t *testing.T) {
 				for _, name := range tc.wantErr {
 					if !strings.Contains(err.Error(), name) {
 						t.Errorf("loadConfig() error = %q, want it to name %s", err, name)
+					}
+				}
+				for _, secret := range []string{"hunter2", "xoxb-pasted"} {
+					if strings.Contains(err.Error(), secret) {
+						t.Errorf("loadConfig() error = %q repeats %q", err, secret)
 					}
 				}
 				return

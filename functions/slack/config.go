@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/internal/settings"
 )
 
 // The environment variables this function reads besides the secrets
@@ -70,14 +70,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 	c.slackAPIURL = defaultSlackAPIURL
 	if v := getenv(envSlackAPIURL); v != "" {
-		if err := checkURL(v); err != nil {
+		if err := settings.CheckURL(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", envSlackAPIURL, err))
 		} else {
 			c.slackAPIURL = strings.TrimSuffix(v, "/") + "/"
 		}
 	}
 	if v := getenv(envLambdaEndpoint); v != "" {
-		if err := checkURL(v); err != nil {
+		if err := settings.CheckURL(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", envLambdaEndpoint, err))
 		}
 	}
@@ -92,22 +92,4 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return config{}, err
 	}
 	return c, nil
-}
-
-// checkURL accepts an absolute http or https URL with a host and no query,
-// fragment or user info. Its errors never quote the value, which may hold
-// a password, a token in the query or a webhook path pasted in by mistake.
-func checkURL(v string) error {
-	u, err := url.Parse(v)
-	switch {
-	case err != nil:
-		return errors.New("not a URL")
-	case u.User != nil, u.RawQuery != "", u.Fragment != "":
-		return errors.New("user info, query and fragment are not allowed")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return errors.New("want an absolute http or https URL")
-	case u.Host == "":
-		return errors.New("no host")
-	}
-	return nil
 }
