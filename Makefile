@@ -48,7 +48,7 @@ fuzz:
 
 # Rewrite golden files after an intended change; review the diff.
 golden:
-	$(GO) test -count=1 $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -update
+	$(GO) test -count=1 $$(grep -rl --include='*_test.go' 'testtools.Golden(' . | xargs -n1 dirname | sort -u) -update
 
 # Performance (issue 7): Go micro-benchmarks, cold starts under the Lambda
 # emulator with moto_server, `streambot serve` against a bare Go floor and

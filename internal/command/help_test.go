@@ -1,16 +1,12 @@
 package command
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/streambot/streambot/internal/testtools"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestHelpGolden(t *testing.T) {
 	tests := []struct {
@@ -24,19 +20,7 @@ func TestHelpGolden(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			path := filepath.Join("testdata", tc.file)
-			if *update {
-				if err := os.WriteFile(path, []byte(tc.got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), tc.got); diff != "" {
-				t.Errorf("help text differs from %s (-want +got); run go test -update if intended:\n%s", path, diff)
-			}
+			testtools.Golden(t, filepath.Join("testdata", tc.file), []byte(tc.got))
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/streambot/streambot/internal/testtools"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -50,17 +51,10 @@ func TestJobGolden(t *testing.T) {
 		t.Fatalf("json.MarshalIndent(Job) error: %v", err)
 	}
 	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testtools.Golden(t, path, got)
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("Job JSON mismatch with %s (-want +got):\n%s", path, diff)
+		t.Fatal(err)
 	}
 
 	// The golden file decodes back to the same Job: the contract works in

@@ -3,12 +3,12 @@ package reply
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/streambot/streambot/internal/testtools"
 )
 
 func TestAckGolden(t *testing.T) {
@@ -35,18 +35,7 @@ func TestAckGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join("testdata", "ack_"+tc.name+".golden.json")
 			got := tc.ack.JSON()
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run with -update to create it): %v", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-			}
+			testtools.Golden(t, path, got)
 			var back Ack
 			if err := json.Unmarshal(got, &back); err != nil {
 				t.Fatalf("Ack JSON does not decode: %v", err)

@@ -3,13 +3,11 @@ package reply
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/streambot/streambot/internal/testtools"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -28,20 +26,7 @@ func goldenJSON(t *testing.T, m Message) []byte {
 
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	testtools.Golden(t, filepath.Join("testdata", name+".golden.json"), got)
 }
 
 var sampleWorkspace = atlas.StreamWorkspace{

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,10 +20,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/streambot/streambot/internal/testtools"
 	"github.com/streambot/streambot/pkg/atlas/atlasspec"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	testGroupID = "32b6e34b3d91647abb20e7b8"
@@ -303,19 +301,7 @@ func readFile(t *testing.T, name string) string {
 // checkGolden compares got with testdata/name, rewriting it with -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
+	testtools.Golden(t, filepath.Join("testdata", name), got)
 }
 
 func TestNewClient(t *testing.T) {
