@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,6 +71,7 @@ type Client struct {
 	minBackoff  time.Duration
 	maxBackoff  time.Duration
 	maxWait     time.Duration // the longest Retry-After honoured
+	jitter      func(time.Duration) time.Duration
 
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
@@ -212,6 +214,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		maxWait:     time.Minute,
 		now:         time.Now,
 		sleep:       sleepCtx,
+		jitter:      equalJitter,
 	}, nil
 }
 
@@ -428,13 +431,20 @@ func retryable(method string, err error) bool {
 	return idempotent // a connection error
 }
 
-// backoff returns the wait after the given failed attempt (1-based).
+// backoff returns the wait after the given failed attempt (1-based): a
+// capped exponential step, jittered so that many workers refused at the same
+// moment do not all come back at the same moment.
 func (c *Client) backoff(attempt int) time.Duration {
 	d := c.minBackoff
 	for i := 1; i < attempt && d < c.maxBackoff; i++ {
 		d *= 2
 	}
-	return min(d, c.maxBackoff)
+	return c.jitter(min(d, c.maxBackoff))
+}
+
+// equalJitter returns a random wait between d/2 and d ("equal jitter").
+func equalJitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d/2+1)
 }
 
 // sleepCtx waits for d or until ctx is done.

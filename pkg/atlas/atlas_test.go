@@ -111,6 +111,7 @@ func (ts *testServer) newClient(auth Option, opts ...Option) *Client {
 		t.Fatalf("NewClient: %v", err)
 	}
 	c.now = func() time.Time { return testNow }
+	c.jitter = func(d time.Duration) time.Duration { return d } // exact waits to assert
 	c.sleep = func(ctx context.Context, d time.Duration) error {
 		ts.mu.Lock()
 		ts.sleeps = append(ts.sleeps, d)

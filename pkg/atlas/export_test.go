@@ -6,5 +6,9 @@ import (
 )
 
 // SetSleep replaces c's wait between retries, so tests outside the package
-// (against atlastest) never really sleep.
-func SetSleep(c *Client, sleep func(ctx context.Context, d time.Duration) error) { c.sleep = sleep }
+// (against atlastest) never really sleep, and turns the backoff's jitter
+// off so that they can assert the waits.
+func SetSleep(c *Client, sleep func(ctx context.Context, d time.Duration) error) {
+	c.sleep = sleep
+	c.jitter = func(d time.Duration) time.Duration { return d }
+}

@@ -357,3 +357,21 @@ func TestRetries_oneShotBody(t *testing.T) {
 		t.Errorf("attempts = %d, waits = %v; want 1 and none", n.Load(), ts.waits())
 	}
 }
+
+func TestEqualJitter(t *testing.T) {
+	const d = time.Second
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		got := equalJitter(d)
+		if got < d/2 || got > d {
+			t.Fatalf("equalJitter(%v) = %v, want within [%v, %v]", d, got, d/2, d)
+		}
+		seen[got] = true
+	}
+	if len(seen) < 100 {
+		t.Errorf("equalJitter(%v) gave %d distinct waits in 200 calls, want them spread", d, len(seen))
+	}
+	if got := equalJitter(0); got != 0 {
+		t.Errorf("equalJitter(0) = %v, want 0", got)
+	}
+}
