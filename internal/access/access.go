@@ -61,6 +61,7 @@ type Decision struct {
 // Policy is a loaded access policy. It is immutable and safe for concurrent
 // use; the With methods return modified copies.
 type Policy struct {
+	teams          []string          // nil: any workspace; else only these team IDs
 	projects       map[string]string // alias → project ID
 	aliasByID      map[string]string // project ID → alias (smallest, if several)
 	defaultProject string            // alias or ""
@@ -173,6 +174,12 @@ func (p *Policy) decide(ctx context.Context, req Request) Decision {
 		return d
 	}
 	d.RequiredRoles = slices.Clone(roles)
+	if p.teams != nil && !slices.Contains(p.teams, req.TeamID) {
+		// Checked before anything else: the grants name users, groups and
+		// channels of the listed workspaces only.
+		d.Reason = "this bot is not enabled for this Slack workspace; ask a policy admin"
+		return d
+	}
 
 	groupID, alias, reason := p.resolve(req)
 	if reason != "" {

@@ -403,3 +403,23 @@ func TestProjectIDs(t *testing.T) {
 		t.Errorf("ProjectIDs() (-want +got):\n%s", diff)
 	}
 }
+
+func TestAuthorizeTeams(t *testing.T) {
+	p, err := Load([]byte("teams: [T0HOME]\nprojects: {dev: " + devID + "}\ngrants: [{subjects: [user:U1AB], projects: [dev], role: GROUP_OWNER}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = p.WithLogger(discardLogger())
+	req := Request{TeamID: "T0HOME", UserID: "U1AB", ChannelID: "C1AB", Action: ActionCreate, Project: "dev"}
+	if d := p.Authorize(t.Context(), req); !d.Allowed {
+		t.Errorf("Authorize(listed team) = %+v, want allowed", d)
+	}
+	req.TeamID = "T0OTHER"
+	d := p.Authorize(t.Context(), req)
+	if d.Allowed || d.Reason != "this bot is not enabled for this Slack workspace; ask a policy admin" {
+		t.Errorf("Authorize(other team) = %+v, want a denial naming the workspace", d)
+	}
+	if d.GroupID != "" {
+		t.Errorf("Authorize(other team) resolved project %q; a foreign workspace learns nothing", d.GroupID)
+	}
+}

@@ -30,6 +30,7 @@ var (
 	userIDPattern  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	groupIDPattern = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 	chanIDPattern  = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+	teamIDPattern  = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
 	yamlErrLine    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
@@ -262,7 +263,7 @@ func join(path, key string) string {
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
-var topKeys = []string{"projects", "default_project", "channels", "grants", "atlas_role_check", "default_region", "action_roles"}
+var topKeys = []string{"teams", "projects", "default_project", "channels", "grants", "atlas_role_check", "default_region", "action_roles"}
 
 func (l *loader) document(root *yaml.Node) {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
@@ -275,6 +276,9 @@ func (l *loader) document(root *yaml.Node) {
 			continue
 		}
 		byKey[kv.key.Value] = kv
+	}
+	if kv, ok := byKey["teams"]; ok {
+		l.teams(kv.value)
 	}
 	// Projects first: the other sections refer to their aliases.
 	if kv, ok := byKey["projects"]; ok {
@@ -348,6 +352,24 @@ func (l *loader) knownAlias(n *yaml.Node, path, alias string) bool {
 	}
 	l.add(n.Line, path, "unknown alias %q (not under projects)", alias)
 	return false
+}
+
+// teams reads the optional list of Slack workspace (team) IDs the policy
+// applies to.
+func (l *loader) teams(n *yaml.Node) {
+	items := l.list(n, "teams", "Slack team IDs (leave the key out to allow any workspace the app is installed in)")
+	l.p.teams = []string{}
+	for i, tn := range items {
+		path := index("teams", i)
+		id, ok := l.str(tn, path)
+		if ok && !teamIDPattern.MatchString(id) {
+			l.add(tn.Line, path, "%q must be a Slack team ID (T… or E…, upper case)", id)
+			ok = false
+		}
+		if ok {
+			l.p.teams = append(l.p.teams, id)
+		}
+	}
 }
 
 func (l *loader) channels(n *yaml.Node) {
