@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -13,13 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/streambot/streambot/internal/lambdatest"
+	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
@@ -152,9 +150,10 @@ func TestAtlasFaults(t *testing.T) {
 		},
 		{
 			// The create hangs past the worker's Atlas budget: the
-			// function timeout (6 s here) less the 5 s provision keeps
-			// back for Slack. The worker gives up, checks by name, finds
-			// nothing and says so, well before the function times out.
+			// function timeout (6 s here) less what provision keeps back
+			// for Slack (5 s, at most half the time: 3 s here). The
+			// worker gives up, checks by name, finds nothing and says so,
+			// well before the function times out.
 			name: "create hangs past the budget", op: atlastest.OpCreateStream,
 			cfg:     stackConfig{createTimeout: 6 * time.Second},
 			faults:  []atlastest.Fault{{Delay: time.Minute}},
@@ -384,14 +383,7 @@ func TestAtlasSecretRotated(t *testing.T) {
 // retries: an Event invoke through the real SDK.
 func invokeAsync(t *testing.T, endpoint string, payload []byte) {
 	t.Helper()
-	cfg, err := awsconfig.LoadDefaultConfig(t.Context(),
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-		awsconfig.WithSharedConfigFiles([]string{}), awsconfig.WithSharedCredentialsFiles([]string{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := lambdasdk.NewFromConfig(cfg, func(o *lambdasdk.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	client := lambdasdk.NewFromConfig(motoserver.Config(t.Context(), endpoint))
 	out, err := client.Invoke(t.Context(), &lambdasdk.InvokeInput{
 		FunctionName: aws.String(createFunctionName), InvocationType: types.InvocationTypeEvent, Payload: payload,
 	})
@@ -465,8 +457,9 @@ func recordFor(r lambdatest.Result) (onFailureRecord, bool) {
 // answer, one workspace.
 func TestWorkerKilledMidJob(t *testing.T) {
 	t.Parallel()
-	// The timeout leaves the worker 2 s of Atlas budget (provision keeps
-	// 5 s back for Slack): ample time to stop it while the create hangs.
+	// The timeout leaves the worker 3.5 s of Atlas budget (provision keeps
+	// 5 s, at most half the time, back for Slack): ample time to stop it
+	// while the create hangs.
 	const timeout = 7 * time.Second
 	tests := []struct {
 		name      string
@@ -528,7 +521,7 @@ func TestWorkerKilledMidJob(t *testing.T) {
 			if got := finalAnswers(s.slack); len(got) != 0 {
 				t.Errorf("the stopped worker answered:\n%s", describeCalls(got))
 			}
-			if pidAlive(pid) {
+			if lambdatest.Alive(pid) {
 				t.Errorf("the stopped worker %d is still there", pid)
 			}
 
@@ -587,15 +580,4 @@ func TestSlackDownThenRetry(t *testing.T) {
 	if n := s.atlas.Calls(atlastest.OpCreateStream); n != 1 || s.atlas.Workspaces(devGroupID) != 1 {
 		t.Errorf("%d create requests, %d workspaces; want 1 and 1", n, s.atlas.Workspaces(devGroupID))
 	}
-}
-
-// pidAlive reports whether a process with this pid exists and is not a
-// zombie.
-func pidAlive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i > 0 && len(b) > i+2 && b[i+2] != 'Z'
 }

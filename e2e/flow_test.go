@@ -18,24 +18,27 @@ import (
 // jobJSON is the part of the Job the Slack function hands to the worker
 // that the suite checks (the wire names of provision.Job).
 type jobJSON struct {
-	ID           string `json:"id"`
-	Action       string `json:"action"`
-	GroupID      string `json:"group_id"`
-	ProjectAlias string `json:"project_alias"`
-	Name         string `json:"name"`
-	Provider     string `json:"provider"`
-	Region       string `json:"region"`
-	RegionInput  string `json:"region_input"`
-	Tier         string `json:"tier"`
-	MaxTier      string `json:"max_tier"`
-	SampleSolar  bool   `json:"sample_solar"`
-	Slack        struct {
-		TeamID      string `json:"team_id"`
-		ChannelID   string `json:"channel_id"`
-		UserID      string `json:"user_id"`
-		ResponseURL string `json:"response_url"`
-		Command     string `json:"command"`
-	} `json:"slack"`
+	ID           string    `json:"id"`
+	Action       string    `json:"action"`
+	GroupID      string    `json:"group_id"`
+	ProjectAlias string    `json:"project_alias"`
+	Name         string    `json:"name"`
+	Provider     string    `json:"provider"`
+	Region       string    `json:"region"`
+	RegionInput  string    `json:"region_input"`
+	Tier         string    `json:"tier"`
+	MaxTier      string    `json:"max_tier"`
+	SampleSolar  bool      `json:"sample_solar"`
+	Slack        slackJSON `json:"slack"`
+}
+
+// slackJSON is the Job's Slack target (provision.SlackTarget).
+type slackJSON struct {
+	TeamID      string `json:"team_id"`
+	ChannelID   string `json:"channel_id"`
+	UserID      string `json:"user_id"`
+	ResponseURL string `json:"response_url"`
+	Command     string `json:"command"`
 }
 
 // TestCreate is the main path: a create command, exactly as API Gateway
@@ -85,7 +88,8 @@ func TestCreate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := newStack(t, tc.cfg)
-			resp, jobID := s.command(slash{Text: tc.text})
+			responseURL := s.slack.ResponseURL("create-" + randomHex(8))
+			resp, jobID := s.command(slash{Text: tc.text, ResponseURL: responseURL})
 
 			// The ack: exactly the text reply.AckCreate renders.
 			if got, want := ackText(t, resp), reply.AckCreate(tc.ack).Text; got != want {
@@ -108,27 +112,29 @@ func TestCreate(t *testing.T) {
 			}
 			want := tc.job
 			want.ID = jobID
-			want.Slack = job.Slack
+			want.Slack = slackJSON{TeamID: teamID, ChannelID: channelID, UserID: creator, ResponseURL: responseURL, Command: "/stream"}
 			if diff := cmp.Diff(want, job); diff != "" {
 				t.Errorf("job (-want +got):\n%s", diff)
-			}
-			if job.Slack.TeamID != teamID || job.Slack.ChannelID != channelID || job.Slack.UserID != creator ||
-				job.Slack.Command != "/stream" || !strings.HasPrefix(job.Slack.ResponseURL, s.slack.ResponseURL("")[:20]) {
-				t.Errorf("job's Slack target = %+v", job.Slack)
 			}
 			var outcome struct{ Outcome, Delivered string }
 			if err := json.Unmarshal(r.Response, &outcome); err != nil || outcome.Outcome != "created" || outcome.Delivered != "thread" {
 				t.Errorf("worker result %s, want outcome created, delivered thread", r.Response)
 			}
 
-			// Atlas: one create, with the body asked for, valid per the
-			// spec (checked at cleanup), stored as asked.
+			// Atlas: one create, with the body asked for and the client's
+			// API version, valid per the spec (checked at cleanup), stored
+			// as asked.
 			creates := s.rec.Creates()
 			if len(creates) != 1 || s.atlas.Calls(atlastest.OpCreateStream) != 1 {
 				t.Fatalf("Atlas got %d create requests, want 1", len(creates))
 			}
-			if d := jsonDiff(t, creates[0], tc.body); d != "" {
+			if d := jsonDiff(t, creates[0].Body, tc.body); d != "" {
 				t.Errorf("create body:\n%s", d)
+			}
+			// Any version date is valid per the spec; this is the one the
+			// client is built for.
+			if got, want := creates[0].Header.Get("Accept"), "application/vnd.atlas."+atlas.DefaultAPIVersion+"+json"; got != want {
+				t.Errorf("create request Accept: %q, want %q", got, want)
 			}
 			ws, ok := s.atlas.Workspace(devGroupID, tc.wsName)
 			if !ok || s.atlas.Workspaces(devGroupID) != 1 {

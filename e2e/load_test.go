@@ -2,25 +2,22 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/streambot/streambot/bench/slashload"
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/testtools"
@@ -49,12 +46,10 @@ type loadResult struct {
 
 // summary is the line the load tests print: the figures the README quotes.
 func (r loadResult) summary(via string) string {
-	a := slices.Clone(r.acks)
-	slices.Sort(a)
-	pct := func(p int) time.Duration { return a[max(0, (len(a)*p+99)/100-1)] }
+	a := slashload.Summarize(r.acks)
 	return fmt.Sprintf("load via %s: %d commands, concurrency %d, Atlas latency %v: ack p50 %v p99 %v max %v; all answered in %v",
-		via, len(a), *loadConcurrency, *loadLatency, pct(50).Round(100*time.Microsecond), pct(99).Round(100*time.Microsecond),
-		a[len(a)-1].Round(100*time.Microsecond), r.total.Round(time.Millisecond))
+		via, a.N, *loadConcurrency, *loadLatency, a.P50.Round(100*time.Microsecond), a.P99.Round(100*time.Microsecond),
+		a.Max.Round(100*time.Microsecond), r.total.Round(time.Millisecond))
 }
 
 // loadName is the workspace the i-th command creates.
@@ -110,7 +105,7 @@ func checkAnswered(t *testing.T, n int, sl *slackrec.Server, a *atlastest.Atlas)
 	for _, c := range sl.Delivered(slackrec.PostMessage) {
 		switch {
 		case isParent(c):
-			name := regexp.MustCompile("`(load-\\d+)`").FindStringSubmatch(c.Text)
+			name := loadParent.FindStringSubmatch(c.Text)
 			if name == nil {
 				t.Errorf("a parent names no load workspace: %q", c.Text)
 				continue
@@ -147,6 +142,9 @@ func checkAnswered(t *testing.T, n int, sl *slackrec.Server, a *atlastest.Atlas)
 	}
 }
 
+// loadParent finds the workspace a load test's parent message names.
+var loadParent = regexp.MustCompile("`(load-\\d+)`")
+
 // waitAnswered waits until n thread replies have been delivered and every
 // parent shows its final status, and returns when that happened.
 func waitAnswered(t *testing.T, n int, sl *slackrec.Server) time.Time {
@@ -177,7 +175,7 @@ func TestLoadServe(t *testing.T) {
 	s := newServices(t, stackConfig{atlasOpts: []atlastest.Option{atlastest.WithLatency(*loadLatency)}})
 
 	bin := filepath.Join(t.TempDir(), "streambot")
-	build := exec.Command(goCommand(), "build", "-o", bin, "./cmd/streambot")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/streambot")
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/streambot: %v\n%s", err, out)
@@ -201,10 +199,10 @@ func TestLoadServe(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		ts, sig := slashload.Sign(s.signingSecret, []byte(body), time.Now())
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Slack-Request-Timestamp", ts)
-		req.Header.Set("X-Slack-Signature", sign(s.signingSecret, ts, []byte(body)))
+		req.Header.Set("X-Slack-Signature", sig)
 		resp, err := client.Do(req)
 		if err != nil {
 			return "", err
@@ -231,8 +229,8 @@ func TestLoadServe(t *testing.T) {
 // emulator runs one invocation at a time per process (as one Lambda
 // execution environment does), so the suite models Lambda's concurrency
 // with pools: several Slack function emulators behind a round robin over
-// the idle ones (API Gateway's side), and several workers behind an
-// asynchronous relay that gives each Event invocation to an idle worker
+// the idle ones (API Gateway's side), and several workers behind the
+// lambdatest relay, which gives each Event invocation to an idle worker
 // (Lambda's side).
 func TestLoadEmulator(t *testing.T) {
 	n := *loadCommands
@@ -243,10 +241,10 @@ func TestLoadEmulator(t *testing.T) {
 		workers = append(workers, s.startFunction(createPkg, s.createEnv(), true,
 			lambdatest.WithFunctionName(createFunctionName), lambdatest.WithTimeout(createTimeout)))
 	}
-	relay := newPoolRelay(t, workers)
+	relay := lambdatest.EventRelay(t, workers...)
 	edges := make(chan *lambdatest.Function, *loadSlackFns)
 	for range *loadSlackFns {
-		edges <- s.startFunction(slackPkg, s.slackEnv(relay.url), true,
+		edges <- s.startFunction(slackPkg, s.slackEnv(relay.Endpoint()), true,
 			lambdatest.WithFunctionName("streambot-slack"), lambdatest.WithTimeout(slackTimeout))
 	}
 
@@ -272,88 +270,23 @@ func TestLoadEmulator(t *testing.T) {
 		}
 		return ackFromJSON([]byte(resp.Body))
 	})
-	relay.wait()
+	relay.Wait()
 	done := waitAnswered(t, n, s.slack)
 	res := loadResult{acks: acks, total: done.Sub(start)}
 
-	if got := relay.invocations(); got != n {
-		t.Errorf("the workers were invoked %d times for %d commands", got, n)
+	results := relay.Results()
+	if len(results) != n {
+		t.Errorf("the workers were invoked %d times for %d commands", len(results), n)
 	}
-	for _, err := range relay.errors() {
-		t.Errorf("a worker invocation failed: %v", err)
+	for _, r := range results {
+		if r.Err != nil || r.InvocationType != "Event" || r.FunctionName != createFunctionName {
+			t.Errorf("worker invocation %s of %s: %v; want an Event invocation of %s without error", r.InvocationType, r.FunctionName, r.Err, createFunctionName)
+		}
 	}
 	checkAnswered(t, n, s.slack, s.atlas)
 	line := res.summary(fmt.Sprintf("the emulator (%d Slack function and %d worker emulators)", *loadSlackFns, *loadCreateFns))
 	t.Log(line)
 	fmt.Println(line)
-}
-
-// poolRelay is the Lambda Invoke API for asynchronous invocations in front
-// of a pool of emulated workers: it answers 202 at once and runs each
-// invocation on the next idle worker, as Lambda runs queued events on as
-// many execution environments as it needs.
-type poolRelay struct {
-	url  string
-	srv  *httptest.Server
-	idle chan *lambdatest.Function
-	wg   sync.WaitGroup
-
-	mu       sync.Mutex
-	accepted int
-	errs     []error
-}
-
-func newPoolRelay(t *testing.T, workers []*lambdatest.Function) *poolRelay {
-	t.Helper()
-	p := &poolRelay{idle: make(chan *lambdatest.Function, len(workers))}
-	for _, w := range workers {
-		p.idle <- w
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", p.invoke)
-	p.srv = httptest.NewServer(mux)
-	p.url = p.srv.URL
-	t.Cleanup(func() { p.srv.Close(); p.wg.Wait() }) // before the workers stop
-	return p
-}
-
-func (p *poolRelay) invoke(w http.ResponseWriter, r *http.Request) {
-	payload, err := io.ReadAll(r.Body)
-	if err != nil || r.Header.Get("X-Amz-Invocation-Type") != "Event" || r.PathValue("name") != createFunctionName {
-		http.Error(w, `{"Type":"User","message":"want an Event invocation of the worker"}`, http.StatusBadRequest)
-		return
-	}
-	p.mu.Lock()
-	p.accepted++
-	p.wg.Add(1)
-	p.mu.Unlock()
-	go func() {
-		defer p.wg.Done()
-		fn := <-p.idle
-		_, err := fn.Invoke(context.Background(), payload)
-		p.idle <- fn
-		if err != nil {
-			p.mu.Lock()
-			p.errs = append(p.errs, err)
-			p.mu.Unlock()
-		}
-	}()
-	w.Header().Set("X-Amzn-RequestId", randomHex(8)+"-"+randomHex(4)+"-"+randomHex(4)+"-"+randomHex(4)+"-"+randomHex(12))
-	w.WriteHeader(http.StatusAccepted)
-}
-
-func (p *poolRelay) wait() { p.wg.Wait() }
-
-func (p *poolRelay) invocations() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.accepted
-}
-
-func (p *poolRelay) errors() []error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]error(nil), p.errs...)
 }
 
 // serveProcess is a running `streambot serve`.
@@ -433,28 +366,4 @@ func (p *serveProcess) stop(t *testing.T) {
 		<-p.done
 		t.Errorf("streambot serve did not stop within 20s of SIGINT")
 	}
-}
-
-// goCommand is the go command that runs the tests (go test puts its own
-// first on PATH).
-func goCommand() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return "go"
-}
-
-// ackFromJSON returns the text of an ephemeral ack body.
-func ackFromJSON(b []byte) (string, error) {
-	var ack struct {
-		ResponseType string `json:"response_type"`
-		Text         string `json:"text"`
-	}
-	if err := json.Unmarshal(b, &ack); err != nil {
-		return "", fmt.Errorf("ack %q: %w", b, err)
-	}
-	if ack.ResponseType != "ephemeral" {
-		return "", fmt.Errorf("ack %q is not ephemeral", b)
-	}
-	return ack.Text, nil
 }

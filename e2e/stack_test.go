@@ -3,9 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -29,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/streambot/streambot/bench/slashload"
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/reply/slackrec"
@@ -110,7 +110,7 @@ type stack struct {
 	slackFn  *lambdatest.Function
 	createFn *lambdatest.Function
 	relay    *lambdatest.Relay
-	fns      []*lambdatest.Function // every function started, for the log search
+	fns      map[string]*lambdatest.Function // every function started, by name, for the log search
 
 	motoEndpoint   string
 	sm             *secretsmanager.Client
@@ -154,7 +154,7 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 // the real SDK. When t ends, after the functions have stopped, it stops
 // the servers and checks that Atlas saw no request the spec rejects, that
 // the simulator's own answers kept to the spec, and that no secret or
-// token the stack used appears in any function's output.
+// token the stack used appears in any function's output or moto_server's.
 func newServices(t *testing.T, cfg stackConfig) *stack {
 	t.Helper()
 	s := &stack{
@@ -163,6 +163,7 @@ func newServices(t *testing.T, cfg stackConfig) *stack {
 		botToken:      "xoxb-e2e-" + randomHex(12),
 		clientID:      "mdb_sa_id_" + randomHex(12),
 		clientSecret:  "mdb_sa_sk_" + randomHex(20),
+		fns:           map[string]*lambdatest.Function{},
 	}
 
 	// Atlas: the simulator, behind a recorder that checks every API
@@ -260,7 +261,7 @@ func (s *stack) startFunction(pkg string, env map[string]string, inlinePolicy bo
 		env["ACCESS_POLICY_FILE"] = file
 	}
 	fn := lambdatest.Start(s.t, boot, env, append([]lambdatest.Option{lambdatest.WithMemoryMB(256)}, opts...)...)
-	s.fns = append(s.fns, fn)
+	s.fns[fmt.Sprintf("%s function %d", path.Base(pkg), len(s.fns)+1)] = fn
 	return fn
 }
 
@@ -300,19 +301,20 @@ func (s *stack) secrets() map[string]string {
 }
 
 // checkLogs searches every emulator's output (the emulator's own and the
-// bootstrap's), and every message posted to Slack, for the stack's
-// secrets.
+// bootstrap's), moto_server's request log and every message posted to
+// Slack for the stack's secrets.
 func (s *stack) checkLogs() {
 	s.t.Helper()
 	logs := map[string]string{}
-	for i, fn := range s.fns {
-		logs[fmt.Sprintf("function %d", i)] = fn.Logs()
+	for name, fn := range s.fns {
+		logs[name] = fn.Logs()
 	}
 	var posted strings.Builder
 	for _, c := range s.slack.Calls() {
 		posted.WriteString(c.Text + "\n" + string(c.Blocks) + "\n")
 	}
 	logs["messages posted to Slack"] = posted.String()
+	logs["moto_server"] = motoserver.SharedLogs()
 	checkNoSecrets(s.t, logs, s.secrets())
 }
 
@@ -386,20 +388,12 @@ func slashForm(c slash) string {
 	return b.String()
 }
 
-// sign is Slack's v0 request signature: HMAC-SHA256 of "v0:<ts>:<body>"
-// keyed with the signing secret, hex, with a "v0=" prefix.
-func sign(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	io.WriteString(mac, "v0:"+timestamp+":")
-	mac.Write(body)
-	return "v0=" + hex.EncodeToString(mac.Sum(nil))
-}
-
 // apiEvent is the HTTP API (payload 2.0) event API Gateway hands the
 // Slack function for a POST of body to /slack/commands, signed with secret
-// at the instant at: lower-case header names, the form body in base64.
+// at the instant at (Slack's v0 signature, computed by
+// [slashload.Sign]): lower-case header names, the form body in base64.
 func apiEvent(body, secret string, at time.Time) events.APIGatewayV2HTTPRequest {
-	ts := strconv.FormatInt(at.Unix(), 10)
+	ts, sig := slashload.Sign(secret, []byte(body), at)
 	const ua = "Slackbot 1.0 (+https://api.slack.com/robots)"
 	const domain = "e2etest123.execute-api.us-east-1.amazonaws.com"
 	now := time.Now().UTC()
@@ -419,7 +413,7 @@ func apiEvent(body, secret string, at time.Time) events.APIGatewayV2HTTPRequest 
 			"x-forwarded-port":          "443",
 			"x-forwarded-proto":         "https",
 			"x-slack-request-timestamp": ts,
-			"x-slack-signature":         sign(secret, ts, []byte(body)),
+			"x-slack-signature":         sig,
 		},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:     "POST /slack/commands",
@@ -477,17 +471,23 @@ func ackText(t *testing.T, resp events.APIGatewayV2HTTPResponse) string {
 	if resp.StatusCode != http.StatusOK || resp.Headers["Content-Type"] != "application/json" {
 		t.Fatalf("answer %d %v %q, want a 200 JSON ack", resp.StatusCode, resp.Headers, resp.Body)
 	}
-	var ack struct {
-		ResponseType string `json:"response_type"`
-		Text         string `json:"text"`
+	text, err := ackFromJSON([]byte(resp.Body))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(resp.Body), &ack); err != nil {
-		t.Fatalf("ack %q: %v", resp.Body, err)
+	return text
+}
+
+// ackFromJSON returns the text of an ephemeral ack body.
+func ackFromJSON(b []byte) (string, error) {
+	var ack slashload.Ack
+	if err := json.Unmarshal(b, &ack); err != nil {
+		return "", fmt.Errorf("ack %q: %w", b, err)
 	}
 	if ack.ResponseType != "ephemeral" {
-		t.Errorf("ack response_type %q, want ephemeral", ack.ResponseType)
+		return "", fmt.Errorf("ack %q is not ephemeral", b)
 	}
-	return ack.Text
+	return ack.Text, nil
 }
 
 // settle waits until every Job handed to the worker so far has finished.
@@ -551,16 +551,22 @@ var secretName = regexp.MustCompile(`[^A-Za-z0-9/_+=.@-]`)
 // atlasRecorder sits in front of the simulator: it validates every Admin
 // API request against MongoDB's spec (as atlasspec.CheckingTransport does
 // on the client side, but at the server, so requests answered by an
-// injected fault are checked too), keeps the create requests' bodies and
-// notes every access token the token endpoint issues, for the log search.
+// injected fault are checked too), keeps the create requests and notes
+// every access token the token endpoint issues, for the log search.
 type atlasRecorder struct {
 	next http.Handler
 	spec *atlasspec.Spec
 
 	mu         sync.Mutex
 	violations []error
-	creates    [][]byte
+	creates    []createRequest
 	tokens     []string
+}
+
+// createRequest is a create request as Atlas received it.
+type createRequest struct {
+	Header http.Header
+	Body   []byte
 }
 
 func newAtlasRecorder(t *testing.T, next http.Handler) *atlasRecorder {
@@ -587,7 +593,7 @@ func (a *atlasRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			a.violations = append(a.violations, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, verr))
 		}
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/streams") {
-			a.creates = append(a.creates, body)
+			a.creates = append(a.creates, createRequest{Header: r.Header.Clone(), Body: body})
 		}
 		a.mu.Unlock()
 		a.next.ServeHTTP(w, r)
@@ -614,11 +620,11 @@ func (a *atlasRecorder) Violations() []error {
 	return append([]error(nil), a.violations...)
 }
 
-// Creates returns the bodies of the create requests so far.
-func (a *atlasRecorder) Creates() [][]byte {
+// Creates returns the create requests so far.
+func (a *atlasRecorder) Creates() []createRequest {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([][]byte(nil), a.creates...)
+	return append([]createRequest(nil), a.creates...)
 }
 
 // Tokens returns the access tokens issued so far.
@@ -668,15 +674,7 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-func clone(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// jsonEqual reports the difference between two JSON documents, or "".
+// jsonDiff reports the difference between two JSON documents, or "".
 func jsonDiff(t *testing.T, got []byte, want string) string {
 	t.Helper()
 	var g, w any

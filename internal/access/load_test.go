@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -433,15 +435,27 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+// FuzzLoad feeds arbitrary documents to Load and asks the loaded policy
+// about the fuzzer's caller and about a stranger no document names. Load
+// either succeeds or explains itself in a *PolicyError; an allowed request
+// names a well-formed project and a role that allows the action, and comes
+// from a user the document grants something to (subjects are only
+// user:<ID> and group:<ID>, and no group lookup is attached here); a
+// denial gives a reason and shows no project ID the caller did not type
+// (in any case, with any spaces).
 func FuzzLoad(f *testing.F) {
 	data, err := os.ReadFile("testdata/policy.yaml")
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(string(data), "U012ABCDEF", "C0123ABCD", "")
+	f.Add(string(data), "U012ABCDEF", "C0DEV", "dev")    // allowed
+	f.Add(string(data), "U0OWNER01", "C0DEV", "staging") // allowed through an ID in projects
+	f.Add(string(data), "U0READER1", "C0DEV", "")        // denied on dev, which the caller did not type
 	f.Add("grants: [{subjects: [user:U1AB], projects: ['*'], role: GROUP_OWNER}]", "U1AB", "C1", "6a1b2c3d4e5f6a7b8c9d0e1f")
 	f.Add("projects: {a: b}\ngrants: [{subjects: [':'], projects: [], role: 1}]", "", "", "a")
 	f.Add("a: &x [*x]", "U1", "C1", "dev")
+	const stranger = "W0FUZZSTRANGER"
 	f.Fuzz(func(t *testing.T, doc, user, channel, project string) {
 		p, err := Load([]byte(doc))
 		if err != nil {
@@ -451,12 +465,35 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		d := p.WithLogger(discardLogger()).Authorize(t.Context(), Request{UserID: user, ChannelID: channel, Action: ActionCreate, Project: project})
-		if d.Allowed && p.Empty() {
-			t.Fatalf("empty policy allowed %+v", d)
-		}
-		if d.Allowed && d.GroupID == "" {
-			t.Fatalf("allowed without a project: %+v", d)
+		p = p.WithLogger(discardLogger())
+		for _, action := range []Action{ActionCreate, ActionList, ActionDescribe} {
+			for _, caller := range []string{user, stranger} {
+				req := Request{UserID: caller, ChannelID: channel, Action: action, Project: project}
+				d := p.Authorize(t.Context(), req)
+				if !d.Allowed {
+					if d.Reason == "" {
+						t.Fatalf("Authorize(%+v) denied without a reason", req)
+					}
+					if d.GroupID != "" && !strings.Contains(strings.ToLower(project), d.GroupID) && !strings.Contains(d.ProjectAlias, d.GroupID) &&
+						strings.Contains(d.Reason, d.GroupID) {
+						t.Fatalf("Authorize(%+v) denial %q shows the project ID %s", req, d.Reason, d.GroupID)
+					}
+					continue
+				}
+				switch {
+				case p.Empty():
+					t.Fatalf("an empty policy allowed %+v: %+v", req, d)
+				case !projectID.MatchString(d.GroupID):
+					t.Fatalf("Authorize(%+v) allowed on project %q", req, d.GroupID)
+				case d.Role == "" || !slices.Contains(d.RequiredRoles, d.Role):
+					t.Fatalf("Authorize(%+v) allowed with role %q, not one of %q", req, d.Role, d.RequiredRoles)
+				case caller == "" || !strings.Contains(doc, caller):
+					t.Fatalf("Authorize(%+v) allowed a user the policy does not name: %+v", req, d)
+				}
+			}
 		}
 	})
 }
+
+// projectID is the shape of an Atlas project ID.
+var projectID = regexp.MustCompile(`^[0-9a-f]{24}$`)

@@ -3,15 +3,18 @@ package lambdatest
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,7 +114,11 @@ func Start(t testing.TB, bootstrap string, env map[string]string, opts ...Option
 
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a chosen port may be taken meanwhile
-		f, err := start(rie, bootstrap, cfg.dir, environ)
+		ports, err := freePorts(2)
+		if err != nil {
+			t.Fatalf("lambdatest: %v", err)
+		}
+		f, err := start(rie, bootstrap, cfg.dir, environ, ports[0], ports[1])
 		if err == nil {
 			t.Cleanup(func() {
 				f.Stop()
@@ -158,18 +165,18 @@ func buildEnv(t testing.TB, env map[string]string, cfg config) []string {
 	return environ
 }
 
-func start(rie, bootstrap, dir string, environ []string) (*Function, error) {
-	ports, err := freePorts(2)
-	if err != nil {
-		return nil, err
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+// start starts the emulator with its invoke API on 127.0.0.1:invokePort and
+// the Runtime API on 127.0.0.1:runtimePort, and waits until it listens on
+// both.
+func start(rie, bootstrap, dir string, environ []string, invokePort, runtimePort int) (*Function, error) {
+	addr := "127.0.0.1:" + strconv.Itoa(invokePort)
+	runtimeAddr := "127.0.0.1:" + strconv.Itoa(runtimePort)
 	cmd := exec.Command(rie,
 		// The flag overrides $LOG_LEVEL, which is the function's setting
 		// here, not the emulator's (an unknown level would make it exit).
 		"--log-level", "info",
 		"--runtime-interface-emulator-address", addr,
-		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(ports[1]),
+		"--runtime-api-address", runtimeAddr,
 		bootstrap)
 	cmd.Dir = dir
 	cmd.Env = environ
@@ -198,7 +205,7 @@ func start(rie, bootstrap, dir string, environ []string) (*Function, error) {
 		cmd.Wait()
 		close(f.done)
 	}()
-	if err := f.waitReady(); err != nil {
+	if err := f.waitReady(addr, runtimeAddr); err != nil {
 		f.Stop()
 		return nil, fmt.Errorf("%w\n%s", err, tail(logs.String(), 4<<10))
 	}
@@ -219,32 +226,79 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// waitReady polls the emulator until its HTTP server answers. It asks for
-// "/", which answers 404: any request to the invoke path would start the
-// function. It polls every millisecond at first (a refused loopback
-// connection costs microseconds), so cold-start figures carry little
-// polling slack.
-func (f *Function) waitReady() error {
+// waitReady waits until the emulator process itself listens on addrs (the
+// invoke API and the Runtime API). Asking the port would not do: the ports
+// were free when chosen, but another process may have taken one since, and
+// then an answer would come from that process while this emulator exits
+// (it panics when it cannot listen), so two tests could end up sharing an
+// emulator. It polls every millisecond at first, so cold-start figures
+// carry little polling slack.
+func (f *Function) waitReady(addrs ...string) error {
 	deadline := time.Now().Add(startTimeout)
 	for {
-		resp, err := f.client.Get(f.URL + "/")
-		if err == nil {
-			resp.Body.Close()
+		listening := Listeners(f.PID())
+		missing := slices.DeleteFunc(slices.Clone(addrs), func(a string) bool { return slices.Contains(listening, a) })
+		if len(missing) == 0 {
 			return nil
 		}
+		err := fmt.Errorf("not listening on %v", missing)
 		delay := time.Millisecond
 		if time.Since(f.started) > time.Second {
 			delay = 20 * time.Millisecond
 		}
 		select {
 		case <-f.done:
-			return fmt.Errorf("aws-lambda-rie exited before answering: %v", f.cmd.ProcessState)
+			return fmt.Errorf("aws-lambda-rie exited before listening: %v", f.cmd.ProcessState)
 		case <-time.After(delay):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("aws-lambda-rie did not answer within %v: %w", startTimeout, err)
+			return fmt.Errorf("aws-lambda-rie did not listen within %v: %w", startTimeout, err)
 		}
 	}
+}
+
+// Listeners returns the local addresses ("127.0.0.1:8080", "[::]:443") of
+// the TCP sockets process pid listens on, from /proc.
+func Listeners(pid int) []string {
+	inodes := map[string]bool{}
+	fds, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	for _, fd := range fds {
+		link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd.Name())
+		if inode, ok := strings.CutPrefix(link, "socket:["); ok && err == nil {
+			inodes[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	var addrs []string
+	for _, file := range []string{"tcp", "tcp6"} {
+		data, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/net/" + file)
+		for line := range strings.SplitSeq(string(data), "\n") {
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(line)
+			if len(f) > 9 && f[3] == "0A" && inodes[f[9]] { // 0A: LISTEN
+				if a, ok := procAddr(f[1]); ok {
+					addrs = append(addrs, a)
+				}
+			}
+		}
+	}
+	slices.Sort(addrs)
+	return addrs
+}
+
+// procAddr decodes a /proc/net/tcp address: the IP in hex, in host byte
+// order per 32-bit word (little-endian here), a colon, the port in hex.
+func procAddr(s string) (string, bool) {
+	ipHex, portHex, ok := strings.Cut(s, ":")
+	raw, err := hex.DecodeString(ipHex)
+	port, perr := strconv.ParseUint(portHex, 16, 16)
+	if !ok || err != nil || perr != nil || (len(raw) != 4 && len(raw) != 16) {
+		return "", false
+	}
+	for i := 0; i < len(raw); i += 4 {
+		raw[i], raw[i+1], raw[i+2], raw[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
+	}
+	ip, _ := netip.AddrFromSlice(raw)
+	return netip.AddrPortFrom(ip.Unmap(), uint16(port)).String(), true
 }
 
 // Endpoint returns the base URL to give the AWS SDK's Lambda client, as
@@ -419,25 +473,39 @@ func children(pid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) < 2 || fields[0] == "Z" {
-			continue
-		}
-		if ppid, err := strconv.Atoi(fields[1]); err == nil && ppid == pid {
+		if state, ppid, ok := procStat(child); ok && state != 'Z' && ppid == pid {
 			kids = append(kids, child)
 		}
 	}
 	sort.Ints(kids)
 	return kids
+}
+
+// Alive reports whether process pid exists and has not exited (a zombie,
+// exited but not yet reaped, does not count), from /proc.
+func Alive(pid int) bool {
+	state, _, ok := procStat(pid)
+	return ok && state != 'Z'
+}
+
+// procStat returns the state and the parent pid of process pid from
+// /proc/PID/stat: "pid (comm) state ppid …", where comm may hold spaces
+// and parentheses.
+func procStat(pid int) (state byte, ppid int, ok bool) {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	fields := strings.Fields(string(stat[i+1:]))
+	if len(fields) < 2 || len(fields[0]) != 1 {
+		return 0, 0, false
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	return fields[0][0], ppid, err == nil
 }
 
 // ColdStart starts a fresh emulator running bootstrap with env, invokes it

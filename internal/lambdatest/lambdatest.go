@@ -88,7 +88,7 @@ var (
 // moduleRoot returns the directory of streambot's go.mod.
 func moduleRoot() (string, error) {
 	rootOnce.Do(func() {
-		out, err := exec.Command(goTool(), "env", "GOMOD").Output()
+		out, err := exec.Command("go", "env", "GOMOD").Output()
 		if err != nil {
 			rootErr = fmt.Errorf("go env GOMOD: %w", err)
 			return
@@ -101,15 +101,6 @@ func moduleRoot() (string, error) {
 		rootDir = filepath.Dir(gomod)
 	})
 	return rootDir, rootErr
-}
-
-// goTool returns the go command to run: the one on PATH (go test puts its
-// own first), or "go".
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return "go"
 }
 
 var rie struct {
@@ -180,7 +171,7 @@ func installRIE(dir string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cmd := exec.Command(goTool(), "install", RIEPackage+"@"+RIEVersion)
+	cmd := exec.Command("go", "install", RIEPackage+"@"+RIEVersion)
 	cmd.Dir = tmp // outside any go.mod's influence: pkg@version ignores it anyway
 	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "CGO_ENABLED=0", "GOOS=", "GOARCH=", "GOFLAGS=")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -254,7 +245,7 @@ func goBuild(pkgPath string) (string, error) {
 	bin := filepath.Join(out, "bootstrap")
 	args := append([]string{"build"}, BuildFlags...)
 	args = append(args, "-o", bin, pkgPath)
-	cmd := exec.Command(goTool(), args...)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 	if msg, err := cmd.CombinedOutput(); err != nil {
@@ -277,7 +268,7 @@ func cacheDir() (string, error) {
 	old, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 	for _, d := range old {
 		var pid int
-		if _, err := fmt.Sscanf(filepath.Base(d), prefix+"%d", &pid); err == nil && pid != os.Getpid() && !alive(pid) {
+		if _, err := fmt.Sscanf(filepath.Base(d), prefix+"%d", &pid); err == nil && pid != os.Getpid() && !Alive(pid) {
 			os.RemoveAll(d)
 		}
 	}
@@ -287,12 +278,6 @@ func cacheDir() (string, error) {
 	}
 	builds.dir = dir
 	return dir, nil
-}
-
-// alive reports whether a process with this pid exists.
-func alive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	return err == nil
 }
 
 // linkOrCopy hard-links src to dst, or copies it where linking fails.

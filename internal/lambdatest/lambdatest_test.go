@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -222,6 +224,61 @@ func TestEventRelaySDK(t *testing.T) {
 	}
 }
 
+// In front of a pool, an Event invocation runs on an idle emulator while
+// another is busy, and each emulator runs one invocation at a time.
+func TestEventRelayPool(t *testing.T) {
+	dir := t.TempDir()
+	marks := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")}
+	a := Start(t, BuildFunction(t, helloPkg), map[string]string{"HELLO_MARK_FILE": marks[0]})
+	b := Start(t, BuildFunction(t, helloPkg), map[string]string{"HELLO_MARK_FILE": marks[1]})
+	relay := EventRelay(t, a, b)
+	client := lambdaClient(relay.Endpoint())
+
+	// Hold both emulators, send two Event invocations, then free one: it
+	// runs one of them, and the other waits for the emulator still held.
+	a.invokeMu.Lock()
+	b.invokeMu.Lock()
+	for _, path := range []string{"/one", "/two"} {
+		if _, err := client.Invoke(t.Context(), &lambda.InvokeInput{
+			FunctionName: aws.String("streambot-create"), InvocationType: types.InvocationTypeEvent, Payload: slashEvent(t, path),
+		}); err != nil {
+			a.invokeMu.Unlock()
+			b.invokeMu.Unlock()
+			t.Fatalf("Invoke Event %s: %v", path, err)
+		}
+	}
+	b.invokeMu.Unlock()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for len(relay.Results()) == 0 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	finishedWhileHeld := len(relay.Results())
+	a.invokeMu.Unlock()
+	relay.Wait()
+
+	if finishedWhileHeld != 1 {
+		t.Errorf("%d invocations finished while one emulator was held, want 1", finishedWhileHeld)
+	}
+	var got []string
+	for _, m := range marks {
+		data, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatalf("an emulator of the pool ran nothing: %v", err)
+		}
+		got = append(got, string(data))
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{"/one\n", "/two\n"}, got); diff != "" {
+		t.Errorf("invocations per emulator (-want +got):\n%s", diff)
+	}
+	for _, r := range relay.Results() {
+		if r.Err != nil || r.InvocationType != "Event" {
+			t.Errorf("result %+v", r)
+		}
+	}
+}
+
 func TestRelaySyncSDK(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -261,16 +318,6 @@ func TestRelaySyncSDK(t *testing.T) {
 	}
 }
 
-// procAlive reports whether pid names a process that has not exited.
-func procAlive(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && !bytes.HasPrefix(bytes.TrimSpace(stat[i+1:]), []byte("Z"))
-}
-
 func TestCleanupLeavesNoProcess(t *testing.T) {
 	bootstrap := BuildFunction(t, helloPkg)
 	var riePID, childPID int
@@ -289,7 +336,7 @@ func TestCleanupLeavesNoProcess(t *testing.T) {
 		}
 	})
 	for _, pid := range []int{riePID, childPID} {
-		if pid != 0 && procAlive(pid) {
+		if pid != 0 && Alive(pid) {
 			t.Errorf("process %d still running after cleanup", pid)
 		}
 	}
@@ -304,41 +351,9 @@ func TestStopWithoutInvoke(t *testing.T) {
 	default:
 		t.Fatal("emulator still running after Stop")
 	}
-	if procAlive(fn.PID()) {
+	if Alive(fn.PID()) {
 		t.Errorf("emulator %d still running", fn.PID())
 	}
-}
-
-// listeningAddrs returns the local addresses of the TCP sockets pid listens
-// on, in /proc/net/tcp's hex notation ("0100007F:1F90").
-func listeningAddrs(t *testing.T, pid int) []string {
-	t.Helper()
-	inodes := map[string]bool{}
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, fd := range fds {
-		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
-		if err == nil && strings.HasPrefix(link, "socket:[") {
-			inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
-		}
-	}
-	var addrs []string
-	for _, file := range []string{"tcp", "tcp6"} {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, file))
-		if err != nil {
-			continue
-		}
-		for line := range strings.SplitSeq(string(data), "\n") {
-			f := strings.Fields(line)
-			if len(f) > 9 && f[3] == "0A" && inodes[f[9]] { // 0A: LISTEN
-				addrs = append(addrs, f[1])
-			}
-		}
-	}
-	slices.Sort(addrs)
-	return addrs
 }
 
 func TestBindsLoopbackOnly(t *testing.T) {
@@ -350,17 +365,63 @@ func TestBindsLoopbackOnly(t *testing.T) {
 			t.Errorf("endpoint %q is not on 127.0.0.1", raw)
 		}
 	}
-	// After an invocation the Runtime API is certainly up as well.
 	if _, err := fn.Invoke(t.Context(), slashEvent(t, "/bind")); err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
-	addrs := listeningAddrs(t, fn.PID())
+	addrs := Listeners(fn.PID())
 	if len(addrs) != 2 { // the invoke API and the Runtime API
 		t.Fatalf("emulator listens on %v; want 2 sockets", addrs)
 	}
 	for _, a := range addrs {
-		if !strings.HasPrefix(a, "0100007F:") {
+		if !strings.HasPrefix(a, "127.0.0.1:") {
 			t.Errorf("emulator listens on %s; want 127.0.0.1 only", a)
+		}
+	}
+	if u, _ := url.Parse(fn.Endpoint()); !slices.Contains(addrs, u.Host) {
+		t.Errorf("emulator listens on %v, not on its endpoint %s", addrs, u.Host)
+	}
+}
+
+// A port chosen free but taken before the emulator binds it makes start
+// fail (and Start try other ports) rather than hand out a Function whose
+// URL reaches whatever took the port.
+func TestStartPortTaken(t *testing.T) {
+	taken := httptest.NewServer(http.NotFoundHandler()) // answers HTTP, as another emulator would
+	defer taken.Close()
+	port := taken.Listener.Addr().(*net.TCPAddr).Port
+	free, err := freePorts(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap := BuildFunction(t, helloPkg)
+	environ := buildEnv(t, nil, config{})
+	for name, ports := range map[string][2]int{"invoke port": {port, free[0]}, "runtime API port": {free[0], port}} {
+		f, err := start(RIE(t), bootstrap, filepath.Dir(bootstrap), environ, ports[0], ports[1])
+		if err == nil {
+			f.Stop()
+			t.Errorf("%s taken: start succeeded, want an error", name)
+		}
+	}
+}
+
+func TestProcAddr(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"0100007F:1F90", "127.0.0.1:8080"},
+		{"00000000:0050", "0.0.0.0:80"},
+		{"00000000000000000000000000000000:01BB", "[::]:443"},
+		{"00000000000000000000000001000000:1F90", "[::1]:8080"},
+		{"0000000000000000FFFF00000100007F:1F90", "127.0.0.1:8080"},
+	}
+	for _, tt := range tests {
+		if got, ok := procAddr(tt.in); !ok || got != tt.want {
+			t.Errorf("procAddr(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "0100007F", "zz00007F:1F90", "0100007F:zz", "01:1F90"} {
+		if got, ok := procAddr(bad); ok {
+			t.Errorf("procAddr(%q) = %q, want failure", bad, got)
 		}
 	}
 }

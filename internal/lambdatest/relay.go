@@ -20,11 +20,14 @@ const maxPayload = 6 << 20
 // invocations still running before it cancels them.
 const relayDrainTimeout = 30 * time.Second
 
-// Relay serves the Lambda Invoke API on 127.0.0.1 in front of one emulated
-// function, adding what the emulator lacks: it answers an Event invocation
+// Relay serves the Lambda Invoke API on 127.0.0.1 in front of emulated
+// functions, adding what the emulator lacks: it answers an Event invocation
 // with 202 at once and runs it in the background, as Lambda does, and it
-// accepts any function name (and qualifier). Point the AWS SDK's Lambda
-// client at [Relay.Endpoint] (BaseEndpoint or AWS_ENDPOINT_URL_LAMBDA).
+// accepts any function name (and qualifier). In front of a pool of
+// emulators of the same function, each invocation runs on the next idle
+// one, as Lambda runs concurrent invocations in as many execution
+// environments as it needs. Point the AWS SDK's Lambda client at
+// [Relay.Endpoint] (BaseEndpoint or AWS_ENDPOINT_URL_LAMBDA).
 //
 // RequestResponse invocations (the default) are forwarded synchronously and
 // answered 200 with the function's payload; a handler error sets
@@ -33,7 +36,7 @@ type Relay struct {
 	// URL is the relay's base URL, "http://127.0.0.1:PORT".
 	URL string
 
-	target *Function
+	idle   chan *Function // the targets not running an invocation
 	srv    *httptest.Server
 	ctx    context.Context // background invocations run under it
 	cancel context.CancelFunc
@@ -62,13 +65,20 @@ type Result struct {
 	Accepted, Finished time.Time
 }
 
-// EventRelay starts a [Relay] in front of target. It is closed in
-// t.Cleanup, after the invocations still running have finished (or, past
-// 30 s, been cancelled); register it after [Start] so it closes first.
-func EventRelay(t testing.TB, target *Function) *Relay {
+// EventRelay starts a [Relay] in front of targets: one function, or a pool
+// of emulators running the same one. It is closed in t.Cleanup, after the
+// invocations still running have finished (or, past 30 s, been
+// cancelled); call it after [Start] so that it closes first.
+func EventRelay(t testing.TB, targets ...*Function) *Relay {
 	t.Helper()
+	if len(targets) == 0 {
+		t.Fatal("lambdatest: EventRelay needs a function to invoke")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Relay{target: target, ctx: ctx, cancel: cancel}
+	r := &Relay{idle: make(chan *Function, len(targets)), ctx: ctx, cancel: cancel}
+	for _, f := range targets {
+		r.idle <- f
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", r.invoke)
 	r.srv = httptest.NewServer(mux) // 127.0.0.1:0
@@ -165,9 +175,16 @@ func (r *Relay) add() {
 	r.wg.Add(1)
 }
 
-// forward invokes the target with res.Payload and records the result.
+// forward invokes the next idle target with res.Payload and records the
+// result.
 func (r *Relay) forward(ctx context.Context, res Result) Result {
-	res.Response, res.Err = r.target.Invoke(ctx, res.Payload)
+	select {
+	case f := <-r.idle:
+		res.Response, res.Err = f.Invoke(ctx, res.Payload)
+		r.idle <- f
+	case <-ctx.Done():
+		res.Err = context.Cause(ctx)
+	}
 	res.Finished = time.Now()
 	r.mu.Lock()
 	r.results = append(r.results, res)

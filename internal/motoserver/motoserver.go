@@ -29,7 +29,6 @@ import (
 	"net/http"
 	"os/exec"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,6 +93,18 @@ func Shared(t testing.TB) string {
 	return shared.srv.endpoint
 }
 
+// SharedLogs returns everything the server started by [Shared] has
+// printed so far (werkzeug's request log), for tests that search every
+// process's output for secrets; "" if there is none.
+func SharedLogs() string {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.srv == nil {
+		return ""
+	}
+	return shared.srv.output.String()
+}
+
 // StopShared stops the server started by [Shared], if any. Call it from
 // TestMain after m.Run.
 func StopShared() {
@@ -126,7 +137,8 @@ func Config(ctx context.Context, endpoint string) aws.Config {
 type server struct {
 	endpoint string
 	cmd      *exec.Cmd
-	done     chan struct{} // closed when the process has exited
+	done     chan struct{}    // closed when the process has exited
+	output   testtools.Buffer // stdout and stderr
 }
 
 // listening matches werkzeug's start-up line " * Running on http://127.0.0.1:PORT".
@@ -152,10 +164,6 @@ func start(path string) (*server, error) {
 	}()
 
 	found := make(chan string, 1)
-	var (
-		mu   sync.Mutex
-		head []string // the first lines of output, for error messages
-	)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -166,19 +174,14 @@ func start(path string) (*server, error) {
 				default:
 				}
 			}
-			mu.Lock()
-			if len(head) < 20 {
-				head = append(head, line)
-			}
-			mu.Unlock()
+			s.output.Write([]byte(line + "\n"))
 		}
 		// Keep draining so the server never blocks on a full pipe.
-		io.Copy(io.Discard, pr)
+		io.Copy(&s.output, pr)
 	}()
-	output := func() string {
-		mu.Lock()
-		defer mu.Unlock()
-		return strings.Join(head, "\n")
+	output := func() string { // the start of the output, for error messages
+		out := s.output.String()
+		return out[:min(len(out), 4<<10)]
 	}
 
 	deadline := time.NewTimer(startTimeout)

@@ -3,7 +3,9 @@ package motoserver_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -65,6 +67,15 @@ func TestShared(t *testing.T) {
 		t.Errorf("Shared returned %q then %q, want one server", a, b)
 	}
 	roundTrip(t, a, "shared-"+t.Name())
+	// werkzeug logs each request, a moment after answering it.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for !strings.Contains(motoserver.SharedLogs(), "POST / HTTP/1.1") && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if logs := motoserver.SharedLogs(); !strings.Contains(logs, "POST / HTTP/1.1") {
+		t.Errorf("SharedLogs() = %q, want the request log", logs)
+	}
 }
 
 func TestConfig(t *testing.T) {

@@ -49,7 +49,7 @@ func crashChildServers(t *testing.T) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		t.Skip("no /proc here, so orphans cannot be looked for (the guard is Linux-only too)")
+		t.Fatalf("cannot look for orphans: %v", err)
 	}
 	var found []int
 	for _, e := range entries {

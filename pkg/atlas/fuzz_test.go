@@ -1,6 +1,7 @@
 package atlas
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,7 +11,8 @@ import (
 
 // FuzzErrorAnswer feeds arbitrary answers to the code that reads Atlas's
 // error bodies, envelopes and Retry-After values: it must never panic, must
-// keep the status it was given, and must keep only a short, valid UTF-8
+// keep the status it was given, must decode an ApiError body's errorCode,
+// reason and detail as they are, and must keep only a short, valid UTF-8
 // excerpt of a body that is not an ApiError.
 func FuzzErrorAnswer(f *testing.F) {
 	for _, code := range []string{"400", "401", "403", "404", "500"} {
@@ -34,6 +36,14 @@ func FuzzErrorAnswer(f *testing.F) {
 		}
 		if !utf8.ValidString(e.Body) || len(e.Body) > maxBodyExcerpt+len("…") {
 			t.Errorf("Body excerpt %q: not valid UTF-8 or longer than %d bytes", e.Body, maxBodyExcerpt)
+		}
+		var probe map[string]json.RawMessage
+		var want APIError
+		if json.Unmarshal(payload, &probe) == nil && probe["errorCode"] != nil && json.Unmarshal(payload, &want) == nil {
+			if e.ErrorCode != want.ErrorCode || e.Reason != want.Reason || e.Detail != want.Detail || e.Body != "" {
+				t.Errorf("parseErrorBody(%d, %q) = code %q, reason %q, detail %q, excerpt %q; want the ApiError's %q, %q, %q",
+					st, payload, e.ErrorCode, e.Reason, e.Detail, e.Body, want.ErrorCode, want.Reason, want.Detail)
+			}
 		}
 		_ = e.Error()
 		if d := parseRetryAfter(retryAfter, testNow); d < 0 {
