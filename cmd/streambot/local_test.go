@@ -35,23 +35,12 @@ func TestStack(t *testing.T) {
 	srv := httptest.NewServer(s.handler)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	req, err := newSignedRequest(ctx, srv.URL, secret, time.Now(), slashRequest{
+	status, body := postSigned(t, srv.URL, secret, slashRequest{
 		Command: "/stream", Text: "create orders-ws --region VIRGINIA_USA", TeamID: "T0", ChannelID: "C0",
 		UserID: "U0ALICE", UserName: "alice", ResponseURL: s.slack.ResponseURL("lazy"), TriggerID: "1.2.3",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Working on it") {
-		t.Fatalf("ack = %d %s, want 200 working on it", resp.StatusCode, body)
+	if status != http.StatusOK || !strings.Contains(body, "Working on it") {
+		t.Fatalf("ack = %d %s, want 200 working on it", status, body)
 	}
 	s.jobs.Wait()
 	var replies []string
@@ -91,23 +80,36 @@ func TestStackKnowsDemoPeople(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.user+" "+tc.text, func(t *testing.T) {
-			req, err := newSignedRequest(t.Context(), srv.URL, secret, time.Now(), slashRequest{
+			status, body := postSigned(t, srv.URL, secret, slashRequest{
 				Command: "/stream", Text: tc.text, TeamID: demoTeam, ChannelID: demoChannel,
 				UserID: tc.user, ResponseURL: s.slack.ResponseURL("t"), TriggerID: "1.2.3",
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), tc.want) {
-				t.Errorf("%s: /stream %s = %d %s, want %q", tc.user, tc.text, resp.StatusCode, body, tc.want)
+			if !strings.Contains(body, tc.want) {
+				t.Errorf("%s: /stream %s = %d %s, want %q", tc.user, tc.text, status, body, tc.want)
 			}
 		})
 	}
 	s.jobs.Wait()
+}
+
+// postSigned sends sr to url signed with secret and returns the answer's
+// status and body.
+func postSigned(t *testing.T, url, secret string, sr slashRequest) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	req, err := newSignedRequest(ctx, url, secret, time.Now(), sr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }
