@@ -265,7 +265,7 @@ func TestLoadErrors(t *testing.T) {
 			doc:  "action_roles:\n  create: [GROUP_OWNER, GROUP_READ_ONLY]\n  deploy: [GROUP_OWNER]\n  list: []\n  describe: [group_owner]\n",
 			want: []Problem{
 				{Line: 2, Path: "action_roles.create[1]", Message: `"GROUP_READ_ONLY" cannot allow create: Atlas lets only GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER do that`},
-				{Line: 3, Path: "action_roles", Message: `unknown action "deploy" (one of create, list, describe, delete)`},
+				{Line: 3, Path: "action_roles", Message: `unknown action "deploy" (one of create, list, describe, update, delete, operate)`},
 				{Line: 4, Path: "action_roles.list", Message: "must list at least one of Atlas project roles"},
 				{Line: 5, Path: "action_roles.describe[0]", Message: `"group_owner" is not an Atlas project role (one of ` + strings.Join(projectRoles, ", ") + `)`},
 			},

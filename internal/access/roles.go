@@ -14,10 +14,13 @@ const (
 	ActionList     Action = "list"
 	ActionDescribe Action = "describe"
 	ActionDelete   Action = "delete"
+	ActionUpdate   Action = "update"
+	// ActionOperate starts and stops stream processors.
+	ActionOperate Action = "operate"
 )
 
 // actions lists the known actions in the order error messages show them.
-var actions = []Action{ActionCreate, ActionList, ActionDescribe, ActionDelete}
+var actions = []Action{ActionCreate, ActionList, ActionDescribe, ActionUpdate, ActionDelete, ActionOperate}
 
 // projectRoles are Atlas's project role names, as the Admin API spells them.
 // The users excerpt in pkg/atlas/atlasspec carries no enum for project roles
@@ -54,6 +57,8 @@ func defaultActionRoles() map[Action][]string {
 	return map[Action][]string{
 		ActionCreate:   slices.Clone(writeRoles),
 		ActionDelete:   slices.Clone(writeRoles),
+		ActionUpdate:   slices.Clone(writeRoles),
+		ActionOperate:  slices.Clone(writeRoles),
 		ActionList:     slices.Clone(projectRoles),
 		ActionDescribe: slices.Clone(projectRoles),
 	}
