@@ -1,7 +1,9 @@
 // Package slackrec is a recording stand-in for the parts of Slack that
 // streambot talks to: the Web API methods chat.postMessage, chat.update,
-// chat.postEphemeral, users.info, usergroups.users.list (as slack-go's *slack.Client calls them) and slash-command
-// response_urls. Tests point slack.OptionAPIURL at [Server.APIURL], hand
+// chat.postEphemeral, users.info, usergroups.users.list, views.open,
+// views.update and views.push (as slack-go's *slack.Client calls them) and
+// slash-command response_urls. The views it gets are validated against
+// Block Kit's rules ([ValidateView]). Tests point slack.OptionAPIURL at [Server.APIURL], hand
 // out [Server.ResponseURL]s, inject faults (429 with Retry-After,
 // not_in_channel, any Slack error code, HTTP errors) and read back every
 // call in order.
@@ -64,6 +66,11 @@ type Call struct {
 	// ResponseType is a response_url post's response_type; ResponseID the
 	// id in its path.
 	ResponseType, ResponseID string
+	// TriggerID, ViewID, Hash and View are a views.* call's: View is the
+	// view JSON as sent; ViewID and Hash are the ones the call was answered
+	// with when it succeeded (as sent otherwise).
+	TriggerID, ViewID, Hash string
+	View                    json.RawMessage
 	// Failed says the call was answered with an injected fault.
 	Failed bool
 }
@@ -79,6 +86,7 @@ type Server struct {
 	users  map[string]string   // user ID -> email ("" for none)
 	groups map[string][]string // user group ID -> member user IDs
 	nextTS int
+	modals viewStore
 
 	observer func(Call)
 }
@@ -216,6 +224,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
 	if !ok || r.Method != http.MethodPost {
 		http.NotFound(w, r)
+		return
+	}
+	if isViewMethod(method) {
+		s.serveView(w, r, method)
 		return
 	}
 	if err := r.ParseForm(); err != nil {

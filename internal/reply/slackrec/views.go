@@ -1,0 +1,139 @@
+package slackrec
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// The modal methods, as recorded in [Call.Method] and accepted by
+// [Server.Inject]. Inject a Fault{Error: "expired_trigger_id"} (or
+// "exchanged_trigger_id") on [ViewsOpen] to play a trigger_id that arrived
+// too late.
+const (
+	ViewsOpen   = "views.open"
+	ViewsUpdate = "views.update"
+	ViewsPush   = "views.push"
+)
+
+// viewStore is the recorder's memory of the modals it opened. The Server's
+// mutex guards it.
+type viewStore struct {
+	views    map[string]*openView // by view ID
+	triggers map[string]bool      // trigger_ids already used
+	next     int
+}
+
+type openView struct {
+	hash string
+	view json.RawMessage
+}
+
+func isViewMethod(m string) bool { return m == ViewsOpen || m == ViewsUpdate || m == ViewsPush }
+
+// CurrentView returns the view last opened, pushed or updated under viewID,
+// as the JSON the app sent, and false when there is none.
+func (s *Server) CurrentView(viewID string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.modals.views[viewID]
+	if !ok {
+		return nil, false
+	}
+	return v.view, true
+}
+
+// serveView answers views.open, views.push and views.update, which slack-go
+// sends as JSON: it records the call with its trigger_id, view_id, hash and
+// view, validates the view ([ValidateView]) and answers like Slack:
+//   - invalid_arguments with response_metadata.messages for an invalid view
+//     or a missing trigger_id (open, push) or view_id/external_id (update);
+//   - exchanged_trigger_id for a trigger_id used before;
+//   - not_found for an update of a view it never opened; hash_conflict for
+//     an update whose hash is not the view's current one;
+//   - otherwise ok with the view, its new ID (open, push) and a new hash.
+func (s *Server) serveView(w http.ResponseWriter, r *http.Request, method string) {
+	var req struct {
+		TriggerID  string          `json:"trigger_id"`
+		ViewID     string          `json:"view_id"`
+		ExternalID string          `json:"external_id"`
+		Hash       string          `json:"hash"`
+		View       json.RawMessage `json:"view"`
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	c := Call{Method: method, Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")}
+	if err == nil {
+		err = json.Unmarshal(raw, &req)
+	}
+	c.TriggerID, c.ViewID, c.Hash, c.View = req.TriggerID, req.ViewID, req.Hash, req.View
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.fault(method); ok {
+		c.Failed = true
+		s.record(c)
+		writeFault(w, f)
+		return
+	}
+	switch {
+	case c.Token != s.token:
+		s.refuse(w, c, "invalid_auth")
+		return
+	case err != nil:
+		s.refuse(w, c, "invalid_json")
+		return
+	}
+	if s.modals.views == nil {
+		s.modals.views, s.modals.triggers = map[string]*openView{}, map[string]bool{}
+	}
+	var msgs []string
+	switch method {
+	case ViewsOpen, ViewsPush:
+		if req.TriggerID == "" {
+			msgs = append(msgs, "[ERROR] missing required field: trigger_id [json-pointer:/trigger_id]")
+		} else if s.modals.triggers[req.TriggerID] {
+			s.refuse(w, c, "exchanged_trigger_id")
+			return
+		}
+	case ViewsUpdate:
+		if req.ViewID == "" && req.ExternalID == "" {
+			msgs = append(msgs, "[ERROR] missing required field: view_id [json-pointer:/view_id]")
+		} else if v, ok := s.modals.views[req.ViewID]; !ok {
+			s.refuse(w, c, "not_found")
+			return
+		} else if req.Hash != "" && req.Hash != v.hash {
+			s.refuse(w, c, "hash_conflict")
+			return
+		}
+	}
+	if len(req.View) == 0 {
+		msgs = append(msgs, "[ERROR] missing required field: view [json-pointer:/view]")
+	} else {
+		msgs = append(msgs, ValidateView(req.View)...)
+	}
+	if len(msgs) > 0 {
+		c.Failed = true
+		s.record(c)
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments",
+			"response_metadata": map[string]any{"messages": msgs}})
+		return
+	}
+
+	s.modals.next++
+	if method != ViewsUpdate {
+		s.modals.triggers[req.TriggerID] = true
+		c.ViewID = fmt.Sprintf("V%08d", s.modals.next)
+	}
+	c.Hash = fmt.Sprintf("1700000000.%08d", s.modals.next)
+	s.modals.views[c.ViewID] = &openView{hash: c.Hash, view: req.View}
+	s.record(c)
+
+	var view map[string]any
+	_ = json.Unmarshal(req.View, &view) // ValidateView parsed it
+	view["id"], view["hash"], view["team_id"], view["app_id"], view["bot_id"] = c.ViewID, c.Hash, "T000", "A000", "B000"
+	view["root_view_id"] = c.ViewID
+	view["state"] = map[string]any{"values": map[string]any{}}
+	writeJSON(w, map[string]any{"ok": true, "view": view})
+}
