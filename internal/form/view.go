@@ -137,14 +137,19 @@ func LoadingView() slack.ModalViewRequest {
 	}
 }
 
+// noticeCallbackID names the notice that replaces a refused form; it has
+// no inputs, so it is never submitted.
+const noticeCallbackID = "create_workspace_notice"
+
 // noticeView is a modal that only says text (mrkdwn, already escaped); a
 // refused submission is answered by replacing the form with one.
 func noticeView(text string) *slack.ModalViewRequest {
 	return &slack.ModalViewRequest{
-		Type:   slack.VTModal,
-		Title:  plain(title),
-		Close:  plain("Close"),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}},
+		Type:       slack.VTModal,
+		Title:      plain(title),
+		Close:      plain("Close"),
+		Blocks:     slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)}},
+		CallbackID: noticeCallbackID,
 	}
 }
 
