@@ -227,10 +227,10 @@ type fields struct {
 	errs   map[string]string
 }
 
-// get returns the value of the input block id (whose action_id is id too),
-// and false — with a field error when the value is there but of another
-// element type — when there is none to read. Missing values of required
-// fields are then reported by the caller's empty-value case.
+// get returns the value of the input block id (whose action_id is id
+// too). A block without a value gives an empty action and true: the caller
+// reports a required field as missing. A value of another element type than
+// the form's gives false and a field error.
 func (f *fields) get(id, elementType string) (slack.BlockAction, bool) {
 	v, ok := f.values[id][id]
 	if !ok {

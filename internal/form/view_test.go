@@ -284,3 +284,83 @@ func TestLoadingAndNoticeViewsValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmitThroughSlack plays the whole form against the recording Slack:
+// views.open from a slash command, a submission with one wrong field that
+// comes back on that field, then the corrected one, which is valid.
+func TestSubmitThroughSlack(t *testing.T) {
+	rec := slackrec.New(t, "xoxb-test")
+	api := slack.New("xoxb-test", slack.OptionAPIURL(rec.APIURL()))
+	in := form.CreateForm{Origin: origin, Projects: []form.Project{dev, prod}, DefaultRegion: "us-east-1"}
+	resp, err := api.OpenViewContext(context.Background(), "1337.42.abcd", build(t, in))
+	if err != nil {
+		t.Fatalf("views.open: %v", err)
+	}
+	submit := func(values map[string]string) (form.Submission, map[string]string, error) {
+		t.Helper()
+		raw, err := rec.ViewSubmission(resp.ID, "T0123ABCD", origin.User, values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(raw, &cb); err != nil {
+			t.Fatal(err)
+		}
+		return form.ParseSubmission(cb, in.Projects, submitNow)
+	}
+
+	_, errs, err := submit(map[string]string{"name": "orders_ws", "project": prod.GroupID, "max_tier": "SP10"})
+	want := map[string]string{
+		"name":     `workspace name "orders_ws": a workspace name uses only ASCII letters, digits and hyphens; did you mean orders-ws?`,
+		"max_tier": "The max tier must not be below the tier SP30.",
+	}
+	if diff := cmp.Diff(want, errs); err != nil || diff != "" {
+		t.Errorf("first submission: %v; field errors (-want +got):\n%s", err, diff)
+	}
+
+	sub, errs, err := submit(map[string]string{"name": "orders-ws", "project": prod.GroupID, "max_tier": "SP50", "sample_solar": "sample_solar"})
+	if err != nil || errs != nil {
+		t.Fatalf("corrected submission: %v, %v", errs, err)
+	}
+	if got, want := sub.Command.String(), "create orders-ws --region VIRGINIA_USA --tier SP30 --max-tier SP50 --sample-solar --project "+prod.GroupID; got != want {
+		t.Errorf("command = %q, want %q", got, want)
+	}
+
+	_, errs, _ = submit(map[string]string{"name": "x", "project": prod.GroupID, "region": "MARS_1"})
+	if errs[form.BlockRegion] == "" {
+		t.Errorf("a forged region was not refused on its field: %v", errs)
+	}
+}
+
+// TestShortcutThroughSlack submits the shortcut's form with a channel and
+// checks the response_url Slack sends for it reaches the recording Slack.
+func TestShortcutThroughSlack(t *testing.T) {
+	rec := slackrec.New(t, "xoxb-test")
+	api := slack.New("xoxb-test", slack.OptionAPIURL(rec.APIURL()))
+	in := form.CreateForm{Origin: shortcut, Projects: []form.Project{dev}}
+	resp, err := api.OpenViewContext(context.Background(), "1337.43.abcd", build(t, in))
+	if err != nil {
+		t.Fatalf("views.open: %v", err)
+	}
+	raw, err := rec.ViewSubmission(resp.ID, "T0123ABCD", shortcut.User, map[string]string{"name": "clicks", "region": "US_EAST4", "channel": "C0999ZZZZ"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal(raw, &cb); err != nil {
+		t.Fatal(err)
+	}
+	sub, errs, err := form.ParseSubmission(cb, in.Projects, submitNow)
+	if err != nil || errs != nil {
+		t.Fatalf("ParseSubmission: %v, %v", errs, err)
+	}
+	if sub.Channel != "C0999ZZZZ" || sub.Command.Provider != atlas.ProviderGCP || !strings.HasPrefix(sub.ResponseURL, strings.TrimSuffix(rec.APIURL(), "/api/")) {
+		t.Errorf("submission %+v; want channel C0999ZZZZ, GCP and a response_url on the recorder", sub)
+	}
+	if err := slack.PostWebhook(sub.ResponseURL, &slack.WebhookMessage{Text: "done"}); err != nil {
+		t.Errorf("posting to the submission's response_url: %v", err)
+	}
+	if d := rec.Delivered(slackrec.ResponseURL); len(d) != 1 || d[0].Text != "done" {
+		t.Errorf("response_url posts %+v", d)
+	}
+}

@@ -137,3 +137,121 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, method string
 	view["state"] = map[string]any{"values": map[string]any{}}
 	writeJSON(w, map[string]any{"ok": true, "view": view})
 }
+
+// ViewSubmission is what Slack would send the app when userID (of team
+// teamID) submits the view viewID with these values: the JSON of a
+// view_submission interaction payload, to be form-encoded as payload=… and
+// signed like any request from Slack. values maps an input block's
+// block_id to what the person entered: the text of a text input, the value
+// of a select's option, a conversation ID, or a checkbox group's values
+// separated by commas. A block left out keeps its initial value, as in
+// Slack. A select value the view does not offer is sent all the same, as a
+// forger would, so tests can play one. A conversation picked in a picker
+// with response_url_enabled comes with a response_url on this server.
+func (s *Server) ViewSubmission(viewID, teamID, userID string, values map[string]string) ([]byte, error) {
+	raw, ok := s.CurrentView(viewID)
+	if !ok {
+		return nil, fmt.Errorf("slackrec: no view %q", viewID)
+	}
+	var view map[string]any
+	if err := json.Unmarshal(raw, &view); err != nil {
+		return nil, err
+	}
+	state := map[string]any{}
+	var urls []map[string]any
+	blocks, _ := view["blocks"].([]any)
+	for _, b := range blocks {
+		bm, _ := b.(map[string]any)
+		el, _ := bm["element"].(map[string]any)
+		if bm["type"] != "input" || el == nil {
+			continue
+		}
+		blockID, _ := bm["block_id"].(string)
+		actionID, _ := el["action_id"].(string)
+		typ, _ := el["type"].(string)
+		v, given := values[blockID]
+		a := map[string]any{"type": typ}
+		switch typ {
+		case "plain_text_input":
+			a["value"] = el["initial_value"]
+			if given {
+				a["value"] = v
+			}
+		case "static_select":
+			a["selected_option"] = el["initial_option"]
+			if given {
+				a["selected_option"] = nil
+				if v != "" {
+					a["selected_option"] = findOption(el, v)
+				}
+			}
+		case "checkboxes":
+			a["selected_options"] = el["initial_options"]
+			if given {
+				sel := []any{}
+				for _, cv := range strings.Split(v, ",") {
+					if cv != "" {
+						sel = append(sel, findOption(el, cv))
+					}
+				}
+				a["selected_options"] = sel
+			}
+		case "conversations_select":
+			a["selected_conversation"] = el["initial_conversation"]
+			if given {
+				a["selected_conversation"] = v
+				if enabled, _ := el["response_url_enabled"].(bool); enabled && v != "" {
+					urls = append(urls, map[string]any{"block_id": blockID, "action_id": actionID, "channel_id": v,
+						"response_url": s.ResponseURL("view-" + viewID)})
+				}
+			}
+		default:
+			return nil, fmt.Errorf("slackrec: block %q: cannot submit a %s", blockID, typ)
+		}
+		state[blockID] = map[string]any{actionID: a}
+	}
+	s.mu.Lock()
+	s.modals.next++
+	n := s.modals.next
+	hash := s.modals.views[viewID].hash
+	s.mu.Unlock()
+
+	view["id"], view["hash"], view["team_id"], view["app_id"], view["bot_id"] = viewID, hash, teamID, "A000", "B000"
+	view["state"] = map[string]any{"values": state}
+	if urls == nil {
+		urls = []map[string]any{}
+	}
+	return json.Marshal(map[string]any{
+		"type":                  "view_submission",
+		"team":                  map[string]any{"id": teamID, "domain": "example"},
+		"user":                  map[string]any{"id": userID, "username": "test", "name": "test", "team_id": teamID},
+		"api_app_id":            "A000",
+		"trigger_id":            fmt.Sprintf("%d.1700000000.submit", n),
+		"view":                  view,
+		"response_urls":         urls,
+		"is_enterprise_install": false,
+	})
+}
+
+// findOption returns the option of select or checkbox element el whose
+// value is v, or a made-up one (a forgery) when it offers none.
+func findOption(el map[string]any, v string) any {
+	var opts []any
+	if o, ok := el["options"].([]any); ok {
+		opts = append(opts, o...)
+	}
+	if gs, ok := el["option_groups"].([]any); ok {
+		for _, g := range gs {
+			if gm, ok := g.(map[string]any); ok {
+				o, _ := gm["options"].([]any)
+				opts = append(opts, o...)
+			}
+		}
+	}
+	for _, o := range opts {
+		if om, ok := o.(map[string]any); ok && om["value"] == v {
+			return om
+		}
+	}
+	return map[string]any{"text": map[string]any{"type": "plain_text", "text": v, "emoji": true}, "value": v}
+}

@@ -270,3 +270,56 @@ func TestValidateViewAcceptsLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestViewSubmission(t *testing.T) {
+	rec := slackrec.New(t, "xoxb-ok")
+	api := slack.New("xoxb-ok", slack.OptionAPIURL(rec.APIURL()))
+	v := modal(3)
+	sel := v.Blocks.BlockSet[0].(*slack.InputBlock).Element.(*slack.SelectBlockElement)
+	sel.InitialOption = sel.Options[1]
+	text := slack.NewPlainTextInputBlockElement(nil, "name")
+	text.InitialValue = "typed"
+	v.Blocks.BlockSet = append(v.Blocks.BlockSet,
+		slack.NewInputBlock("name", plain("Name"), nil, text),
+		slack.NewInputBlock("checks", plain("Checks"), nil, slack.NewCheckboxGroupsBlockElement("checks",
+			slack.NewOptionBlockObject("a", plain("A"), nil), slack.NewOptionBlockObject("b", plain("B"), nil))))
+	opened, err := api.OpenViewContext(context.Background(), "T1.trigger", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.ViewSubmission("V404", "T1", "U1", nil); err == nil {
+		t.Error("ViewSubmission of an unknown view succeeded")
+	}
+
+	state := func(values map[string]string) map[string]map[string]slack.BlockAction {
+		t.Helper()
+		raw, err := rec.ViewSubmission(opened.ID, "T1", "U1", values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(raw, &cb); err != nil {
+			t.Fatal(err)
+		}
+		if cb.Type != slack.InteractionTypeViewSubmission || cb.User.ID != "U1" || cb.View.ID != opened.ID || cb.View.CallbackID != "pick" {
+			t.Fatalf("payload %s", raw)
+		}
+		return cb.View.State.Values
+	}
+	// untouched: the initial values
+	got := state(nil)
+	if got["pick"]["pick"].SelectedOption.Value != "1" || got["name"]["name"].Value != "typed" || len(got["checks"]["checks"].SelectedOptions) != 0 {
+		t.Errorf("untouched state %+v, want the initial values", got)
+	}
+	got = state(map[string]string{"pick": "2", "name": "new", "checks": "a,b"})
+	if o := got["pick"]["pick"].SelectedOption; o.Value != "2" || o.Text.Text != "option 2" {
+		t.Errorf("selected %+v, want option 2", o)
+	}
+	if got["name"]["name"].Value != "new" || len(got["checks"]["checks"].SelectedOptions) != 2 {
+		t.Errorf("state %+v", got)
+	}
+	// a forged value goes through, as a forger would send it
+	if o := state(map[string]string{"pick": "forged"})["pick"]["pick"].SelectedOption; o.Value != "forged" {
+		t.Errorf("forged option %+v", o)
+	}
+}
