@@ -32,7 +32,8 @@ type Origin struct {
 	// User is the Slack user ID the form was opened for; only they may
 	// submit it.
 	User string
-	// Issued is when the form was opened, in whole seconds.
+	// Issued is when the form was opened; the metadata keeps whole seconds,
+	// so time.Now() will do.
 	Issued time.Time
 }
 
@@ -100,14 +101,14 @@ func ParseMetadata(s string) (Origin, error) {
 }
 
 // validate checks o's fields: a channel ID (C, G or D…) or none, a user ID
-// (U or W…), a time after 1970 in whole seconds.
+// (U or W…), a time after 1970 (kept in whole seconds).
 func (o Origin) validate() error {
 	switch {
 	case o.Channel != "" && !slackID(o.Channel, "CGD"):
 		return fmt.Errorf("%w: channel %q", ErrBadMetadata, o.Channel)
 	case !slackID(o.User, "UW"):
 		return fmt.Errorf("%w: user %q", ErrBadMetadata, o.User)
-	case o.Issued.Unix() <= 0 || o.Issued.Nanosecond() != 0:
+	case o.Issued.Unix() <= 0:
 		return fmt.Errorf("%w: issued %v", ErrBadMetadata, o.Issued)
 	}
 	return nil

@@ -21,6 +21,17 @@ func TestMetadataRoundTrip(t *testing.T) {
 	}
 }
 
+func TestMetadataKeepsSeconds(t *testing.T) {
+	o := form.Origin{Channel: "C0123ABCD", User: "U012ABCDEF", Issued: opened.Add(999 * time.Millisecond)}
+	v, err := form.BuildCreateView(form.CreateForm{Origin: o, Projects: []form.Project{dev}})
+	if err != nil {
+		t.Fatalf("BuildCreateView with a time.Now()-like time: %v", err)
+	}
+	if got, err := form.ParseMetadata(v.PrivateMetadata); err != nil || !got.Issued.Equal(opened) {
+		t.Errorf("ParseMetadata(%q) = %+v, %v; want issued %v", v.PrivateMetadata, got, err, opened)
+	}
+}
+
 func TestParseMetadataRefuses(t *testing.T) {
 	for _, s := range []string{
 		"",

@@ -364,3 +364,32 @@ func TestShortcutThroughSlack(t *testing.T) {
 		t.Errorf("response_url posts %+v", d)
 	}
 }
+
+// BenchmarkBuildCreateView measures what the Slack edge spends on the form
+// before views.open: building the view and encoding it as slack-go does.
+func BenchmarkBuildCreateView(b *testing.B) {
+	in := viewCases[1].in
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := form.BuildCreateView(in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseSubmission measures reading the sample view_submission's
+// state (the JSON decoding is the edge's).
+func BenchmarkParseSubmission(b *testing.B) {
+	cb := submission(origin, filled())
+	allowed := []form.Project{dev, prod}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, errs, err := form.ParseSubmission(cb, allowed, submitNow); err != nil || errs != nil {
+			b.Fatal(errs, err)
+		}
+	}
+}

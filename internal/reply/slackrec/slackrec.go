@@ -250,14 +250,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f, ok := s.fault(method); ok {
-		c.Failed = true
-		s.record(c)
-		writeFault(w, f)
-		return
-	}
-	if token != s.token {
-		s.refuse(w, c, "invalid_auth")
+	if s.intercepted(w, c) {
 		return
 	}
 	switch method {
@@ -338,6 +331,23 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	s.record(c)
 	w.Header().Set("Content-Type", "text/plain")
 	io.WriteString(w, "ok")
+}
+
+// intercepted answers c with the next fault injected for its method, or
+// refuses it for a wrong token, and reports whether it did. The caller holds
+// s.mu.
+func (s *Server) intercepted(w http.ResponseWriter, c Call) bool {
+	if f, ok := s.fault(c.Method); ok {
+		c.Failed = true
+		s.record(c)
+		writeFault(w, f)
+		return true
+	}
+	if c.Token != s.token {
+		s.refuse(w, c, "invalid_auth")
+		return true
+	}
+	return false
 }
 
 // refuse records c as failed and answers like Slack does: HTTP 200 with

@@ -71,17 +71,10 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, method string
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f, ok := s.fault(method); ok {
-		c.Failed = true
-		s.record(c)
-		writeFault(w, f)
+	if s.intercepted(w, c) {
 		return
 	}
-	switch {
-	case c.Token != s.token:
-		s.refuse(w, c, "invalid_auth")
-		return
-	case err != nil:
+	if err != nil {
 		s.refuse(w, c, "invalid_json")
 		return
 	}

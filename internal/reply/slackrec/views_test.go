@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -321,5 +322,42 @@ func TestViewSubmission(t *testing.T) {
 	// a forged value goes through, as a forger would send it
 	if o := state(map[string]string{"pick": "forged"})["pick"]["pick"].SelectedOption; o.Value != "forged" {
 		t.Errorf("forged option %+v", o)
+	}
+}
+
+// TestViewsRawRequests sends what slack-go would not: a body that is not
+// JSON, and views.open without a trigger_id or a view.
+func TestViewsRawRequests(t *testing.T) {
+	rec := slackrec.New(t, "xoxb-ok")
+	post := func(method, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, rec.APIURL()+method, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer xoxb-ok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := post(slackrec.ViewsOpen, "trigger_id=x"); got["error"] != "invalid_json" {
+		t.Errorf("form-encoded views.open = %v, want invalid_json", got)
+	}
+	got := post(slackrec.ViewsOpen, `{}`)
+	msgs := got["response_metadata"].(map[string]any)["messages"]
+	want := []any{
+		"[ERROR] missing required field: trigger_id [json-pointer:/trigger_id]",
+		"[ERROR] missing required field: view [json-pointer:/view]",
+	}
+	if got["error"] != "invalid_arguments" || !cmp.Equal(msgs, want) {
+		t.Errorf("empty views.open = %v, want invalid_arguments with %q", got, want)
+	}
+	if got := post(slackrec.ViewsUpdate, `{"view":{}}`); got["error"] != "invalid_arguments" {
+		t.Errorf("views.update without a view_id = %v, want invalid_arguments", got)
 	}
 }
