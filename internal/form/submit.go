@@ -132,7 +132,7 @@ func ParseSubmission(cb slack.InteractionCallback, allowed []Project, now time.T
 		case v.SelectedOption.Value == "":
 			f.fail(BlockProject, "Choose a project.")
 		case !found:
-			f.fail(BlockProject, "You may not create workspaces in that project (any more); choose one from the list.")
+			f.fail(BlockProject, "You may not create workspaces in that project; choose one from the list.")
 		default:
 			sub.Project, c.Project = p, p.GroupID
 		}

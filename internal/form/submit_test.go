@@ -127,9 +127,9 @@ func TestParseSubmissionFieldErrors(t *testing.T) {
 		{"no project", with(map[string]slack.BlockAction{form.BlockProject: selected("")}), allowed,
 			map[string]string{"project": "Choose a project."}},
 		{"forged project", with(map[string]slack.BlockAction{form.BlockProject: selected(byID.GroupID)}), allowed,
-			map[string]string{"project": "You may not create workspaces in that project (any more); choose one from the list."}},
+			map[string]string{"project": "You may not create workspaces in that project; choose one from the list."}},
 		{"project no longer allowed", filled(), []form.Project{prod},
-			map[string]string{"project": "You may not create workspaces in that project (any more); choose one from the list."}},
+			map[string]string{"project": "You may not create workspaces in that project; choose one from the list."}},
 		{"no region", with(map[string]slack.BlockAction{form.BlockRegion: {}}), allowed,
 			map[string]string{"region": "Choose a region."}},
 		{"forged region", with(map[string]slack.BlockAction{form.BlockRegion: selected("MARS_1")}), allowed,
@@ -396,5 +396,16 @@ func TestSampleSubmission(t *testing.T) {
 	}
 	if msgs := slackrec.ValidateView(viewJSON(t, v)); len(msgs) != 0 {
 		t.Errorf("sample view: %q", msgs)
+	}
+}
+
+func TestRenderErrorsAsText(t *testing.T) {
+	got := form.RenderErrorsAsText(map[string]string{"tier": "Choose a tier.", "zz": "?", "name": "Give the workspace a name.", "aa": "!"})
+	want := "• name: Give the workspace a name.\n• tier: Choose a tier.\n• aa: !\n• zz: ?\n"
+	if got != want {
+		t.Errorf("RenderErrorsAsText = %q, want %q", got, want)
+	}
+	if got := form.RenderErrorsAsText(nil); got != "" {
+		t.Errorf("RenderErrorsAsText(nil) = %q", got)
 	}
 }

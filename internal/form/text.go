@@ -2,6 +2,7 @@ package form
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -174,4 +175,28 @@ func text(t *slack.TextBlockObject) string {
 		return ""
 	}
 	return t.Text
+}
+
+// blockOrder is the order of the form's input blocks.
+var blockOrder = []string{BlockName, BlockProject, BlockRegion, BlockTier, BlockMaxTier, BlockSampleSolar, BlockChannel}
+
+// RenderErrorsAsText shows the field errors of a submission as text, one
+// line per field in the form's order (for `make run` and the console
+// Slack): "• name: workspace name …". Keys that are not the form's come
+// last, sorted.
+func RenderErrorsAsText(errs map[string]string) string {
+	var b strings.Builder
+	var rest []string
+	for id := range errs {
+		if !slices.Contains(blockOrder, id) {
+			rest = append(rest, id)
+		}
+	}
+	slices.Sort(rest)
+	for _, id := range append(slices.Clone(blockOrder), rest...) {
+		if msg, ok := errs[id]; ok {
+			b.WriteString("• " + id + ": " + msg + "\n")
+		}
+	}
+	return b.String()
 }
