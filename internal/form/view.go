@@ -69,9 +69,13 @@ func BuildCreateView(in CreateForm) (slack.ModalViewRequest, error) {
 	}
 
 	var blocks []slack.Block
-	if in.Origin.Channel != "" {
+	if ch := in.Origin.Channel; ch != "" {
+		where := "<#" + ch + ">" // a checked ID: no markup can hide in it
+		if ch[0] == 'D' {
+			where = "this direct message"
+		}
 		blocks = append(blocks, slack.NewContextBlock("intro", slack.NewTextBlockObject(slack.MarkdownType,
-			"The workspace's thread will be posted in <#"+in.Origin.Channel+">, as for `/stream create`.", false, false)))
+			"The workspace's thread will be posted in "+where+", as for `/stream create`.", false, false)))
 	}
 
 	name := slack.NewPlainTextInputBlockElement(plain("orders-ws"), BlockName)

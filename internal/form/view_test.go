@@ -105,9 +105,9 @@ func TestCreateViewShape(t *testing.T) {
 			Blocks: []string{"name", "project", "region", "tier", "max_tier", "sample_solar", "channel"},
 			Tier:   "SP30", Metadata: "v1|dm|U012ABCDEF|1796601600",
 		}},
-		{form.CreateForm{Origin: origin, Projects: []form.Project{dev, prod}, DefaultProject: byID.GroupID, DefaultRegion: "nowhere"}, shape{
+		{form.CreateForm{Origin: form.Origin{Channel: "D0DM12345", User: "U1", Issued: opened}, Projects: []form.Project{dev, prod}, DefaultProject: byID.GroupID, DefaultRegion: "nowhere"}, shape{
 			Blocks: []string{"intro", "name", "project", "region", "tier", "max_tier", "sample_solar"},
-			Tier:   "SP30", Metadata: "v1|C0123ABCD|U012ABCDEF|1796601600",
+			Tier:   "SP30", Metadata: "v1|D0DM12345|U1|1796601600",
 		}},
 	}
 	for i, tc := range tests {
@@ -140,6 +140,15 @@ func TestCreateViewShape(t *testing.T) {
 		}
 		if v.CallbackID != form.CallbackID || v.Type != slack.VTModal {
 			t.Errorf("case %d: callback_id %q type %q", i, v.CallbackID, v.Type)
+		}
+		if ch := tc.in.Origin.Channel; ch != "" {
+			want := "posted in <#" + ch + ">"
+			if strings.HasPrefix(ch, "D") {
+				want = "posted in this direct message"
+			}
+			if text := form.RenderViewAsText(v); !strings.Contains(text, want) {
+				t.Errorf("case %d: the form does not say %q:\n%s", i, want, text)
+			}
 		}
 	}
 }
