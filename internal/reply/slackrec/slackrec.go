@@ -4,10 +4,10 @@
 // views.update and views.push (as slack-go's *slack.Client calls them) and
 // slash-command response_urls. The views it gets are validated against
 // Block Kit's rules ([ValidateView]), and [Server.ViewSubmission] plays a
-// person submitting an opened view. Tests point slack.OptionAPIURL at [Server.APIURL], hand
-// out [Server.ResponseURL]s, inject faults (429 with Retry-After,
-// not_in_channel, any Slack error code, HTTP errors) and read back every
-// call in order.
+// person submitting an opened view. Tests point slack.OptionAPIURL at
+// [Server.APIURL], hand out [Server.ResponseURL]s, inject faults (429 with
+// Retry-After, not_in_channel, expired_trigger_id, any Slack error code,
+// HTTP errors) and read back every call in order.
 package slackrec
 
 import (
