@@ -541,6 +541,9 @@ func TestHistory(t *testing.T) {
 				t.Errorf("History(%q, %d) (-want +got):\n%s", tc.workspace, tc.limit, diff)
 			}
 		}
+		if _, err := s.History(ctx, "", "", 0); err == nil {
+			t.Errorf("History without a project = nil error, want one")
+		}
 		ops, err := s.History(ctx, group, "ws-b", 0)
 		if err != nil {
 			t.Fatal(err)
@@ -657,6 +660,39 @@ func TestConcurrentSetParentOneWinner(t *testing.T) {
 		w := oneWinner(t, "SetParent", errs, state.ErrConflict)
 		if got, _ := s.Get(context.Background(), "job.p"); got.ParentTS != fmt.Sprintf("1765100000.%06d", w) {
 			t.Errorf("ParentTS = %q, want the winner's", got.ParentTS)
+		}
+	})
+}
+
+// A worker killed after posting the parent: its retry, once the dead
+// claim's lease has passed, takes the operation over and finds the parent
+// to finish, instead of posting a second one.
+func TestRetriedWorkerFindsParent(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s state.Store, c *clock) {
+		ctx := context.Background()
+		mustBegin(t, s, newOp("job.killed"))
+		first := mustTransition(t, s, "job.killed", state.Claim("attempt-1", c.Now().Add(2*time.Minute)))
+		if first.ParentTS != "" {
+			t.Fatalf("a fresh claim has a parent: %+v", first)
+		}
+		if _, err := s.SetParent(ctx, "job.killed", "C0CHAN", "1765100000.000100"); err != nil {
+			t.Fatal(err)
+		}
+		// attempt-1 dies here. Lambda retries a minute later: the lease holds.
+		c.Advance(time.Minute)
+		_, err := s.Transition(ctx, "job.killed", state.Claim("attempt-2", c.Now().Add(2*time.Minute)))
+		if ce := conflict(t, err, state.ErrConflict); ce.Refusal != state.RefusedRunning {
+			t.Errorf("retry within the lease: refusal %q, want %q", ce.Refusal, state.RefusedRunning)
+		}
+		// The next retry, after the lease.
+		c.Advance(2 * time.Minute)
+		retry := mustTransition(t, s, "job.killed", state.Claim("attempt-3", c.Now().Add(2*time.Minute)))
+		if retry.ParentChannel != "C0CHAN" || retry.ParentTS != "1765100000.000100" || retry.Attempts != 2 {
+			t.Errorf("the retry's claim = %+v, want the recorded parent and 2 attempts", retry)
+		}
+		done := mustTransition(t, s, "job.killed", state.Finish("attempt-3", state.StatusDone, "created"))
+		if done.ParentTS != "1765100000.000100" || done.Outcome != "created" {
+			t.Errorf("finished = %+v", done)
 		}
 	})
 }

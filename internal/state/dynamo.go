@@ -274,7 +274,7 @@ func (d *Dynamo) update(ctx context.Context, step, id, update, cond string, x *e
 // [IndexWorkspace], newest first.
 func (d *Dynamo) History(ctx context.Context, groupID, workspace string, limit int) ([]Operation, error) {
 	if groupID == "" {
-		return nil, errors.New("state: history: no project")
+		return nil, errNoProject
 	}
 	index, attr, k := IndexProject, attrGroupID, groupID
 	if workspace != "" {

@@ -158,3 +158,46 @@ func TestDynamoMalformedItem(t *testing.T) {
 		t.Errorf("Get = %+v, %v; want a malformed-item error", op, err)
 	}
 }
+
+// The item as the aws CLI shows it (docs/state-table.md): TTL as epoch
+// seconds (DynamoDB's TTL reads nothing else), times as fixed-width UTC
+// text, the workspace index key only with a workspace.
+func TestDynamoItemLayout(t *testing.T) {
+	t.Parallel()
+	cfg := motoserver.Config(context.Background(), motoserver.Shared(t))
+	client := dynamodb.NewFromConfig(cfg)
+	table := statetest.NewTable(t, cfg)
+	c := newClock()
+	s := state.NewDynamo(client, table, state.WithClock(c.Now))
+	mustBegin(t, s, newOp("op.ws"))
+	noWorkspace := newOp("op.list")
+	noWorkspace.Workspace = ""
+	mustBegin(t, s, noWorkspace)
+
+	raw := func(id string) map[string]types.AttributeValue {
+		out, err := client.GetItem(context.Background(), &dynamodb.GetItemInput{
+			TableName: aws.String(table), Key: map[string]types.AttributeValue{state.KeyAttribute: &types.AttributeValueMemberS{Value: id}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item
+	}
+	item := raw("op.ws")
+	wantTTL := fmt.Sprint(c.Now().Add(state.DefaultRetention).Unix())
+	if n, ok := item[state.TTLAttribute].(*types.AttributeValueMemberN); !ok || n.Value != wantTTL {
+		t.Errorf("%s = %#v, want N %s", state.TTLAttribute, item[state.TTLAttribute], wantTTL)
+	}
+	if v, ok := item["created_at"].(*types.AttributeValueMemberS); !ok || v.Value != "2026-12-07T09:00:00.000000000Z" {
+		t.Errorf("created_at = %#v, want S 2026-12-07T09:00:00.000000000Z", item["created_at"])
+	}
+	if v, ok := item["workspace_key"].(*types.AttributeValueMemberS); !ok || v.Value != group+"/orders-ws" {
+		t.Errorf("workspace_key = %#v, want S %s/orders-ws", item["workspace_key"], group)
+	}
+	if v, ok := item["status"].(*types.AttributeValueMemberS); !ok || v.Value != "queued" {
+		t.Errorf("status = %#v, want S queued", item["status"])
+	}
+	if _, ok := raw("op.list")["workspace_key"]; ok {
+		t.Errorf("an operation without a workspace has a workspace_key (it would be in the workspace index)")
+	}
+}

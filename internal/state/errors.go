@@ -97,6 +97,8 @@ func stepName(t *Transition) string {
 	return "transition to " + string(t.To)
 }
 
+var errNoProject = errors.New("state: history: no project")
+
 func notFound(step, id string) error {
 	return fmt.Errorf("state: %s %q: %w", step, id, ErrNotFound)
 }

@@ -95,20 +95,13 @@ func (m *Memory) SetParent(ctx context.Context, id, channel, ts string) (*Operat
 	if err := validateParent(id, channel, ts); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cur, ok := m.ops[id]
-	if !ok {
-		return nil, notFound("set parent", id)
-	}
-	if cur.ParentTS != "" {
-		return nil, &ConflictError{ID: id, Step: "set parent", Refusal: RefusedParentSet, Current: clone(cur)}
-	}
-	cur.ParentChannel, cur.ParentTS, cur.UpdatedAt = channel, ts, m.clock()
-	return clone(cur), nil
+	return m.update(ctx, "set parent", id, func(cur *Operation, now time.Time) Refusal {
+		if cur.ParentTS != "" {
+			return RefusedParentSet
+		}
+		cur.ParentChannel, cur.ParentTS, cur.UpdatedAt = channel, ts, now
+		return refusedNone
+	})
 }
 
 // Transition implements [Store.Transition].
@@ -116,6 +109,19 @@ func (m *Memory) Transition(ctx context.Context, id string, t Transition) (*Oper
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
+	return m.update(ctx, stepName(&t), id, func(cur *Operation, now time.Time) Refusal {
+		if r := t.check(cur, now); r != refusedNone {
+			return r
+		}
+		t.apply(cur, now)
+		return refusedNone
+	})
+}
+
+// update runs change on operation id under the lock: the equivalent of
+// one conditional write. change returns why it refused, having changed
+// nothing, or refusedNone.
+func (m *Memory) update(ctx context.Context, step, id string, change func(cur *Operation, now time.Time) Refusal) (*Operation, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -123,18 +129,19 @@ func (m *Memory) Transition(ctx context.Context, id string, t Transition) (*Oper
 	defer m.mu.Unlock()
 	cur, ok := m.ops[id]
 	if !ok {
-		return nil, notFound(stepName(&t), id)
+		return nil, notFound(step, id)
 	}
-	now := m.clock()
-	if r := t.check(cur, now); r != refusedNone {
-		return nil, &ConflictError{ID: id, Step: stepName(&t), Refusal: r, Current: clone(cur)}
+	if r := change(cur, m.clock()); r != refusedNone {
+		return nil, &ConflictError{ID: id, Step: step, Refusal: r, Current: clone(cur)}
 	}
-	t.apply(cur, now)
 	return clone(cur), nil
 }
 
 // History implements [Store.History].
 func (m *Memory) History(ctx context.Context, groupID, workspace string, limit int) ([]Operation, error) {
+	if groupID == "" {
+		return nil, errNoProject
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

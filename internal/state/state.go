@@ -61,8 +61,10 @@ import (
 type Store interface {
 	// Begin records a new operation, if no operation with its ID exists:
 	// the first writer wins. op.Status must be StatusQueued or
-	// StatusPendingApproval (which needs ExpiresAt); the store sets
-	// CreatedAt, UpdatedAt, Attempts and, when zero, TTL. If the ID exists,
+	// StatusPendingApproval (which needs ExpiresAt in the future); ID,
+	// Kind, Requester and GroupID are required. The store sets CreatedAt,
+	// UpdatedAt and, when zero, TTL, and clears what later steps record
+	// (parent, outcome, decision, claim). If the ID exists,
 	// Begin returns a [*ConflictError] matching [ErrExists] whose Current is
 	// the existing item.
 	Begin(ctx context.Context, op Operation) (*Operation, error)
