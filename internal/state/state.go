@@ -51,7 +51,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -305,18 +304,6 @@ func clampLimit(limit int) int {
 		return DefaultHistory
 	}
 	return min(limit, MaxHistory)
-}
-
-// String formats a list of statuses for error messages.
-func statusList(ss []Status) string {
-	var b strings.Builder
-	for i, s := range ss {
-		if i > 0 {
-			b.WriteString(" or ")
-		}
-		b.WriteString(string(s))
-	}
-	return b.String()
 }
 
 // validateParent checks the arguments of [Store.SetParent].
