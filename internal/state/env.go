@@ -1,0 +1,61 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/streambot/streambot/internal/secrets"
+)
+
+// The environment variables [FromEnv] reads.
+const (
+	// EnvTable names the DynamoDB table (infra/template.yaml sets it to the
+	// StateTable resource for both functions).
+	EnvTable = "STATE_TABLE"
+	// EnvEndpointService is the suffix of AWS_ENDPOINT_URL_DYNAMODB, the
+	// SDK's own variable for a local DynamoDB (moto_server).
+	EnvEndpointService = "DYNAMODB"
+	// envLambda is set by the Lambda runtime in every function.
+	envLambda = "AWS_LAMBDA_FUNCTION_NAME"
+)
+
+// ErrNoTable is returned by [FromEnv] in AWS Lambda without STATE_TABLE:
+// an in-memory store there would give every container its own idea of
+// what has happened once.
+var ErrNoTable = errors.New("state: " + EnvTable + " is not set; in AWS Lambda the state table is required")
+
+// tableName is DynamoDB's rule for table names.
+var tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+
+// FromEnv returns the store the environment configures: with STATE_TABLE
+// set, a [Dynamo] on that table, whose client is built from awsConfig (for
+// the functions, secrets.EnvAWSConfig) and AWS_ENDPOINT_URL_DYNAMODB (or
+// AWS_ENDPOINT_URL) when set; without it, a [Memory] (local runs only:
+// FromEnv refuses it with [ErrNoTable] inside AWS Lambda). awsConfig is
+// called only for the table, so local runs need no AWS credentials.
+func FromEnv(getenv func(string) string, awsConfig func() (aws.Config, error), opts ...Option) (Store, error) {
+	table := getenv(EnvTable)
+	if table == "" {
+		if getenv(envLambda) != "" {
+			return nil, ErrNoTable
+		}
+		return NewMemory(opts...), nil
+	}
+	if !tableName.MatchString(table) {
+		return nil, fmt.Errorf("state: %s=%q is not a DynamoDB table name", EnvTable, table)
+	}
+	cfg, err := awsConfig()
+	if err != nil {
+		return nil, fmt.Errorf("state: %s: %w", EnvTable, err)
+	}
+	client := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if ep := secrets.EnvEndpoint(getenv, EnvEndpointService); ep != "" {
+			o.BaseEndpoint = aws.String(ep)
+		}
+	})
+	return NewDynamo(client, table, opts...), nil
+}
