@@ -119,7 +119,8 @@ type Atlas struct {
 	calls       map[Op]int
 	faults      map[Op][]*Fault
 	violations  []error
-	report      func(error) // from WithViolationReport, or nil
+	report      func(error)           // from WithViolationReport, or nil
+	streams     map[setKey]*streamSet // processors and connections, see processors.go
 }
 
 type project struct {
@@ -379,6 +380,9 @@ func (a *Atlas) serveOp(w http.ResponseWriter, c *call) {
 	case OpListUsers:
 		a.listUsers(w, c)
 	default:
+		if a.serveStreamsOp(w, c) { // processors and connections (processors.go)
+			return
+		}
 		a.fail(w, r, http.StatusNotFound, CodeResourceNotFound, "Cannot find resource "+r.URL.Path+".", nil)
 	}
 }
