@@ -4,7 +4,8 @@
 // It serves what streambot uses: the OAuth token endpoint
 // (POST /api/oauth/token), HTTP Digest authentication for API keys, the five
 // stream workspace operations under /api/atlas/v2/groups/{groupId}/streams,
-// and the project users list. Every request is checked against MongoDB's
+// their processors and connections (see processors.go and
+// [Atlas.AddProcessor]), and the project users list. Every request is checked against MongoDB's
 // spec excerpts (package atlasspec) and answered with Atlas's statuses,
 // media types and ApiError bodies; every response it builds is checked
 // against the spec too (see [Atlas.Violations]).
