@@ -165,6 +165,12 @@ func (s ProcessorStats) Count(key string) (int64, bool) {
 }
 
 func wholeNumber(raw json.RawMessage) (int64, bool) {
+	// Fast path: a plain JSON integer, which is what Atlas sends.
+	if t := bytes.TrimSpace(raw); len(t) > 0 && (t[0] == '-' || '0' <= t[0] && t[0] <= '9') {
+		if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return n, true
+		}
+	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -210,6 +216,12 @@ func (s ProcessorStats) LastStateChange() (time.Time, bool) {
 }
 
 func timeValue(raw json.RawMessage) (time.Time, bool) {
+	// Fast path: an RFC 3339 string without escapes.
+	if t := bytes.TrimSpace(raw); len(t) > 2 && t[0] == '"' && t[len(t)-1] == '"' && bytes.IndexByte(t, '\\') < 0 {
+		if at, err := time.Parse(time.RFC3339Nano, string(t[1:len(t)-1])); err == nil {
+			return at.UTC(), true
+		}
+	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -83,6 +83,38 @@ func TestSimulator_processors(t *testing.T) {
 	}
 }
 
+// envelope=true and pretty=true change nothing for the caller.
+func TestSimulator_processorsEnveloped(t *testing.T) {
+	sim := newSim(t)
+	c, _ := simClient(t, sim, atlas.WithServiceAccount(simID, simSecret))
+	ctx := context.Background()
+	if _, err := c.CreateStreamWorkspace(ctx, simGroup, workspace("ws")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.AddProcessor(simGroup, "ws", atlastest.Processor{Name: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	env := []atlas.CallOption{atlas.WithEnvelope(), atlas.WithPretty()}
+	if err := c.StartStreamProcessor(ctx, simGroup, "ws", "p", env...); err != nil {
+		t.Fatalf("enveloped start: %v", err)
+	}
+	page, err := c.ListStreamProcessors(ctx, simGroup, "ws", nil, env...)
+	if err != nil || len(page.Results) != 1 || page.Results[0].State != atlas.ProcessorStarted {
+		t.Fatalf("enveloped list = %+v, %v, want p STARTED", page, err)
+	}
+	if err := c.StopStreamProcessor(ctx, simGroup, "ws", "p", env...); err != nil {
+		t.Fatalf("enveloped stop: %v", err)
+	}
+	err = c.StopStreamProcessor(ctx, simGroup, "ws", "p", env...)
+	if !atlas.IsErrorCode(err, atlastest.CodeProcessorNotStarted) {
+		t.Errorf("enveloped stop of a stopped processor: %v, want %s", err, atlastest.CodeProcessorNotStarted)
+	}
+	conns, err := c.ListStreamConnections(ctx, simGroup, "ws", &atlas.ListOptions{ItemsPerPage: 1}, env...)
+	if err != nil || len(conns.Results) != 1 || conns.Results[0].Name != "sample_stream_solar" {
+		t.Errorf("enveloped connections = %+v, %v, want the solar sample", conns, err)
+	}
+}
+
 // A 429 on :start is retried after Retry-After (a POST is repeated only
 // after a 429); a 503 is not.
 func TestSimulator_processorRetries(t *testing.T) {
