@@ -158,6 +158,10 @@ func (a *Atlas) setLocked(groupID, workspace string, ws *workspace, create bool)
 	}
 	k := setKey{groupID, workspace}
 	s := a.streams[k]
+	if s != nil && ws == nil && s.workspaceID != "" {
+		s = nil // the workspace they were seen with is gone
+		delete(a.streams, k)
+	}
 	if s != nil && ws != nil {
 		switch s.workspaceID {
 		case "":
@@ -189,10 +193,17 @@ func (a *Atlas) liveLocked(groupID, name string) *workspace {
 
 // AddProcessor adds a processor to a workspace of a project (the project is
 // created if needed). The workspace need not exist yet; see the notes at
-// the top of this file. A duplicate or empty name is an error.
+// the top of this file. A duplicate or empty name, or a pipeline stage the
+// spec would not let Atlas answer, is an error.
 func (a *Atlas) AddProcessor(groupID, workspace string, p Processor) error {
 	if p.Name == "" {
 		return errors.New("atlastest: AddProcessor: a name is required")
+	}
+	for i, st := range p.Pipeline {
+		var stage map[string]map[string]any
+		if err := json.Unmarshal(st, &stage); err != nil || len(stage) != 1 {
+			return fmt.Errorf("atlastest: AddProcessor: stage %d is not a one-key document whose value is an object, as the spec requires: %s", i, st)
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -314,6 +314,9 @@ func TestProcessorsGoWithTheirWorkspace(t *testing.T) {
 	if r := e.api(req{method: "DELETE", path: wsPath("ws")}); r.status != 202 {
 		t.Fatalf("delete: %d", r.status)
 	}
+	if _, ok := e.srv.ProcessorState(groupID, "ws", "early"); ok {
+		t.Error("a deleted workspace's processor is still known")
+	}
 	if r := e.proc("GET", wsPath("ws")+"/processors", ""); r.status != 404 {
 		t.Errorf("processors of a deleted workspace: %d, want 404", r.status)
 	}
@@ -327,5 +330,23 @@ func TestProcessorsGoWithTheirWorkspace(t *testing.T) {
 	e.srv.DropProcessors(groupID, "ws")
 	if _, ok := e.srv.ProcessorState(groupID, "ws", "late"); ok {
 		t.Error("DropProcessors kept a processor")
+	}
+}
+
+func TestAddProcessorRefusesBadSeeds(t *testing.T) {
+	e := setup(t)
+	for _, p := range []Processor{
+		{},
+		{Name: "p", Pipeline: []json.RawMessage{json.RawMessage(`{"$limit":5}`)}},
+		{Name: "p", Pipeline: []json.RawMessage{json.RawMessage(`{"$match":{},"$merge":{}}`)}},
+		{Name: "p", Pipeline: []json.RawMessage{json.RawMessage(`[`)}},
+	} {
+		if err := e.srv.AddProcessor(groupID, "ws", p); err == nil {
+			t.Errorf("AddProcessor(%+v) succeeded, want an error", p)
+		}
+	}
+	e.mustAdd("ws", Processor{Name: "p"})
+	if err := e.srv.AddProcessor(groupID, "ws", Processor{Name: "p"}); err == nil {
+		t.Error("AddProcessor with a duplicate name succeeded")
 	}
 }
