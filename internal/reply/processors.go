@@ -268,9 +268,10 @@ func stateSummary(ps []atlas.StreamProcessor) string {
 	return strings.Join(parts, " · ")
 }
 
-// stripEmoji turns a line of badges into plain text for the fallback.
+// emojiStripper removes the state emoji and mrkdwn marks.
 var emojiStripper = strings.NewReplacer("🟢 ", "", "⏸️ ", "", "🔴 ", "", "⚪ ", "", "❔ ", "", "`", "", "*", "")
 
+// stripEmoji turns a line of badges into plain text for the fallback.
 func stripEmoji(s string) string { return emojiStripper.Replace(s) }
 
 // ProcessorDetail renders `/stream processor <workspace> <name>`: the state,
