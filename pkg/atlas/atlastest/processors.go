@@ -34,9 +34,10 @@ import (
 //     connection's authentication is answered with its mechanism and user
 //     name only: password, sslKey and the other write-only fields never
 //     leave the simulator (the spec forbids them in answers).
-//   - Processors and connections belong to a workspace by name and are
-//     dropped when the workspace they were seen with is deleted or replaced
-//     by a new one of that name (see [Atlas.DropProcessors]). Seeding for a
+//   - Processors and connections belong to a workspace by name; they stay
+//     while a deleted workspace is still visible (WithDeleteDelay) and are
+//     dropped once it is gone or replaced by a new one of that name (see
+//     also [Atlas.DropProcessors]). Seeding for a
 //     workspace that does not exist yet is allowed: the processors appear
 //     when it is created.
 //   - Not served (404 RESOURCE_NOT_FOUND): creating or deleting processors
@@ -182,15 +183,6 @@ func (a *Atlas) setLocked(groupID, workspace string, ws *workspace, create bool)
 	return s
 }
 
-// liveLocked returns the named workspace unless it is unknown or deleted.
-func (a *Atlas) liveLocked(groupID, name string) *workspace {
-	ws := a.findLocked(groupID, name)
-	if ws == nil || !ws.deleteAfter.IsZero() {
-		return nil
-	}
-	return ws
-}
-
 // AddProcessor adds a processor to a workspace of a project (the project is
 // created if needed). The workspace need not exist yet; see the notes at
 // the top of this file. A duplicate or empty name, or a pipeline stage the
@@ -208,7 +200,7 @@ func (a *Atlas) AddProcessor(groupID, workspace string, p Processor) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.projectLocked(groupID)
-	s := a.setLocked(groupID, workspace, a.liveLocked(groupID, workspace), true)
+	s := a.setLocked(groupID, workspace, a.findLocked(groupID, workspace), true)
 	if slices.ContainsFunc(s.processors, func(q *processor) bool { return q.name == p.Name }) {
 		return fmt.Errorf("atlastest: AddProcessor: %s already has a processor %q", workspace, p.Name)
 	}
@@ -238,7 +230,7 @@ func (a *Atlas) AddConnection(groupID, workspace string, c Connection) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.projectLocked(groupID)
-	s := a.setLocked(groupID, workspace, a.liveLocked(groupID, workspace), true)
+	s := a.setLocked(groupID, workspace, a.findLocked(groupID, workspace), true)
 	if slices.ContainsFunc(s.connections, func(x Connection) bool { return x.Name == c.Name }) {
 		return fmt.Errorf("atlastest: AddConnection: %s already has a connection %q", workspace, c.Name)
 	}
@@ -289,7 +281,7 @@ func (a *Atlas) DropProcessors(groupID, workspace string) {
 // processorLocked finds a seeded processor, whether or not its workspace
 // exists yet.
 func (a *Atlas) processorLocked(groupID, workspace, name string) *processor {
-	s := a.setLocked(groupID, workspace, a.liveLocked(groupID, workspace), false)
+	s := a.setLocked(groupID, workspace, a.findLocked(groupID, workspace), false)
 	if s == nil {
 		return nil
 	}
@@ -359,30 +351,12 @@ func (a *Atlas) wire(r *http.Request, groupID, workspace string, ws *workspace, 
 	return out2
 }
 
-// withSet runs f on a live workspace's processors and connections under the
-// lock and answers its result, or answers 404 for an unknown project or
-// workspace. A status of 0 from f means f has answered nothing and the
-// caller answers.
+// withSet runs f on a workspace's processors and connections under the
+// lock, with withWorkspace's answers for an unknown project or workspace.
 func (a *Atlas) withSet(w http.ResponseWriter, c *call, f func(ws *workspace, s *streamSet) (int, any)) {
-	groupID, name := c.params["groupId"], c.params["tenantName"]
-	a.mu.Lock()
-	p := a.projects[groupID]
-	ws := a.liveLocked(groupID, name)
-	var status int
-	var out any
-	if ws != nil {
-		status, out = f(ws, a.setLocked(groupID, name, ws, true))
-	}
-	a.mu.Unlock()
-	switch {
-	case p == nil:
-		a.groupNotFound(w, c.r, groupID)
-	case ws == nil:
-		a.fail(w, c.r, http.StatusNotFound, CodeWorkspaceNotFound,
-			fmt.Sprintf("Stream workspace %s not found in project %s.", name, groupID), nil)
-	case status != 0:
-		a.ok(w, c.r, status, out)
-	}
+	a.withWorkspace(w, c, func(ws *workspace) (int, any) {
+		return f(ws, a.setLocked(c.params["groupId"], c.params["tenantName"], ws, true))
+	})
 }
 
 // serveStreamsOp serves the processor and connection operations, and
