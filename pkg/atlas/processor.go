@@ -128,6 +128,10 @@ func (s ProcessorStats) MarshalJSON() ([]byte, error) {
 	return s.Raw, nil
 }
 
+// Equal reports whether s and o hold the same JSON text. go-cmp uses it,
+// so tests can compare processors with cmp.Diff.
+func (s ProcessorStats) Equal(o ProcessorStats) bool { return bytes.Equal(s.Raw, o.Raw) }
+
 // IsZero reports whether there are no stats, for omitzero.
 func (s ProcessorStats) IsZero() bool { return len(s.Raw) == 0 }
 

@@ -423,6 +423,20 @@ func TestProcessorStats(t *testing.T) {
 	}
 }
 
+// Processors compare with cmp.Diff, stats included, although the stats
+// hold unexported state.
+func TestProcessorStats_cmp(t *testing.T) {
+	a := StreamProcessor{Name: "p", Stats: NewProcessorStats([]byte(`{"inputMessageCount":1}`))}
+	b := StreamProcessor{Name: "p", Stats: NewProcessorStats([]byte(`{"inputMessageCount":1}`))}
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("equal processors differ:\n%s", diff)
+	}
+	b.Stats = NewProcessorStats([]byte(`{"inputMessageCount":2}`))
+	if cmp.Equal(a, b) {
+		t.Error("processors with other stats compare equal")
+	}
+}
+
 func TestStages_oddShapes(t *testing.T) {
 	p := StreamProcessor{Pipeline: []json.RawMessage{
 		json.RawMessage(`{"$source":{}}`), json.RawMessage(`[]`), json.RawMessage(`{}`), json.RawMessage(`"$match"`),
