@@ -27,9 +27,9 @@ echo "== machine"
   echo "loadavg: $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
 } | tee "$OUT/machine.txt"
 
-echo "== Go micro-benchmarks (ack path, parser, policy, Atlas codec, worker)"
+echo "== Go micro-benchmarks (ack path, parser, policy, Atlas codec, worker, processors renderer)"
 go test -run '^$' -bench . -benchmem -count 3 -timeout 10m \
-  ./internal/slackbot ./internal/command ./internal/access ./pkg/atlas ./internal/provision |
+  ./internal/slackbot ./internal/command ./internal/access ./pkg/atlas ./internal/provision ./internal/reply |
   tee "$OUT/micro.txt"
 
 echo "== bootstrap sizes: make build (linux/arm64) and zip -9"

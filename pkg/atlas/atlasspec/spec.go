@@ -1,6 +1,7 @@
 // Package atlasspec embeds the excerpts of MongoDB's official Atlas
 // Administration API v2 OpenAPI spec that streambot relies on (stream
-// workspaces and project users) and validates HTTP requests and responses
+// workspaces, their processors and connections, and project users) and
+// validates HTTP requests and responses
 // against them with github.com/getkin/kin-openapi.
 //
 // It is the contract both sides of streambot's Atlas tests are held to: the
@@ -12,6 +13,18 @@
 // oneOf of string enums, while on the wire the region is a string (MongoDB's
 // own example request sends "region": "SYDNEY_AUS"). The correction makes it
 // "type: string", so the oneOf of enums does the real work.
+//
+// A second correction concerns processor stats: StreamsProcessorWithStats
+// declares every value of "stats" as an object, while Atlas sends numbers,
+// strings and arrays there (inputMessageCount, watermark, operatorStats...;
+// see sp.processor.stats() in MongoDB's manual). The values are left
+// free-form; "stats" itself must still be an object.
+//
+// Custom methods (AIP-136 style paths such as
+// …/processor/{processorName}:start) are routed by this package: the
+// kin-openapi router matches whole path segments only, so the verb after the
+// last colon of the last segment is routed as a segment of its own (see
+// verbSegment). Nothing else about those operations changes.
 package atlasspec
 
 import (
@@ -24,6 +37,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -41,6 +55,9 @@ var streamsYAML []byte
 
 //go:embed openapi-users.yaml
 var usersYAML []byte
+
+//go:embed openapi-streams-processors.yaml
+var processorsYAML []byte
 
 // APIPrefix is the path prefix of every Admin API v2 operation.
 const APIPrefix = "/api/atlas/v2/"
@@ -84,7 +101,13 @@ func load() (*Spec, error) {
 	for _, src := range []struct {
 		name string
 		data []byte
-	}{{"openapi-streams.yaml", streamsYAML}, {"openapi-users.yaml", usersYAML}} {
+	}{
+		{"openapi-streams.yaml", streamsYAML},
+		{"openapi-users.yaml", usersYAML},
+		// Also documents PATCH and DELETE of a workspace; the routers are
+		// tried in order, so openapi-streams.yaml answers for those.
+		{"openapi-streams-processors.yaml", processorsYAML},
+	} {
 		loader := openapi3.NewLoader()
 		loader.IsExternalRefsAllowed = false
 		doc, err := loader.LoadFromData(src.data)
@@ -100,6 +123,7 @@ func load() (*Spec, error) {
 		// the same operations match on an httptest server at
 		// http://127.0.0.1:port.
 		doc.Servers = nil
+		splitVerbs(doc)
 		router, err := legacy.NewRouter(doc)
 		if err != nil {
 			return nil, fmt.Errorf("atlasspec: route %s: %w", src.name, err)
@@ -126,6 +150,56 @@ func correct(doc *openapi3.T) {
 	if ref := doc.Components.Schemas["BaseStreamsRegion"]; ref != nil && ref.Value != nil {
 		ref.Value.Type = &openapi3.Types{openapi3.TypeString}
 	}
+	// Processor stats: the values are free-form (see the package comment).
+	if ref := doc.Components.Schemas["StreamsProcessorWithStats"]; ref != nil && ref.Value != nil {
+		if st := ref.Value.Properties["stats"]; st != nil && st.Value != nil {
+			if ap := st.Value.AdditionalProperties.Schema; ap != nil && ap.Value != nil {
+				ap.Value.Type = nil
+			}
+		}
+	}
+}
+
+// verbSegment marks, in a routed path, the segment that holds a custom
+// method's verb: ".../processor/{processorName}:start" is routed as
+// ".../processor/{processorName}/:start". A hand-made path could spell that
+// form literally, so route accepts a verb route only for a request that
+// named a verb, and a plain route only for one that did not.
+const verbSegment = "/:"
+
+// customVerb matches a path template ending in a custom method, e.g.
+// "/api/atlas/v2/…/processor/{processorName}:startWith".
+var customVerb = regexp.MustCompile(`^(.*\}):([A-Za-z]+)$`)
+
+// splitVerbs renames the custom-method paths of doc for routing (see
+// verbSegment).
+func splitVerbs(doc *openapi3.T) {
+	for path, item := range doc.Paths.Map() {
+		if m := customVerb.FindStringSubmatch(path); m != nil {
+			doc.Paths.Delete(path)
+			doc.Paths.Set(m[1]+verbSegment+m[2], item)
+		}
+	}
+}
+
+// routable returns r, or for a custom method (a last path segment with a
+// colon, like "p1:start") a copy whose path carries the verb as a segment of
+// its own, and whether it did so.
+func routable(r *http.Request) (*http.Request, bool) {
+	escaped := r.URL.EscapedPath()
+	slash := strings.LastIndexByte(escaped, '/')
+	colon := strings.LastIndexByte(escaped, ':')
+	if colon <= slash+1 || colon == len(escaped)-1 {
+		return r, false
+	}
+	routed := escaped[:colon] + verbSegment + escaped[colon+1:]
+	path, err := url.PathUnescape(routed)
+	if err != nil {
+		return r, false
+	}
+	rr := r.Clone(r.Context())
+	rr.URL.Path, rr.URL.RawPath = path, routed
+	return rr, true
 }
 
 var registerOnce sync.Once
@@ -137,7 +211,7 @@ var registerOnce sync.Once
 // change cannot silently stop body validation.
 func registerDecoders() {
 	registerOnce.Do(func() {
-		for _, data := range [][]byte{streamsYAML, usersYAML} {
+		for _, data := range [][]byte{streamsYAML, usersYAML, processorsYAML} {
 			for _, mt := range versionedMediaType.FindAll(data, -1) {
 				openapi3filter.RegisterBodyDecoder(string(mt), jsonDecoder)
 			}
@@ -178,10 +252,14 @@ func (s *Spec) Operation(r *http.Request) (Operation, error) {
 
 func (s *Spec) route(r *http.Request) (*routers.Route, map[string]string, error) {
 	var firstErr error
+	rr, verb := routable(r)
 	for _, router := range s.routers {
-		route, params, err := router.FindRoute(r)
-		if err == nil {
+		route, params, err := router.FindRoute(rr)
+		if err == nil && verb == strings.Contains(route.Path, verbSegment) {
 			return route, params, nil
+		}
+		if err == nil {
+			err = routers.ErrPathNotFound
 		}
 		if firstErr == nil || errors.Is(firstErr, routers.ErrPathNotFound) {
 			firstErr = err

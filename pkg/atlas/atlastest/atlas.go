@@ -4,7 +4,8 @@
 // It serves what streambot uses: the OAuth token endpoint
 // (POST /api/oauth/token), HTTP Digest authentication for API keys, the five
 // stream workspace operations under /api/atlas/v2/groups/{groupId}/streams,
-// and the project users list. Every request is checked against MongoDB's
+// their processors and connections (see processors.go and
+// [Atlas.AddProcessor]), and the project users list. Every request is checked against MongoDB's
 // spec excerpts (package atlasspec) and answered with Atlas's statuses,
 // media types and ApiError bodies; every response it builds is checked
 // against the spec too (see [Atlas.Violations]).
@@ -119,7 +120,8 @@ type Atlas struct {
 	calls       map[Op]int
 	faults      map[Op][]*Fault
 	violations  []error
-	report      func(error) // from WithViolationReport, or nil
+	report      func(error)           // from WithViolationReport, or nil
+	streams     map[setKey]*streamSet // processors and connections, see processors.go
 }
 
 type project struct {
@@ -379,6 +381,9 @@ func (a *Atlas) serveOp(w http.ResponseWriter, c *call) {
 	case OpListUsers:
 		a.listUsers(w, c)
 	default:
+		if a.serveStreamsOp(w, c) { // processors and connections (processors.go)
+			return
+		}
 		a.fail(w, r, http.StatusNotFound, CodeResourceNotFound, "Cannot find resource "+r.URL.Path+".", nil)
 	}
 }
