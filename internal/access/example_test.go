@@ -33,7 +33,7 @@ grants:
 	fmt.Println(d.Allowed, d.Reason)
 	// Output:
 	// true 6a1b2c3d4e5f6a7b8c9d0e1f GROUP_STREAM_PROCESSING_OWNER
-	// false create on project prod needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER; ask a policy admin
+	// false create on project prod needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER, and no grant gives you one; ask a policy admin
 }
 
 func ExampleLoad() {

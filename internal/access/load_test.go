@@ -117,14 +117,14 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			doc:  okHead + "grant: []\n",
-			want: []Problem{{Line: 3, Message: `unknown key "grant" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles)`}},
+			want: []Problem{{Line: 3, Message: `unknown key "grant" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles, admin_contact, approvals)`}},
 		},
 		{
 			name: "team IDs",
 			doc:  okHead + "teams: [T0DEMO, t0lower, C0CHANNEL]\n",
 			want: []Problem{
-				{Line: 3, Path: "teams[1]", Message: `"t0lower" must be a Slack team ID (T… or E…, upper case)`},
-				{Line: 3, Path: "teams[2]", Message: `"C0CHANNEL" must be a Slack team ID (T… or E…, upper case)`},
+				{Line: 3, Path: "teams[1]", Message: `"t0lower" must be a Slack workspace ID (T…) or Enterprise Grid organization ID (E…), upper case`},
+				{Line: 3, Path: "teams[2]", Message: `"C0CHANNEL" must be a Slack workspace ID (T…) or Enterprise Grid organization ID (E…), upper case`},
 			},
 		},
 		{
@@ -273,7 +273,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "top level not a mapping",
 			doc:  "- projects\n",
-			want: []Problem{{Line: 1, Message: "must be a mapping with keys teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles"}},
+			want: []Problem{{Line: 1, Message: "must be a mapping with keys teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles, admin_contact, approvals"}},
 		},
 		{
 			name: "YAML aliases refused",
@@ -338,7 +338,7 @@ line 3: grants[0].projects[0]: unknown alias "nope" (not under projects)
 line 6: projects.DEV: an alias is up to 64 lowercase letters, digits, "_" or "-"
 line 7: projects.prod: "not-an-id" must be a project ID (24 lowercase hexadecimal characters)
 line 8: default_project: unknown alias "staging" (not under projects)
-line 9: unknown key "extra" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles)`
+line 9: unknown key "extra" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles, admin_contact, approvals)`
 	if got := err.Error(); got != want {
 		t.Errorf("Load() error =\n%s\nwant\n%s", got, want)
 	}
