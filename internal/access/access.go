@@ -246,8 +246,15 @@ func (p *Policy) roleText(a Action, r Resource, roles []string) string {
 // entry E… (an Enterprise Grid organization) matches its EnterpriseID, so
 // one entry covers every workspace of the organization.
 func (p *Policy) teamAllowed(teamID, enterpriseID string) bool {
-	return p.teams == nil || slices.Contains(p.teams, teamID) ||
-		(enterpriseID != "" && slices.Contains(p.teams, enterpriseID))
+	if p.teams == nil {
+		return true
+	}
+	for _, t := range p.teams {
+		if (t[0] == 'T' && t == teamID) || (t[0] == 'E' && t == enterpriseID) {
+			return true
+		}
+	}
+	return false
 }
 
 // ask is the end of every denial: whom to ask.
@@ -309,7 +316,7 @@ func (p *Policy) decide(ctx context.Context, req Request) Decision {
 	if alias != "" {
 		where = "project " + alias
 	}
-	act := string(req.Action) + req.Resource.noun()
+	act := label(req.Action, req.Resource)
 	if p.Empty() {
 		d.Reason = "the access policy grants nothing yet, so nobody may " + act + " on " + where + "; " + p.ask()
 		return d
@@ -444,7 +451,7 @@ func (p *Policy) suggest(ctx context.Context, req Request) string {
 	if len(aliases) == 0 {
 		return "use --project with a project alias or ID the policy knows, or " + p.ask()
 	}
-	return "use --project " + orList(aliases) + " (where you may " + string(req.Action) + req.Resource.noun() + "), or " + p.ask()
+	return "use --project " + orList(aliases) + " (where you may " + label(req.Action, req.Resource) + "), or " + p.ask()
 }
 
 // orList joins items as "a", "a or b", "a, b or c".

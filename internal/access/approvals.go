@@ -130,7 +130,11 @@ func (p *Policy) canApprove(ctx context.Context, req ApproveRequest) Decision {
 		return d
 	}
 	who := approverList(ap.approvers)
-	if req.UserID == "" || req.UserID == req.RequesterID {
+	switch req.UserID {
+	case "":
+		d.Reason = "the person approving is unknown, so nothing can be approved; " + p.ask()
+		return d
+	case req.RequesterID:
 		d.Reason = "you asked for this " + string(req.Action) + ", so someone else must approve it: " + who
 		return d
 	}

@@ -33,8 +33,8 @@ var (
 	chanIDPattern  = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 	// contactChanPattern: a channel people can be sent to (not a DM).
 	contactChanPattern = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
-	teamIDPattern  = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
-	yamlErrLine    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	teamIDPattern      = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
+	yamlErrLine        = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
 func isGroupID(s string) bool { return atlas.ValidateGroupID(s) == nil }
@@ -748,14 +748,11 @@ func (l *loader) overlap(ap *approval) {
 		var where string
 		switch {
 		case ap.allProjects && prev.allProjects:
-			where = `"*"`
-		case ap.allProjects || prev.allProjects:
 			where = "every project"
-			if !ap.allProjects {
-				where = l.projectNames(ap.projects)
-			} else {
-				where = l.projectNames(prev.projects)
-			}
+		case ap.allProjects:
+			where = l.projectNames(prev.projects)
+		case prev.allProjects:
+			where = l.projectNames(ap.projects)
 		default:
 			var common []string
 			for _, id := range ap.projects {

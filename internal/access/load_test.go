@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,7 +30,9 @@ func loadTestPolicy(t testing.TB) *Policy {
 	return p
 }
 
-var policyCmp = cmp.AllowUnexported(Policy{}, grant{})
+// policyCmp compares loaded policies; an approval's line is where its
+// entry starts, which differs between the YAML and JSON spellings.
+var policyCmp = cmp.Options{cmp.AllowUnexported(Policy{}, grant{}, approval{}), cmpopts.IgnoreFields(approval{}, "line")}
 
 func TestLoadExample(t *testing.T) {
 	p := loadTestPolicy(t)
@@ -131,6 +134,90 @@ func TestLoadErrors(t *testing.T) {
 			name: "empty team list",
 			doc:  okHead + "teams: []\n",
 			want: []Problem{{Line: 3, Path: "teams", Message: "must list at least one of Slack team IDs (leave the key out to allow any workspace the app is installed in)"}},
+		},
+		{
+			name: "enterprise IDs are accepted",
+			doc:  okHead + "teams: [T0HOME, E0ORG, e0org]\n",
+			want: []Problem{{Line: 3, Path: "teams[2]", Message: `"e0org" must be a Slack workspace ID (T…) or Enterprise Grid organization ID (E…), upper case`}},
+		},
+		{
+			name: "admin_contact without a kind",
+			doc:  okHead + "admin_contact: U0LEAD\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: `"U0LEAD" must be user:<ID>, group:<ID> or channel:<ID>`}},
+		},
+		{
+			name: "admin_contact a direct message",
+			doc:  okHead + "admin_contact: channel:D0DM\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: `"channel:D0DM": a Slack channel ID is C or G followed by capital letters and digits`}},
+		},
+		{
+			name: "admin_contact a group under user",
+			doc:  okHead + "admin_contact: user:S0PLATFORM\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: `"user:S0PLATFORM": a Slack user ID is U or W followed by capital letters and digits; S0PLATFORM is a user group, so write group:S0PLATFORM`}},
+		},
+		{
+			name: "admin_contact a list",
+			doc:  okHead + "admin_contact: [user:U0LEAD]\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: "must be a non-empty string"}},
+		},
+		{
+			name: "approvals entries",
+			doc: okHead + `approvals:
+  - projects: [dev, qa, '*']
+    actions: [create, list, deploy]
+    approvers: [group:S0SRE, channel:C0X, U0LEAD, user:s0sre]
+    expires: 90
+    when: always
+  - projects: [dev]
+    actions: [delete]
+    approvers: [user:U0LEAD]
+    expires: 25h
+  - {projects: [dev], actions: [delete], approvers: [user:U0LEAD], expires: 30s}
+  - {actions: [], approvers: []}
+  - {projects: [dev], actions: [operate], approvers: [user:U0LEAD], expires: 1 day}
+`,
+			want: []Problem{
+				{Line: 4, Path: "approvals[0].projects[1]", Message: `unknown alias "qa" (not under projects)`},
+				{Line: 5, Path: "approvals[0].actions[1]", Message: "list changes nothing, so it needs no approval (approvals apply to create, update, delete, operate)"},
+				{Line: 5, Path: "approvals[0].actions[2]", Message: `unknown action "deploy" (one of create, update, delete, operate)`},
+				{Line: 6, Path: "approvals[0].approvers[1]", Message: `"channel:C0X" must be user:<ID> or group:<ID>`},
+				{Line: 6, Path: "approvals[0].approvers[2]", Message: `"U0LEAD" must be user:<ID> or group:<ID>`},
+				{Line: 6, Path: "approvals[0].approvers[3]", Message: `"user:s0sre": a Slack user ID is U or W followed by capital letters and digits; Slack IDs are upper case: group:S0SRE`},
+				{Line: 7, Path: "approvals[0].expires", Message: `"90" must be a duration such as 30m, 1h or 1h30m`},
+				{Line: 8, Path: "approvals[0]", Message: `unknown key "when" (known keys: projects, actions, approvers, expires)`},
+				{Line: 12, Path: "approvals[1].expires", Message: `"25h" is too long: at most 24h`},
+				{Line: 13, Path: "approvals[2].expires", Message: `"30s" is too short: give approvers at least 1m`},
+				{Line: 14, Path: "approvals[3]", Message: `missing "projects"`},
+				{Line: 14, Path: "approvals[3].actions", Message: "must list at least one of actions (create, update, delete, operate)"},
+				{Line: 14, Path: "approvals[3].approvers", Message: "must list at least one of approvers (user:<ID> or group:<ID>)"},
+				{Line: 15, Path: "approvals[4].expires", Message: `"1 day" must be a duration such as 30m, 1h or 1h30m`},
+			},
+		},
+		{
+			name: "approvals overlap",
+			doc: "projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f, prod: 5f1a2b3c4d5e6f7a8b9c0d1e}\n" + `approvals:
+  - projects: [dev]
+    actions: [create, delete]
+    approvers: [user:U0LEAD]
+  - projects: [prod]
+    actions: [create, delete]
+    approvers: [user:U0LEAD]
+  - projects: ["*"]
+    actions: [delete, operate]
+    approvers: [group:S0SRE]
+  - projects: [5f1a2b3c4d5e6f7a8b9c0d1e]
+    actions: [update, create]
+    approvers: [group:S0SRE]
+`,
+			want: []Problem{
+				{Line: 9, Path: "approvals[2]", Message: "covers delete on dev, as approvals[0] (line 3) does: give each project and action one entry"},
+				{Line: 12, Path: "approvals[3]", Message: "covers create on prod, as approvals[1] (line 6) does: give each project and action one entry"},
+			},
+		},
+		{
+			name: "approvals not a list",
+			doc:  okHead + "approvals: {projects: [dev]}\n",
+			want: []Problem{{Line: 3, Path: "approvals", Message: "must be a list of approval rules (keys projects, actions, approvers, expires)"}},
 		},
 		{
 			name: "unknown grant key",

@@ -41,15 +41,18 @@ const (
 	ResourceConnection Resource = "connection"
 )
 
-// noun names r's things in a denial ("list processors on project dev").
-func (r Resource) noun() string {
-	switch r {
-	case ResourceProcessor:
-		return " processors"
-	case ResourceConnection:
-		return " connections"
+// label names action a on resource r in a reason: "list processors",
+// "create". Operate always acts on processors, so it needs no noun.
+func label(a Action, r Resource) string {
+	switch {
+	case a == ActionOperate:
+		return string(a)
+	case r == ResourceProcessor:
+		return string(a) + " processors"
+	case r == ResourceConnection:
+		return string(a) + " connections"
 	}
-	return ""
+	return string(a)
 }
 
 // projectRoles are Atlas's project role names, as the Admin API spells them.
