@@ -6,7 +6,15 @@
 // a *[PolicyError] listing every problem with its line. [Policy.Authorize]
 // resolves the project a request names (alias, project ID, the channel's
 // default or the policy's default), checks the caller's grants, and writes
-// one audit log event per decision.
+// one audit log event per decision. A denial says what the caller has and
+// through what, what the action needs, and whom to ask (the policy's
+// admin_contact); [Decision.Mrkdwn] renders it for Slack.
+//
+// The roles each action needs follow MongoDB's spec for the Atlas calls
+// behind it ([DefaultRoles]; docs/policy-roles.md). Changes on protected
+// projects also wait for an approver: [Policy.ApprovalFor] says whether
+// and from whom, [Policy.CanApprove] decides on the person who clicks.
+// [Policy.ProjectsFor] lists the projects a caller may use, for forms.
 //
 // Grants to Slack user groups need a [GroupLookup], normally a
 // [SlackGroups]; attach it with [Policy.WithGroups]. Without one, group
@@ -604,7 +612,7 @@ func (p *Policy) audit(ctx context.Context, req Request, d Decision) {
 	if d.Allowed {
 		decision = "allow"
 	}
-	p.log().LogAttrs(ctx, slog.LevelInfo, "access decision",
+	attrs := []slog.Attr{
 		slog.String("team_id", req.TeamID),
 		slog.String("user_id", req.UserID),
 		slog.String("channel_id", req.ChannelID),
@@ -614,5 +622,13 @@ func (p *Policy) audit(ctx context.Context, req Request, d Decision) {
 		slog.String("decision", decision),
 		slog.String("reason", d.Reason),
 		slog.String("role", d.Role),
-	)
+	}
+	// Present only when set, so the common event keeps its shape.
+	if req.Resource != ResourceWorkspace {
+		attrs = append(attrs, slog.String("resource", string(req.Resource)))
+	}
+	if req.EnterpriseID != "" {
+		attrs = append(attrs, slog.String("enterprise_id", req.EnterpriseID))
+	}
+	p.log().LogAttrs(ctx, slog.LevelInfo, "access decision", attrs...)
 }

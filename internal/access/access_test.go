@@ -304,6 +304,7 @@ func TestAudit(t *testing.T) {
 		{TeamID: "T1", UserID: "U0NOBODY", ChannelID: "C0123ABCD", Action: ActionList},
 		{TeamID: "T1", UserID: "U012ABCDEF", ChannelID: "C0OTHER", Action: ActionCreate, Project: "qa"},
 		{TeamID: "T1", UserID: "W0ENTERPRISE", ChannelID: "C0OTHER", Action: ActionDescribe, Project: noAliasID},
+		{TeamID: "T1", EnterpriseID: "E1", UserID: "U0READER1", ChannelID: "C0OTHER", Action: ActionList, Resource: ResourceProcessor, Project: "prod"},
 	}
 	var want []map[string]any
 	for _, r := range reqs {
@@ -323,6 +324,12 @@ func TestAudit(t *testing.T) {
 			"team_id": r.TeamID, "user_id": r.UserID, "channel_id": r.ChannelID, "action": string(r.Action),
 			"project": project, "group_id": d.GroupID, "decision": decision, "reason": d.Reason, "role": d.Role,
 		})
+		if r.Resource != "" {
+			want[len(want)-1]["resource"] = string(r.Resource)
+		}
+		if r.EnterpriseID != "" {
+			want[len(want)-1]["enterprise_id"] = r.EnterpriseID
+		}
 	}
 	var got []map[string]any
 	dec := json.NewDecoder(&buf)
@@ -345,6 +352,9 @@ func TestAudit(t *testing.T) {
 	}
 	if got[1]["decision"] != "deny" || got[1]["project"] != "prod" {
 		t.Errorf("second event = %v, want deny on prod (the channel default)", got[1])
+	}
+	if got[4]["resource"] != "processor" || got[4]["enterprise_id"] != "E1" || got[4]["decision"] != "deny" {
+		t.Errorf("fifth event = %v, want a denial on processors in enterprise E1", got[4])
 	}
 	if got[2]["project"] != "qa" || got[2]["group_id"] != "" {
 		t.Errorf("third event = %v, want the unknown alias as project and no group_id", got[2])

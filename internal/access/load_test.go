@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -66,6 +67,12 @@ func TestLoadExample(t *testing.T) {
 	}
 	if got := len(p.grants); got != 6 {
 		t.Errorf("len(grants) = %d, want 6", got)
+	}
+	if got := len(p.approvals); got != 2 {
+		t.Errorf("len(approvals) = %d, want 2", got)
+	}
+	if got := p.AdminContact(); got != (Subject{}) {
+		t.Errorf("AdminContact() = %v, want none", got)
 	}
 }
 
@@ -529,7 +536,10 @@ func TestFromEnv(t *testing.T) {
 // from a user the document grants something to (subjects are only
 // user:<ID> and group:<ID>, and no group lookup is attached here); a
 // denial gives a reason and shows no project ID the caller did not type
-// (in any case, with any spaces).
+// (in any case, with any spaces), and its Mrkdwn holds no Slack markup but
+// mentions of subjects the document names. Every project ProjectsFor
+// offers is one Authorize allows, and only an approver the document names
+// who is not the requester may approve.
 func FuzzLoad(f *testing.F) {
 	data, err := os.ReadFile("testdata/policy.yaml")
 	if err != nil {
@@ -542,6 +552,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add("grants: [{subjects: [user:U1AB], projects: ['*'], role: GROUP_OWNER}]", "U1AB", "C1", "6a1b2c3d4e5f6a7b8c9d0e1f")
 	f.Add("projects: {a: b}\ngrants: [{subjects: [':'], projects: [], role: 1}]", "", "", "a")
 	f.Add("a: &x [*x]", "U1", "C1", "dev")
+	f.Add("projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}\nadmin_contact: group:S0ADMIN\ngrants: [{subjects: [user:U1AB], projects: [dev], role: GROUP_READ_ONLY}]\n"+
+		"approvals: [{projects: ['*'], actions: [create], approvers: [user:U1AB, group:S0SRE], expires: 2h}]", "U1AB", "C1", "dev")
 	const stranger = "W0FUZZSTRANGER"
 	f.Fuzz(func(t *testing.T, doc, user, channel, project string) {
 		p, err := Load([]byte(doc))
@@ -553,10 +565,20 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		p = p.WithLogger(discardLogger())
-		for _, action := range []Action{ActionCreate, ActionList, ActionDescribe} {
+		for _, action := range actions {
 			for _, caller := range []string{user, stranger} {
+				for _, r := range []Resource{ResourceWorkspace, ResourceProcessor} {
+					req := Request{UserID: caller, ChannelID: channel, Action: action, Resource: r}
+					for _, pr := range p.ProjectsFor(t.Context(), req, action) {
+						req.Project = pr.GroupID
+						if d := p.Authorize(t.Context(), req); !d.Allowed {
+							t.Fatalf("ProjectsFor offered %v, but Authorize(%+v) denies: %s", pr, req, d.Reason)
+						}
+					}
+				}
 				req := Request{UserID: caller, ChannelID: channel, Action: action, Project: project}
 				d := p.Authorize(t.Context(), req)
+				checkMrkdwn(t, doc, d)
 				if !d.Allowed {
 					if d.Reason == "" {
 						t.Fatalf("Authorize(%+v) denied without a reason", req)
@@ -578,8 +600,60 @@ func FuzzLoad(f *testing.F) {
 					t.Fatalf("Authorize(%+v) allowed a user the policy does not name: %+v", req, d)
 				}
 			}
+			if d, ok := p.ApprovalFor(projectOf(p, project), action); ok {
+				if !slices.Contains(changes, action) || d.Expires < time.Minute || d.Expires > MaxApprovalExpiry || len(d.Approvers) == 0 {
+					t.Fatalf("ApprovalFor(%q, %s) = %+v", project, action, d)
+				}
+			}
+			for _, requester := range []string{user, stranger} {
+				req := ApproveRequest{UserID: user, GroupID: projectOf(p, project), Action: action, RequesterID: requester}
+				d := p.CanApprove(t.Context(), req)
+				checkMrkdwn(t, doc, d)
+				switch {
+				case d.Reason == "":
+					t.Fatalf("CanApprove(%+v) gave no reason", req)
+				case d.Allowed && (user == requester || user == "" || !strings.Contains(doc, "user:"+user)):
+					t.Fatalf("CanApprove(%+v) allowed: %s", req, d.Reason)
+				}
+			}
 		}
 	})
+}
+
+// projectOf resolves an alias the way a caller's request would, for the
+// approval checks; anything else is used as typed.
+func projectOf(p *Policy, project string) string {
+	if id, ok := p.projects[strings.ToLower(project)]; ok {
+		return id
+	}
+	return project
+}
+
+// slackMarkup is a Slack mention or link in mrkdwn.
+var slackMarkup = regexp.MustCompile(`<[^<>]*>`)
+
+// checkMrkdwn fails unless every piece of Slack markup in d.Mrkdwn() is a
+// mention of a subject that doc names.
+func checkMrkdwn(t *testing.T, doc string, d Decision) {
+	t.Helper()
+	m := d.Mrkdwn()
+	for _, tag := range slackMarkup.FindAllString(m, -1) {
+		var subject string
+		switch {
+		case strings.HasPrefix(tag, "<@"):
+			subject = "user:" + strings.Trim(tag, "<@>")
+		case strings.HasPrefix(tag, "<!subteam^"):
+			subject = "group:" + strings.TrimSuffix(strings.TrimPrefix(tag, "<!subteam^"), ">")
+		case strings.HasPrefix(tag, "<#"):
+			subject = "channel:" + strings.Trim(tag, "<#>")
+		}
+		if subject == "" || !strings.Contains(doc, subject) {
+			t.Fatalf("Mrkdwn() of %q holds markup %q that is no subject of the policy", d.Reason, tag)
+		}
+	}
+	if rest := slackMarkup.ReplaceAllString(m, ""); strings.ContainsAny(rest, "<>") {
+		t.Fatalf("Mrkdwn() = %q holds a stray < or >", m)
+	}
 }
 
 // projectID is the shape of an Atlas project ID.
