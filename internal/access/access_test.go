@@ -23,7 +23,10 @@ const (
 	noAliasID = "abcdefabcdefabcdefabcdef"
 )
 
-const createRoles = "one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER"
+const (
+	createRoles = "one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER"
+	noGrant     = ", and no grant gives you one"
+)
 
 func TestAuthorize(t *testing.T) {
 	p := loadTestPolicy(t).WithLogger(discardLogger()).WithGroups(fakeGroups{
@@ -63,7 +66,7 @@ func TestAuthorize(t *testing.T) {
 			name: "channel default project, no grant there",
 			req:  Request{UserID: "U012ABCDEF", ChannelID: "C0123ABCD", Action: ActionCreate},
 			want: Decision{GroupID: prodID, ProjectAlias: "prod",
-				Reason: "create on project prod needs " + createRoles + "; ask a policy admin"},
+				Reason: "create on project prod needs " + createRoles + noGrant + "; ask a policy admin"},
 		},
 		{
 			name: "grant by project ID, requested by alias",
@@ -129,47 +132,47 @@ func TestAuthorize(t *testing.T) {
 			name: "wildcard group grant outside its channel",
 			req:  Request{UserID: "U0SRE", ChannelID: "C0OTHER", Action: ActionList, Project: "dev"},
 			want: Decision{GroupID: devID, ProjectAlias: "dev",
-				Reason: "list on project dev needs a project role; ask a policy admin"},
+				Reason: "you may list on project dev only from other channels; ask a policy admin"},
 		},
 		{
 			name: "wildcard read-only grant does not allow create",
 			req:  Request{UserID: "U0SRE", ChannelID: "C0123ABCD", Action: ActionCreate},
 			want: Decision{GroupID: prodID, ProjectAlias: "prod",
-				Reason: "create on project prod needs " + createRoles + "; ask a policy admin"},
+				Reason: "you have GROUP_READ_ONLY (through group:S0SRE) on project prod, but create needs " + createRoles + "; ask a policy admin"},
 		},
 		{
 			name: "stranger",
 			req:  Request{UserID: "U0NOBODY", ChannelID: "C0OTHER", Action: ActionList},
 			want: Decision{GroupID: devID, ProjectAlias: "dev",
-				Reason: "list on project dev needs a project role; ask a policy admin"},
+				Reason: "list on project dev needs a project role" + noGrant + "; ask a policy admin"},
 		},
 		{
 			name: "unknown alias",
 			req:  Request{UserID: "U012ABCDEF", ChannelID: "C0OTHER", Action: ActionCreate, Project: "qa"},
-			want: Decision{Reason: "unknown project qa: use a project alias or ID the policy knows, or ask a policy admin to add it"},
+			want: Decision{Reason: "unknown project qa: use --project dev (where you may create), or ask a policy admin to add it"},
 		},
 		{
 			name: "unknown project text is not echoed",
 			req:  Request{UserID: "U012ABCDEF", ChannelID: "C0OTHER", Action: ActionCreate, Project: "<!channel>"},
-			want: Decision{Reason: "unknown project: use a project alias or ID the policy knows, or ask a policy admin to add it"},
+			want: Decision{Reason: "unknown project: use --project dev (where you may create), or ask a policy admin to add it"},
 		},
 		{
 			name: "creator on dev names prod by its ID",
 			req:  Request{UserID: "U012ABCDEF", ChannelID: "C0OTHER", Action: ActionCreate, Project: prodID},
 			want: Decision{GroupID: prodID, ProjectAlias: "prod",
-				Reason: "create on project prod needs " + createRoles + "; ask a policy admin"},
+				Reason: "create on project prod needs " + createRoles + noGrant + "; ask a policy admin"},
 		},
 		{
 			name: "creator on dev names another team's alias",
 			req:  Request{UserID: "U012ABCDEF", ChannelID: "C0STAGING", Action: ActionCreate, Project: "staging"},
 			want: Decision{GroupID: stagingID, ProjectAlias: "staging",
-				Reason: "create on project staging needs " + createRoles + "; ask a policy admin"},
+				Reason: "create on project staging needs " + createRoles + noGrant + "; ask a policy admin"},
 		},
 		{
 			name: "creator on dev names an unaliased project by ID",
 			req:  Request{UserID: "U012ABCDEF", ChannelID: "C0OTHER", Action: ActionList, Project: noAliasID},
 			want: Decision{GroupID: noAliasID,
-				Reason: "list on project " + noAliasID + " needs a project role; ask a policy admin"},
+				Reason: "list on project " + noAliasID + " needs a project role" + noGrant + "; ask a policy admin"},
 		},
 		{
 			name: "channel-restricted grant from a DM",
@@ -181,19 +184,19 @@ func TestAuthorize(t *testing.T) {
 			name: "channel-restricted group grant from a DM",
 			req:  Request{UserID: "U0SRE", ChannelID: "D0DIRECT", Action: ActionList, Project: "prod"},
 			want: Decision{GroupID: prodID, ProjectAlias: "prod",
-				Reason: "list on project prod needs a project role; ask a policy admin"},
+				Reason: "you may list on project prod only from other channels; ask a policy admin"},
 		},
 		{
 			name: "a user-group ID as the caller matches no user grant",
 			req:  Request{UserID: "S0PLATFORM", ChannelID: "C0OTHER", Action: ActionCreate, Project: "dev"},
 			want: Decision{GroupID: devID, ProjectAlias: "dev",
-				Reason: "create on project dev needs " + createRoles + "; ask a policy admin"},
+				Reason: "create on project dev needs " + createRoles + noGrant + "; ask a policy admin"},
 		},
 		{
 			name: "a user ID in lower case is another user",
 			req:  Request{UserID: "u012abcdef", ChannelID: "C0OTHER", Action: ActionCreate, Project: "dev"},
 			want: Decision{GroupID: devID, ProjectAlias: "dev",
-				Reason: "create on project dev needs " + createRoles + "; ask a policy admin"},
+				Reason: "create on project dev needs " + createRoles + noGrant + "; ask a policy admin"},
 		},
 		{
 			name: "project ID in upper case is the same project",
@@ -231,7 +234,7 @@ func TestAuthorizeNoDefaultProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := p.WithLogger(discardLogger()).Authorize(t.Context(), Request{UserID: "U1AB", ChannelID: "C1AB", Action: ActionCreate})
-	want := Decision{Reason: "no project given and no default set: use --project", AtlasRoleCheck: true, RequiredRoles: writeRoles}
+	want := Decision{Reason: "no project given and no default set: use --project dev (where you may create), or ask a policy admin", AtlasRoleCheck: true, RequiredRoles: writeRoles}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Authorize() mismatch (-want +got):\n%s", diff)
 	}
@@ -251,7 +254,7 @@ func TestAuthorizeEmptyPolicy(t *testing.T) {
 		t.Errorf("Reason = %q, want %q", got.Reason, want)
 	}
 	got = p.Authorize(t.Context(), Request{UserID: "U1AB", ChannelID: "C1AB", Action: ActionList})
-	if want := "no project given and no default set: use --project"; got.Allowed || got.Reason != want {
+	if want := "no project given and no default set: use --project with a project alias or ID the policy knows, or ask a policy admin"; got.Allowed || got.Reason != want {
 		t.Errorf("Authorize() = %+v, want a denial saying %q", got, want)
 	}
 }
@@ -301,6 +304,7 @@ func TestAudit(t *testing.T) {
 		{TeamID: "T1", UserID: "U0NOBODY", ChannelID: "C0123ABCD", Action: ActionList},
 		{TeamID: "T1", UserID: "U012ABCDEF", ChannelID: "C0OTHER", Action: ActionCreate, Project: "qa"},
 		{TeamID: "T1", UserID: "W0ENTERPRISE", ChannelID: "C0OTHER", Action: ActionDescribe, Project: noAliasID},
+		{TeamID: "T1", EnterpriseID: "E1", UserID: "U0READER1", ChannelID: "C0OTHER", Action: ActionList, Resource: ResourceProcessor, Project: "prod"},
 	}
 	var want []map[string]any
 	for _, r := range reqs {
@@ -320,6 +324,12 @@ func TestAudit(t *testing.T) {
 			"team_id": r.TeamID, "user_id": r.UserID, "channel_id": r.ChannelID, "action": string(r.Action),
 			"project": project, "group_id": d.GroupID, "decision": decision, "reason": d.Reason, "role": d.Role,
 		})
+		if r.Resource != "" {
+			want[len(want)-1]["resource"] = string(r.Resource)
+		}
+		if r.EnterpriseID != "" {
+			want[len(want)-1]["enterprise_id"] = r.EnterpriseID
+		}
 	}
 	var got []map[string]any
 	dec := json.NewDecoder(&buf)
@@ -342,6 +352,9 @@ func TestAudit(t *testing.T) {
 	}
 	if got[1]["decision"] != "deny" || got[1]["project"] != "prod" {
 		t.Errorf("second event = %v, want deny on prod (the channel default)", got[1])
+	}
+	if got[4]["resource"] != "processor" || got[4]["enterprise_id"] != "E1" || got[4]["decision"] != "deny" {
+		t.Errorf("fifth event = %v, want a denial on processors in enterprise E1", got[4])
 	}
 	if got[2]["project"] != "qa" || got[2]["group_id"] != "" {
 		t.Errorf("third event = %v, want the unknown alias as project and no group_id", got[2])

@@ -21,8 +21,8 @@ type GroupMembersAPI interface {
 // timeout on each one, short enough that a retry soon succeeds.
 const failureTTL = 3 * time.Second
 
-// SlackGroups is a [GroupLookup] backed by Slack's usergroups.users.list,
-// with a per-container cache. Each group's member list is kept for a TTL;
+// SlackGroups is a [TeamGroupLookup] backed by Slack's
+// usergroups.users.list, with a per-container cache. Each group's member list is kept for a TTL;
 // a failed fetch is kept for at most a few seconds. Each fetch is bounded
 // by a tight timeout, whatever the caller's deadline, and concurrent
 // lookups of one group share a single fetch. It is safe for concurrent use.
@@ -33,7 +33,7 @@ type SlackGroups struct {
 	now     func() time.Time // the clock; tests replace it
 
 	mu    sync.Mutex
-	cache map[string]*groupEntry // by user-group ID
+	cache map[string]*groupEntry // by team ID + "/" + user-group ID
 }
 
 // groupEntry is one group's member list, or the fetch still filling it
@@ -56,7 +56,17 @@ func NewSlackGroups(api GroupMembersAPI, ttl, timeout time.Duration) *SlackGroup
 // from the cache when fresh. It returns an error when Slack did not answer
 // (in time, or at all); the caller then treats the grant as not applying.
 func (s *SlackGroups) IsMember(ctx context.Context, groupID, userID string) (bool, error) {
-	e := s.entry(ctx, groupID)
+	return s.IsMemberInTeam(ctx, "", groupID, userID)
+}
+
+// IsMemberInTeam is [SlackGroups.IsMember] within the Slack workspace
+// teamID, which it sends as usergroups.users.list's team_id. Slack requires
+// team_id when the bot token is an org-level token (an org-wide install in
+// an Enterprise Grid organization) and ignores it with a workspace token,
+// so sending the request's own team is right on every install. An empty
+// teamID sends none.
+func (s *SlackGroups) IsMemberInTeam(ctx context.Context, teamID, groupID, userID string) (bool, error) {
+	e := s.entry(ctx, teamID, groupID)
 	select {
 	case <-e.done:
 	case <-ctx.Done():
@@ -69,12 +79,13 @@ func (s *SlackGroups) IsMember(ctx context.Context, groupID, userID string) (boo
 	return ok, nil
 }
 
-// entry returns the fresh or in-flight cache entry for groupID, starting a
-// fetch if there is neither.
-func (s *SlackGroups) entry(ctx context.Context, groupID string) *groupEntry {
+// entry returns the fresh or in-flight cache entry for groupID in teamID,
+// starting a fetch if there is neither.
+func (s *SlackGroups) entry(ctx context.Context, teamID, groupID string) *groupEntry {
+	key := teamID + "/" + groupID
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.cache[groupID]; ok {
+	if e, ok := s.cache[key]; ok {
 		select {
 		case <-e.done:
 			if s.now().Before(e.expires) {
@@ -85,13 +96,17 @@ func (s *SlackGroups) entry(ctx context.Context, groupID string) *groupEntry {
 		}
 	}
 	e := &groupEntry{done: make(chan struct{})}
-	s.cache[groupID] = e
+	s.cache[key] = e
 	// The fetch outlives a caller that gives up early, so that the callers
 	// sharing it are not cancelled too; the timeout still bounds it.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	go func() {
 		defer cancel()
-		ids, err := s.api.GetUserGroupMembersContext(fctx, groupID)
+		var opts []slack.GetUserGroupMembersOption
+		if teamID != "" {
+			opts = append(opts, slack.GetUserGroupMembersOptionTeamID(teamID))
+		}
+		ids, err := s.api.GetUserGroupMembersContext(fctx, groupID, opts...)
 		if err == nil {
 			e.members = make(map[string]struct{}, len(ids))
 			for _, id := range ids {

@@ -155,9 +155,9 @@ func TestSlackGroupsSharedFetch(t *testing.T) {
 		return []string{"U1AB"}, nil
 	}}
 	s, _ := newTestGroups(api, time.Hour, time.Minute)
-	first := s.entry(t.Context(), "S1AB")
+	first := s.entry(t.Context(), "", "S1AB")
 	for range 5 {
-		if e := s.entry(t.Context(), "S1AB"); e != first {
+		if e := s.entry(t.Context(), "", "S1AB"); e != first {
 			t.Fatal("a second lookup while a fetch is in flight started its own")
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -30,8 +31,10 @@ var (
 	userIDPattern  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	groupIDPattern = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
 	chanIDPattern  = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
-	teamIDPattern  = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
-	yamlErrLine    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	// contactChanPattern: a channel people can be sent to (not a DM).
+	contactChanPattern = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+	teamIDPattern      = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
+	yamlErrLine        = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
 func isGroupID(s string) bool { return atlas.ValidateGroupID(s) == nil }
@@ -146,14 +149,6 @@ func Load(data []byte) (*Policy, error) {
 
 // finish computes what Authorize needs from the loaded fields.
 func (p *Policy) finish() *Policy {
-	p.roleText = map[Action]string{}
-	for a, roles := range p.actionRoles {
-		if len(roles) == len(projectRoles) && !slices.ContainsFunc(projectRoles, func(r string) bool { return !slices.Contains(roles, r) }) {
-			p.roleText[a] = "a project role"
-		} else {
-			p.roleText[a] = "one of " + strings.Join(roles, ", ")
-		}
-	}
 	for alias, id := range p.projects {
 		if cur, ok := p.aliasByID[id]; !ok || alias < cur {
 			p.aliasByID[id] = alias
@@ -263,7 +258,7 @@ func join(path, key string) string {
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
-var topKeys = []string{"teams", "projects", "default_project", "channels", "grants", "atlas_role_check", "default_region", "action_roles"}
+var topKeys = []string{"teams", "projects", "default_project", "channels", "grants", "atlas_role_check", "default_region", "action_roles", "admin_contact", "approvals"}
 
 func (l *loader) document(root *yaml.Node) {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
@@ -304,6 +299,14 @@ func (l *loader) document(root *yaml.Node) {
 		} else {
 			_ = kv.value.Decode(&l.p.atlasRoleCheck) // cannot fail on a !!bool scalar
 		}
+	}
+	if kv, ok := byKey["admin_contact"]; ok {
+		if c, ok := l.subject(kv.value, "admin_contact", SubjectUser, SubjectGroup, SubjectChannel); ok {
+			l.p.adminContact = c
+		}
+	}
+	if kv, ok := byKey["approvals"]; ok {
+		l.approvals(kv.value)
 	}
 	if kv, ok := byKey["default_region"]; ok {
 		if r, ok := l.str(kv.value, "default_region"); ok {
@@ -355,7 +358,13 @@ func (l *loader) knownAlias(n *yaml.Node, path, alias string) bool {
 }
 
 // teams reads the optional list of Slack workspace (team) IDs the policy
-// applies to.
+// applies to. An entry E… is an Enterprise Grid organization: a request's
+// team_id is always a workspace's T…, so an E… entry is matched against the
+// request's enterprise_id instead, and covers every workspace of the
+// organization. That is what an admin who writes an organization's ID
+// means, and on an org-wide install (one installation for the whole
+// organization) it is the one ID that does not change from workspace to
+// workspace.
 func (l *loader) teams(n *yaml.Node) {
 	items := l.list(n, "teams", "Slack team IDs (leave the key out to allow any workspace the app is installed in)")
 	l.p.teams = []string{}
@@ -363,7 +372,7 @@ func (l *loader) teams(n *yaml.Node) {
 		path := index("teams", i)
 		id, ok := l.str(tn, path)
 		if ok && !teamIDPattern.MatchString(id) {
-			l.add(tn.Line, path, "%q must be a Slack team ID (T… or E…, upper case)", id)
+			l.add(tn.Line, path, "%q must be a Slack workspace ID (T…) or Enterprise Grid organization ID (E…), upper case", id)
 			ok = false
 		}
 		if ok {
@@ -472,15 +481,31 @@ func (l *loader) grants(n *yaml.Node) {
 			}
 		}
 		if v := fields["subjects"]; v != nil {
-			for j, s := range l.list(v, path+".subjects", "subjects (user:<ID> or group:<ID>)") {
-				valid = l.subject(s, index(path+".subjects", j), &g) && valid
+			for j, sn := range l.list(v, path+".subjects", "subjects (user:<ID> or group:<ID>)") {
+				s, ok := l.subject(sn, index(path+".subjects", j), SubjectUser, SubjectGroup)
+				switch {
+				case !ok:
+					valid = false
+				case s.Kind == SubjectUser:
+					g.users = append(g.users, s.ID)
+				default:
+					g.groups = append(g.groups, s.ID)
+				}
 			}
 			valid = valid && len(g.users)+len(g.groups) > 0
 		}
 		if v := fields["projects"]; v != nil {
 			items := l.list(v, path+".projects", `project aliases, project IDs or "*"`)
 			for j, pn := range items {
-				valid = l.grantProject(pn, index(path+".projects", j), &g) && valid
+				id, all, ok := l.project(pn, index(path+".projects", j))
+				switch {
+				case !ok:
+					valid = false
+				case all:
+					g.allProjects = true
+				default:
+					g.projects = append(g.projects, id)
+				}
 			}
 			valid = valid && len(items) > 0
 		}
@@ -511,29 +536,33 @@ func (l *loader) grants(n *yaml.Node) {
 	}
 }
 
-// subject parses "user:U…" or "group:S…" into g.
-func (l *loader) subject(n *yaml.Node, path string, g *grant) bool {
+// subject parses "user:U…", "group:S…" or (where kinds allow it)
+// "channel:C…".
+func (l *loader) subject(n *yaml.Node, path string, kinds ...SubjectKind) (Subject, bool) {
 	s, ok := l.str(n, path)
 	if !ok {
-		return false
+		return Subject{}, false
+	}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k) + ":<ID>"
 	}
 	kind, id, found := strings.Cut(s, ":")
 	switch {
-	case !found || (kind != "user" && kind != "group"):
-		l.add(n.Line, path, "%q must be user:<ID> or group:<ID>", s)
-		return false
+	case !found || !slices.Contains(kinds, SubjectKind(kind)):
+		l.add(n.Line, path, "%q must be %s", s, orList(names))
+		return Subject{}, false
 	case kind == "user" && !userIDPattern.MatchString(id):
 		l.add(n.Line, path, "%q: a Slack user ID is U or W followed by capital letters and digits%s", s, subjectHint(id))
-		return false
+		return Subject{}, false
 	case kind == "group" && !groupIDPattern.MatchString(id):
 		l.add(n.Line, path, "%q: a Slack user-group ID is S followed by capital letters and digits%s", s, subjectHint(id))
-		return false
-	case kind == "user":
-		g.users = append(g.users, id)
-	default:
-		g.groups = append(g.groups, id)
+		return Subject{}, false
+	case kind == "channel" && !contactChanPattern.MatchString(id):
+		l.add(n.Line, path, "%q: a Slack channel ID is C or G followed by capital letters and digits", s)
+		return Subject{}, false
 	}
-	return true
+	return Subject{Kind: SubjectKind(kind), ID: id}, true
 }
 
 // subjectHint says what a misfiled subject ID probably is: a user-group ID
@@ -553,27 +582,205 @@ func subjectHint(id string) string {
 	return ""
 }
 
-// grantProject parses one entry of a grant's projects into g.
-func (l *loader) grantProject(n *yaml.Node, path string, g *grant) bool {
+// project parses one entry of a grant's or an approvals entry's projects:
+// a project ID, or "*" (all true).
+func (l *loader) project(n *yaml.Node, path string) (id string, all, ok bool) {
 	s, ok := l.str(n, path)
 	if !ok {
-		return false
+		return "", false, false
 	}
 	switch id, known := l.p.projects[s]; {
 	case s == "*":
-		g.allProjects = true
+		return "", true, true
 	case known:
-		g.projects = append(g.projects, id)
+		return id, false, true
 	case l.aliases[s]:
-		return false // its own problem is already reported under projects
+		return "", false, false // its own problem is already reported under projects
 	case isGroupID(s):
-		g.projects = append(g.projects, s)
+		return s, false, true
 	case aliasPattern.MatchString(s):
 		l.add(n.Line, path, "unknown alias %q (not under projects)", s)
-		return false
 	default:
 		l.add(n.Line, path, "%q must be a project alias, a project ID (24 lowercase hexadecimal characters) or \"*\"", s)
-		return false
 	}
-	return true
+	return "", false, false
+}
+
+var approvalKeys = []string{"projects", "actions", "approvers", "expires"}
+
+// approvals reads the optional approvals list: which changes on which
+// projects wait for a second person.
+func (l *loader) approvals(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // "approvals:" with nothing under it
+	}
+	if !l.usable(n, "approvals") {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.add(n.Line, "approvals", "must be a list of approval rules (keys %s)", strings.Join(approvalKeys, ", "))
+		return
+	}
+	changeNames := make([]string, len(changes))
+	for i, a := range changes {
+		changeNames[i] = string(a)
+	}
+	for i, an := range n.Content {
+		path := index("approvals", i)
+		ap := approval{index: i, line: an.Line, expires: DefaultApprovalExpiry}
+		valid := true
+		fields := map[string]*yaml.Node{}
+		pairs := l.mapping(an, path, "a mapping with keys "+strings.Join(approvalKeys, ", "))
+		if pairs == nil && (an.Kind != yaml.MappingNode || len(an.Content) > 0) {
+			continue // already reported
+		}
+		for _, kv := range pairs {
+			if !slices.Contains(approvalKeys, kv.key.Value) {
+				l.add(kv.key.Line, path, "unknown key %q (known keys: %s)", kv.key.Value, strings.Join(approvalKeys, ", "))
+				valid = false
+				continue
+			}
+			fields[kv.key.Value] = kv.value
+		}
+		for _, k := range []string{"projects", "actions", "approvers"} {
+			if fields[k] == nil {
+				l.add(an.Line, path, "missing %q", k)
+				valid = false
+			}
+		}
+		if v := fields["projects"]; v != nil {
+			items := l.list(v, path+".projects", `project aliases, project IDs or "*"`)
+			for j, pn := range items {
+				id, all, ok := l.project(pn, index(path+".projects", j))
+				switch {
+				case !ok:
+					valid = false
+				case all:
+					ap.allProjects = true
+				case !slices.Contains(ap.projects, id):
+					ap.projects = append(ap.projects, id)
+				}
+			}
+			valid = valid && len(items) > 0
+		}
+		if v := fields["actions"]; v != nil {
+			items := l.list(v, path+".actions", "actions ("+strings.Join(changeNames, ", ")+")")
+			for j, item := range items {
+				ip := index(path+".actions", j)
+				s, ok := l.str(item, ip)
+				a := Action(s)
+				switch {
+				case !ok:
+				case slices.Contains(changes, a):
+					if !slices.Contains(ap.actions, a) {
+						ap.actions = append(ap.actions, a)
+					}
+					continue
+				case slices.Contains(actions, a):
+					l.add(item.Line, ip, "%s changes nothing, so it needs no approval (approvals apply to %s)", s, strings.Join(changeNames, ", "))
+				default:
+					l.add(item.Line, ip, "unknown action %q (one of %s)", s, strings.Join(changeNames, ", "))
+				}
+				valid = false
+			}
+			valid = valid && len(items) > 0
+		}
+		if v := fields["approvers"]; v != nil {
+			items := l.list(v, path+".approvers", "approvers (user:<ID> or group:<ID>)")
+			for j, sn := range items {
+				s, ok := l.subject(sn, index(path+".approvers", j), SubjectUser, SubjectGroup)
+				switch {
+				case !ok:
+					valid = false
+				case !slices.Contains(ap.approvers, s):
+					ap.approvers = append(ap.approvers, s)
+				}
+			}
+			valid = valid && len(items) > 0
+		}
+		if v := fields["expires"]; v != nil {
+			d, ok := l.duration(v, path+".expires")
+			ap.expires, valid = d, valid && ok
+		}
+		if valid {
+			l.overlap(&ap)
+			l.p.approvals = append(l.p.approvals, ap)
+		}
+	}
+}
+
+// duration reads an approval's expires: a Go duration ("30m", "1h",
+// "1h30m") from a minute to a day.
+func (l *loader) duration(n *yaml.Node, path string) (time.Duration, bool) {
+	s, ok := l.str(n, path)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil || n.Kind != yaml.ScalarNode:
+		l.add(n.Line, path, "%q must be a duration such as 30m, 1h or 1h30m", s)
+	case d < minApprovalExpiry:
+		l.add(n.Line, path, "%q is too short: give approvers at least 1m", s)
+	case d > MaxApprovalExpiry:
+		l.add(n.Line, path, "%q is too long: at most 24h", s)
+	default:
+		return d, true
+	}
+	return 0, false
+}
+
+// overlap reports an approvals entry that covers a project and action an
+// earlier entry covers: each change has one set of approvers and one
+// expiry, so the policy must say which.
+func (l *loader) overlap(ap *approval) {
+	for i := range l.p.approvals {
+		prev := &l.p.approvals[i]
+		var acts []string
+		for _, a := range ap.actions {
+			if slices.Contains(prev.actions, a) {
+				acts = append(acts, string(a))
+			}
+		}
+		if len(acts) == 0 {
+			continue
+		}
+		var where string
+		switch {
+		case ap.allProjects && prev.allProjects:
+			where = "every project"
+		case ap.allProjects:
+			where = l.projectNames(prev.projects)
+		case prev.allProjects:
+			where = l.projectNames(ap.projects)
+		default:
+			var common []string
+			for _, id := range ap.projects {
+				if slices.Contains(prev.projects, id) {
+					common = append(common, id)
+				}
+			}
+			if len(common) == 0 {
+				continue
+			}
+			where = l.projectNames(common)
+		}
+		l.add(ap.line, index("approvals", ap.index), "covers %s on %s, as approvals[%d] (line %d) does: give each project and action one entry",
+			strings.Join(acts, ", "), where, prev.index, prev.line)
+		return
+	}
+}
+
+// projectNames names project IDs by alias where they have one.
+func (l *loader) projectNames(ids []string) string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = id
+		for alias, aid := range l.p.projects {
+			if aid == id && (names[i] == id || alias < names[i]) {
+				names[i] = alias
+			}
+		}
+	}
+	return strings.Join(names, ", ")
 }

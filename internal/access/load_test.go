@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,7 +31,9 @@ func loadTestPolicy(t testing.TB) *Policy {
 	return p
 }
 
-var policyCmp = cmp.AllowUnexported(Policy{}, grant{})
+// policyCmp compares loaded policies; an approval's line is where its
+// entry starts, which differs between the YAML and JSON spellings.
+var policyCmp = cmp.Options{cmp.AllowUnexported(Policy{}, grant{}, approval{}), cmpopts.IgnoreFields(approval{}, "line")}
 
 func TestLoadExample(t *testing.T) {
 	p := loadTestPolicy(t)
@@ -63,6 +67,12 @@ func TestLoadExample(t *testing.T) {
 	}
 	if got := len(p.grants); got != 6 {
 		t.Errorf("len(grants) = %d, want 6", got)
+	}
+	if got := len(p.approvals); got != 2 {
+		t.Errorf("len(approvals) = %d, want 2", got)
+	}
+	if got := p.AdminContact(); got != (Subject{}) {
+		t.Errorf("AdminContact() = %v, want none", got)
 	}
 }
 
@@ -117,20 +127,104 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			doc:  okHead + "grant: []\n",
-			want: []Problem{{Line: 3, Message: `unknown key "grant" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles)`}},
+			want: []Problem{{Line: 3, Message: `unknown key "grant" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles, admin_contact, approvals)`}},
 		},
 		{
 			name: "team IDs",
 			doc:  okHead + "teams: [T0DEMO, t0lower, C0CHANNEL]\n",
 			want: []Problem{
-				{Line: 3, Path: "teams[1]", Message: `"t0lower" must be a Slack team ID (T… or E…, upper case)`},
-				{Line: 3, Path: "teams[2]", Message: `"C0CHANNEL" must be a Slack team ID (T… or E…, upper case)`},
+				{Line: 3, Path: "teams[1]", Message: `"t0lower" must be a Slack workspace ID (T…) or Enterprise Grid organization ID (E…), upper case`},
+				{Line: 3, Path: "teams[2]", Message: `"C0CHANNEL" must be a Slack workspace ID (T…) or Enterprise Grid organization ID (E…), upper case`},
 			},
 		},
 		{
 			name: "empty team list",
 			doc:  okHead + "teams: []\n",
 			want: []Problem{{Line: 3, Path: "teams", Message: "must list at least one of Slack team IDs (leave the key out to allow any workspace the app is installed in)"}},
+		},
+		{
+			name: "enterprise IDs are accepted",
+			doc:  okHead + "teams: [T0HOME, E0ORG, e0org]\n",
+			want: []Problem{{Line: 3, Path: "teams[2]", Message: `"e0org" must be a Slack workspace ID (T…) or Enterprise Grid organization ID (E…), upper case`}},
+		},
+		{
+			name: "admin_contact without a kind",
+			doc:  okHead + "admin_contact: U0LEAD\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: `"U0LEAD" must be user:<ID>, group:<ID> or channel:<ID>`}},
+		},
+		{
+			name: "admin_contact a direct message",
+			doc:  okHead + "admin_contact: channel:D0DM\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: `"channel:D0DM": a Slack channel ID is C or G followed by capital letters and digits`}},
+		},
+		{
+			name: "admin_contact a group under user",
+			doc:  okHead + "admin_contact: user:S0PLATFORM\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: `"user:S0PLATFORM": a Slack user ID is U or W followed by capital letters and digits; S0PLATFORM is a user group, so write group:S0PLATFORM`}},
+		},
+		{
+			name: "admin_contact a list",
+			doc:  okHead + "admin_contact: [user:U0LEAD]\n",
+			want: []Problem{{Line: 3, Path: "admin_contact", Message: "must be a non-empty string"}},
+		},
+		{
+			name: "approvals entries",
+			doc: okHead + `approvals:
+  - projects: [dev, qa, '*']
+    actions: [create, list, deploy]
+    approvers: [group:S0SRE, channel:C0X, U0LEAD, user:s0sre]
+    expires: 90
+    when: always
+  - projects: [dev]
+    actions: [delete]
+    approvers: [user:U0LEAD]
+    expires: 25h
+  - {projects: [dev], actions: [delete], approvers: [user:U0LEAD], expires: 30s}
+  - {actions: [], approvers: []}
+  - {projects: [dev], actions: [operate], approvers: [user:U0LEAD], expires: 1 day}
+`,
+			want: []Problem{
+				{Line: 4, Path: "approvals[0].projects[1]", Message: `unknown alias "qa" (not under projects)`},
+				{Line: 5, Path: "approvals[0].actions[1]", Message: "list changes nothing, so it needs no approval (approvals apply to create, update, delete, operate)"},
+				{Line: 5, Path: "approvals[0].actions[2]", Message: `unknown action "deploy" (one of create, update, delete, operate)`},
+				{Line: 6, Path: "approvals[0].approvers[1]", Message: `"channel:C0X" must be user:<ID> or group:<ID>`},
+				{Line: 6, Path: "approvals[0].approvers[2]", Message: `"U0LEAD" must be user:<ID> or group:<ID>`},
+				{Line: 6, Path: "approvals[0].approvers[3]", Message: `"user:s0sre": a Slack user ID is U or W followed by capital letters and digits; Slack IDs are upper case: group:S0SRE`},
+				{Line: 7, Path: "approvals[0].expires", Message: `"90" must be a duration such as 30m, 1h or 1h30m`},
+				{Line: 8, Path: "approvals[0]", Message: `unknown key "when" (known keys: projects, actions, approvers, expires)`},
+				{Line: 12, Path: "approvals[1].expires", Message: `"25h" is too long: at most 24h`},
+				{Line: 13, Path: "approvals[2].expires", Message: `"30s" is too short: give approvers at least 1m`},
+				{Line: 14, Path: "approvals[3]", Message: `missing "projects"`},
+				{Line: 14, Path: "approvals[3].actions", Message: "must list at least one of actions (create, update, delete, operate)"},
+				{Line: 14, Path: "approvals[3].approvers", Message: "must list at least one of approvers (user:<ID> or group:<ID>)"},
+				{Line: 15, Path: "approvals[4].expires", Message: `"1 day" must be a duration such as 30m, 1h or 1h30m`},
+			},
+		},
+		{
+			name: "approvals overlap",
+			doc: "projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f, prod: 5f1a2b3c4d5e6f7a8b9c0d1e}\n" + `approvals:
+  - projects: [dev]
+    actions: [create, delete]
+    approvers: [user:U0LEAD]
+  - projects: [prod]
+    actions: [create, delete]
+    approvers: [user:U0LEAD]
+  - projects: ["*"]
+    actions: [delete, operate]
+    approvers: [group:S0SRE]
+  - projects: [5f1a2b3c4d5e6f7a8b9c0d1e]
+    actions: [update, create]
+    approvers: [group:S0SRE]
+`,
+			want: []Problem{
+				{Line: 9, Path: "approvals[2]", Message: "covers delete on dev, as approvals[0] (line 3) does: give each project and action one entry"},
+				{Line: 12, Path: "approvals[3]", Message: "covers create on prod, as approvals[1] (line 6) does: give each project and action one entry"},
+			},
+		},
+		{
+			name: "approvals not a list",
+			doc:  okHead + "approvals: {projects: [dev]}\n",
+			want: []Problem{{Line: 3, Path: "approvals", Message: "must be a list of approval rules (keys projects, actions, approvers, expires)"}},
 		},
 		{
 			name: "unknown grant key",
@@ -273,7 +367,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "top level not a mapping",
 			doc:  "- projects\n",
-			want: []Problem{{Line: 1, Message: "must be a mapping with keys teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles"}},
+			want: []Problem{{Line: 1, Message: "must be a mapping with keys teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles, admin_contact, approvals"}},
 		},
 		{
 			name: "YAML aliases refused",
@@ -338,7 +432,7 @@ line 3: grants[0].projects[0]: unknown alias "nope" (not under projects)
 line 6: projects.DEV: an alias is up to 64 lowercase letters, digits, "_" or "-"
 line 7: projects.prod: "not-an-id" must be a project ID (24 lowercase hexadecimal characters)
 line 8: default_project: unknown alias "staging" (not under projects)
-line 9: unknown key "extra" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles)`
+line 9: unknown key "extra" (known keys: teams, projects, default_project, channels, grants, atlas_role_check, default_region, action_roles, admin_contact, approvals)`
 	if got := err.Error(); got != want {
 		t.Errorf("Load() error =\n%s\nwant\n%s", got, want)
 	}
@@ -442,7 +536,10 @@ func TestFromEnv(t *testing.T) {
 // from a user the document grants something to (subjects are only
 // user:<ID> and group:<ID>, and no group lookup is attached here); a
 // denial gives a reason and shows no project ID the caller did not type
-// (in any case, with any spaces).
+// (in any case, with any spaces), and its Mrkdwn holds no Slack markup but
+// mentions of subjects the document names. Every project ProjectsFor
+// offers is one Authorize allows, and only an approver the document names
+// who is not the requester may approve.
 func FuzzLoad(f *testing.F) {
 	data, err := os.ReadFile("testdata/policy.yaml")
 	if err != nil {
@@ -455,6 +552,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add("grants: [{subjects: [user:U1AB], projects: ['*'], role: GROUP_OWNER}]", "U1AB", "C1", "6a1b2c3d4e5f6a7b8c9d0e1f")
 	f.Add("projects: {a: b}\ngrants: [{subjects: [':'], projects: [], role: 1}]", "", "", "a")
 	f.Add("a: &x [*x]", "U1", "C1", "dev")
+	f.Add("projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}\nadmin_contact: group:S0ADMIN\ngrants: [{subjects: [user:U1AB], projects: [dev], role: GROUP_READ_ONLY}]\n"+
+		"approvals: [{projects: ['*'], actions: [create], approvers: [user:U1AB, group:S0SRE], expires: 2h}]", "U1AB", "C1", "dev")
 	const stranger = "W0FUZZSTRANGER"
 	f.Fuzz(func(t *testing.T, doc, user, channel, project string) {
 		p, err := Load([]byte(doc))
@@ -466,10 +565,20 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		p = p.WithLogger(discardLogger())
-		for _, action := range []Action{ActionCreate, ActionList, ActionDescribe} {
+		for _, action := range actions {
 			for _, caller := range []string{user, stranger} {
+				for _, r := range []Resource{ResourceWorkspace, ResourceProcessor} {
+					req := Request{UserID: caller, ChannelID: channel, Action: action, Resource: r}
+					for _, pr := range p.ProjectsFor(t.Context(), req, action) {
+						req.Project = pr.GroupID
+						if d := p.Authorize(t.Context(), req); !d.Allowed {
+							t.Fatalf("ProjectsFor offered %v, but Authorize(%+v) denies: %s", pr, req, d.Reason)
+						}
+					}
+				}
 				req := Request{UserID: caller, ChannelID: channel, Action: action, Project: project}
 				d := p.Authorize(t.Context(), req)
+				checkMrkdwn(t, doc, d)
 				if !d.Allowed {
 					if d.Reason == "" {
 						t.Fatalf("Authorize(%+v) denied without a reason", req)
@@ -491,8 +600,60 @@ func FuzzLoad(f *testing.F) {
 					t.Fatalf("Authorize(%+v) allowed a user the policy does not name: %+v", req, d)
 				}
 			}
+			if d, ok := p.ApprovalFor(projectOf(p, project), action); ok {
+				if !slices.Contains(changes, action) || d.Expires < time.Minute || d.Expires > MaxApprovalExpiry || len(d.Approvers) == 0 {
+					t.Fatalf("ApprovalFor(%q, %s) = %+v", project, action, d)
+				}
+			}
+			for _, requester := range []string{user, stranger} {
+				req := ApproveRequest{UserID: user, GroupID: projectOf(p, project), Action: action, RequesterID: requester}
+				d := p.CanApprove(t.Context(), req)
+				checkMrkdwn(t, doc, d)
+				switch {
+				case d.Reason == "":
+					t.Fatalf("CanApprove(%+v) gave no reason", req)
+				case d.Allowed && (user == requester || user == "" || !strings.Contains(doc, "user:"+user)):
+					t.Fatalf("CanApprove(%+v) allowed: %s", req, d.Reason)
+				}
+			}
 		}
 	})
+}
+
+// projectOf resolves an alias the way a caller's request would, for the
+// approval checks; anything else is used as typed.
+func projectOf(p *Policy, project string) string {
+	if id, ok := p.projects[strings.ToLower(project)]; ok {
+		return id
+	}
+	return project
+}
+
+// slackMarkup is a Slack mention or link in mrkdwn.
+var slackMarkup = regexp.MustCompile(`<[^<>]*>`)
+
+// checkMrkdwn fails unless every piece of Slack markup in d.Mrkdwn() is a
+// mention of a subject that doc names.
+func checkMrkdwn(t *testing.T, doc string, d Decision) {
+	t.Helper()
+	m := d.Mrkdwn()
+	for _, tag := range slackMarkup.FindAllString(m, -1) {
+		var subject string
+		switch {
+		case strings.HasPrefix(tag, "<@"):
+			subject = "user:" + strings.Trim(tag, "<@>")
+		case strings.HasPrefix(tag, "<!subteam^"):
+			subject = "group:" + strings.TrimSuffix(strings.TrimPrefix(tag, "<!subteam^"), ">")
+		case strings.HasPrefix(tag, "<#"):
+			subject = "channel:" + strings.Trim(tag, "<#>")
+		}
+		if subject == "" || !strings.Contains(doc, subject) {
+			t.Fatalf("Mrkdwn() of %q holds markup %q that is no subject of the policy", d.Reason, tag)
+		}
+	}
+	if rest := slackMarkup.ReplaceAllString(m, ""); strings.ContainsAny(rest, "<>") {
+		t.Fatalf("Mrkdwn() = %q holds a stray < or >", m)
+	}
 }
 
 // projectID is the shape of an Atlas project ID.

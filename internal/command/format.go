@@ -64,7 +64,7 @@ func (c *Command) RequireRegion(defaultRegion string) error {
 	}
 	usage := Usage(Create)
 	if defaultRegion == "" {
-		return &UsageError{Message: "create needs --region: the access policy sets no default_region", Usage: usage}
+		return &UsageError{Message: "create needs --region, e.g. --region us-east-1 or --region VIRGINIA_USA: there is no default region", Usage: usage}
 	}
 	r, ok := LookupRegion(defaultRegion)
 	if !ok {
