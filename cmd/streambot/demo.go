@@ -124,7 +124,7 @@ func demoSteps() []demoStep {
 			check: func(d *demo, r stepResult) []string {
 				return all(
 					expect(strings.Contains(r.ack, "Not allowed"), "the caller is told it is not allowed"),
-					expect(len(r.calls) == 0 && r.creates == 0, "nothing reaches the worker, Atlas or the channel"),
+					expect(len(posts(r.calls)) == 0 && r.creates == 0, "nothing reaches the worker, Atlas or the channel"),
 				)
 			},
 		},
@@ -299,6 +299,19 @@ func all(lists ...[]string) []string {
 	var out []string
 	for _, l := range lists {
 		out = append(out, l...)
+	}
+	return out
+}
+
+// posts leaves out the policy's group-membership reads (a denial looks the
+// caller's groups up to say what they have): what remains is what the bot
+// said or changed in Slack.
+func posts(calls []slackrec.Call) []slackrec.Call {
+	var out []slackrec.Call
+	for _, c := range calls {
+		if c.Method != slackrec.UsergroupsUsersList {
+			out = append(out, c)
+		}
 	}
 	return out
 }

@@ -75,8 +75,8 @@ func TestStackKnowsDemoPeople(t *testing.T) {
 		user, text, want string
 	}{
 		{bob, "list", "Working on it: listing"},
-		{bob, "create b-ws --region VIRGINIA_USA", "Not allowed: create on project dev needs one of"},
-		{mallory, "list", "Not allowed: list on project dev needs a project role; ask a policy admin"},
+		{bob, "create b-ws --region VIRGINIA_USA", "Not allowed: you have GROUP_READ_ONLY (through group:S0PLATFORM) on project dev, but create needs one of"},
+		{mallory, "list", "Not allowed: list on project dev needs a project role, and no grant gives you one; ask a policy admin"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.user+" "+tc.text, func(t *testing.T) {

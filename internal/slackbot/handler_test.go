@@ -242,7 +242,7 @@ func TestHandlerCommands(t *testing.T) {
 			name:         "attack: creator on dev names prod by its project ID",
 			groups:       &fakeGroups{}, // the caller is in no user group
 			text:         "create orders-ws --region VIRGINIA_USA --project " + prodGroupID,
-			wantText:     ":no_entry: Not allowed: create on project prod needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER; ask a policy admin",
+			wantText:     ":no_entry: Not allowed: create on project prod needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER, and no grant gives you one; ask a policy admin",
 			wantDecision: "deny",
 		},
 		{
@@ -255,7 +255,7 @@ func TestHandlerCommands(t *testing.T) {
 			name:         "attack: creator on dev names another team's alias",
 			groups:       &fakeGroups{}, // the caller is in no user group
 			text:         "list --project prod",
-			wantText:     ":no_entry: Not allowed: list on project prod needs a project role; ask a policy admin",
+			wantText:     ":no_entry: Not allowed: list on project prod needs a project role, and no grant gives you one; ask a policy admin",
 			wantDecision: "deny",
 		},
 		{
