@@ -198,13 +198,13 @@ var (
 	}
 	listCmd = &Op{
 		name: List, Action: access.ActionList, Working: "listing the stream workspaces in project %[1]s…",
-		summary: "list the project's stream workspaces",
+		summary:  "list the project's stream workspaces",
 		flags:    []*flagDef{projectFlag},
 		examples: []string{"list", "list --project prod"},
 	}
 	describeCmd = &Op{
 		name: Describe, Args: ArgsWorkspace, Action: access.ActionDescribe,
-		Working: "looking up %[2]s in project %[1]s…",
+		Working:  "looking up %[2]s in project %[1]s…",
 		summary:  "show one stream workspace: region, tier, hostnames",
 		flags:    []*flagDef{projectFlag},
 		examples: []string{"describe orders-ws", "describe orders-ws --project 5f1a2b3c4d5e6f7a8b9c0d1e"},
@@ -222,7 +222,7 @@ var (
 	}
 	deleteCmd = &Op{
 		name: Delete, Args: ArgsWorkspace, Action: access.ActionDelete, Confirm: true, Approval: true,
-		Working: "looking up what deleting %[2]s in project %[1]s would remove; nothing is deleted before you confirm…",
+		Working:  "looking up what deleting %[2]s in project %[1]s would remove; nothing is deleted before you confirm…",
 		summary:  "delete a stream workspace (shows what would go, then asks you to confirm)",
 		flags:    []*flagDef{projectFlag, dryRunFlag},
 		examples: []string{"delete orders-ws", "delete orders-ws --project prod --dry-run"},
