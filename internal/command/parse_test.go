@@ -499,6 +499,13 @@ func TestOps_declarations(t *testing.T) {
 			t.Errorf("%s must ask for a confirmation", n)
 		}
 	}
+	for _, op := range Ops() {
+		for _, n := range op.Offers {
+			if o := Lookup(n); o == nil || o.Button == "" || o.Args != ArgsWorkspace {
+				t.Errorf("%s offers %s, which has no button label or does not take a workspace", op.Name(), n)
+			}
+		}
+	}
 	if Lookup("nope") != nil {
 		t.Error(`Lookup("nope") != nil`)
 	}

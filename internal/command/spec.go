@@ -108,6 +108,13 @@ type Op struct {
 	// escaped and formatted by the edge). Create acknowledges with its own
 	// richer text.
 	Working string
+	// Offers are the operations whose buttons this operation's answer
+	// carries (Delete… on a describe, Describe on each list row); the edge
+	// lists in the Job those the caller may use, and only those are shown.
+	Offers []Name
+	// Button is the label of a button that starts this operation from
+	// another answer ("Delete…"); empty when no answer offers it.
+	Button string
 }
 
 // Args is how many positional arguments an operation takes.
@@ -186,7 +193,7 @@ var (
 
 var (
 	createCmd = &Op{
-		name: Create, Args: ArgsWorkspace, Action: access.ActionCreate, Approval: true,
+		name: Create, Args: ArgsWorkspace, Action: access.ActionCreate, Approval: true, Offers: []Name{Delete},
 		summary: "create a stream workspace",
 		flags:   []*flagDef{providerFlag, regionFlag, tierFlag, maxTierFlag, sampleSolarFlag, projectFlag, dryRunFlag},
 		examples: []string{
@@ -198,12 +205,13 @@ var (
 	}
 	listCmd = &Op{
 		name: List, Action: access.ActionList, Working: "listing the stream workspaces in project %[1]s…",
+		Offers:   []Name{Describe},
 		summary:  "list the project's stream workspaces",
 		flags:    []*flagDef{projectFlag},
 		examples: []string{"list", "list --project prod"},
 	}
 	describeCmd = &Op{
-		name: Describe, Args: ArgsWorkspace, Action: access.ActionDescribe,
+		name: Describe, Args: ArgsWorkspace, Action: access.ActionDescribe, Offers: []Name{Delete}, Button: "Describe",
 		Working:  "looking up %[2]s in project %[1]s…",
 		summary:  "show one stream workspace: region, tier, hostnames",
 		flags:    []*flagDef{projectFlag},
@@ -221,7 +229,7 @@ var (
 		},
 	}
 	deleteCmd = &Op{
-		name: Delete, Args: ArgsWorkspace, Action: access.ActionDelete, Confirm: true, Approval: true,
+		name: Delete, Args: ArgsWorkspace, Action: access.ActionDelete, Confirm: true, Approval: true, Button: "Delete…",
 		Working:  "looking up what deleting %[2]s in project %[1]s would remove; nothing is deleted before you confirm…",
 		summary:  "delete a stream workspace (shows what would go, then asks you to confirm)",
 		flags:    []*flagDef{projectFlag, dryRunFlag},
