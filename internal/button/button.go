@@ -242,23 +242,20 @@ const actionPrefix = "streambot."
 // unknown step or operation).
 func Ours(actionID string) bool { return strings.HasPrefix(actionID, actionPrefix) }
 
-// BlockID is the block_id of the block that holds v's buttons:
-// "streambot.<group ID>.<operation ID>.<workspace>[.<processor>]" (at most
-// 229 characters, within Slack's 255; unique per row of a list). The edge
-// checks that a clicked value names the same project, operation and target
-// as its block, so a value copied into another message is refused.
-func (v Value) BlockID() string {
-	id := actionPrefix + v.GroupID + "." + v.OpID + "." + v.Workspace
-	if v.Processor != "" {
-		id += "." + v.Processor
-	}
-	return id
-}
+// BlockID is the block_id of the n-th actions block that holds v's
+// buttons: "streambot.<group ID>.<operation ID>.<n>" (at most 110
+// characters, within Slack's 255). The edge checks that a clicked value
+// names the same project and operation as its block, so a value copied into
+// another message is refused.
+func (v Value) BlockID(n int) string { return blockPrefix(v.GroupID, v.OpID) + strconv.Itoa(n) }
 
-// CheckBlock returns an error wrapping [ErrInvalid] unless blockID is v's
-// [Value.BlockID].
+func blockPrefix(groupID, opID string) string { return actionPrefix + groupID + "." + opID + "." }
+
+// CheckBlock returns an error wrapping [ErrInvalid] unless blockID is one
+// of v's [Value.BlockID]s.
 func (v Value) CheckBlock(blockID string) error {
-	if blockID != v.BlockID() {
+	n, ok := strings.CutPrefix(blockID, blockPrefix(v.GroupID, v.OpID))
+	if _, err := strconv.ParseUint(n, 10, 16); !ok || err != nil {
 		return fmt.Errorf("%w: the value names another project or operation than its message", ErrInvalid)
 	}
 	return nil

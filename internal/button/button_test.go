@@ -122,15 +122,18 @@ func TestExpiredAndIDs(t *testing.T) {
 	if got, want := v.ActionID(), "streambot.confirm.delete"; got != want || !Ours(got) {
 		t.Errorf("ActionID = %q, want %q", got, want)
 	}
-	if err := v.CheckBlock(v.BlockID()); err != nil {
+	if err := v.CheckBlock(v.BlockID(3)); err != nil {
 		t.Errorf("CheckBlock(own block) = %v", err)
 	}
 	other := v
 	other.GroupID = "5f1a2b3c4d5e6f7a8b9c0d1e"
-	if err := v.CheckBlock(other.BlockID()); !errors.Is(err, ErrInvalid) {
+	if err := v.CheckBlock(other.BlockID(0)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("CheckBlock(another project's block) = %v, want ErrInvalid", err)
 	}
-	if n := len(v.BlockID()); n > 255 {
+	if err := v.CheckBlock(v.BlockID(0) + "x"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("CheckBlock(suffixed block) = %v, want ErrInvalid", err)
+	}
+	if n := len(v.BlockID(65535)); n > 255 {
 		t.Errorf("BlockID is %d characters, more than Slack's 255", n)
 	}
 }
@@ -155,7 +158,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil || again != s {
 			t.Fatalf("Encode(Parse(%q)) = %q, %v; want the same text", s, again, err)
 		}
-		if len(v.BlockID()) > 255 {
+		if len(v.BlockID(65535)) > 255 {
 			t.Fatalf("BlockID of %q is longer than Slack allows", s)
 		}
 	})
