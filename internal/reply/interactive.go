@@ -127,7 +127,7 @@ func AskUpdate(u UpdateAsk) Message {
 func changeLines(cs []Change) string {
 	lines := make([]string, len(cs))
 	for i, c := range cs {
-		lines[i] = "• " + Escape(c.Field) + ": " + Escape(orDash(c.Before)) + " → *" + Escape(orDash(c.After)) + "*"
+		lines[i] = "• " + Escape(c.Field) + ": " + Escape(orNothing(c.Before)) + " → *" + Escape(orNothing(c.After)) + "*"
 	}
 	return strings.Join(lines, "\n")
 }
@@ -135,9 +135,17 @@ func changeLines(cs []Change) string {
 func changeText(cs []Change) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = Escape(c.Field) + " " + Escape(orDash(c.Before)) + " → " + Escape(orDash(c.After))
+		parts[i] = Escape(c.Field) + " " + Escape(orNothing(c.Before)) + " → " + Escape(orNothing(c.After))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// orNothing shows an unset value as an en dash.
+func orNothing(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
 }
 
 // NoChange answers an update whose values are already the workspace's.
