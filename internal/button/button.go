@@ -234,7 +234,9 @@ func (v Value) Expired(now time.Time) bool { return now.Sub(v.IssuedAt) > comman
 func (v Value) ActionID() string { return ActionID(v.Op, v.Step) }
 
 // ActionID returns the action_id of a button for step of operation op.
-func ActionID(op command.Name, step Step) string { return actionPrefix + string(step) + "." + string(op) }
+func ActionID(op command.Name, step Step) string {
+	return actionPrefix + string(step) + "." + string(op)
+}
 
 const actionPrefix = "streambot."
 

@@ -401,7 +401,9 @@ func TestOffers(t *testing.T) {
 	}
 	e3 := newEnv(t)
 	e3.seed()
-	if _, err := e3.handle(e3.job(func(j *provision.Job) { j.Action, j.Name, j.Offers = provision.ActionList, "", []string{"describe", "delete"} })); err != nil {
+	if _, err := e3.handle(e3.job(func(j *provision.Job) {
+		j.Action, j.Name, j.Offers = provision.ActionList, "", []string{"describe", "delete"}
+	})); err != nil {
 		t.Fatal(err)
 	}
 	bs, _ = buttons(t, e3.final())

@@ -69,14 +69,14 @@ func TestAckCreateText(t *testing.T) {
 func TestAcksEscapeUserText(t *testing.T) {
 	const evil = "<!channel> <@U123> <http://evil.example|click> &"
 	acks := map[string]Ack{
-		"create":   AckCreate(Creating{Project: evil, Name: evil, Provider: evil, Region: evil, RegionInput: evil, Tier: evil, MaxTier: evil}),
-		"working":  AckWorking("looking up %[2]s in project %[1]s…", evil, evil),
-		"help":     AckHelp(evil),
-		"usage":    AckUsage(evil),
-		"denied":   AckDenied(evil),
-		"invalid":  AckInvalid(errors.New(evil)),
-		"dry_run":  AckDryRun(evil, evil, evil, []byte(evil)),
-		"handoff":  AckHandoffFailed(evil),
+		"create":  AckCreate(Creating{Project: evil, Name: evil, Provider: evil, Region: evil, RegionInput: evil, Tier: evil, MaxTier: evil}),
+		"working": AckWorking("looking up %[2]s in project %[1]s…", evil, evil),
+		"help":    AckHelp(evil),
+		"usage":   AckUsage(evil),
+		"denied":  AckDenied(evil),
+		"invalid": AckInvalid(errors.New(evil)),
+		"dry_run": AckDryRun(evil, evil, evil, []byte(evil)),
+		"handoff": AckHandoffFailed(evil),
 	}
 	for name, a := range acks {
 		t.Run(name, func(t *testing.T) {
