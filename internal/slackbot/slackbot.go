@@ -80,6 +80,9 @@ type Config struct {
 	Logger *slog.Logger
 	// DispatchTimeout bounds Dispatch; zero means DefaultDispatchTimeout.
 	DispatchTimeout time.Duration
+	// Interactions answer the interaction types the edge does not handle
+	// itself (view_submission, shortcut, …); block_actions are the edge's.
+	Interactions map[slack.InteractionType]InteractionHandler
 }
 
 // Handler serves Slack's slash-command requests. Create it with [New]; it
@@ -95,6 +98,7 @@ type Handler struct {
 	now             func() time.Time
 	log             *slog.Logger
 	dispatchTimeout time.Duration
+	interactions    map[slack.InteractionType]InteractionHandler
 }
 
 // New returns a Handler, or an error if a required dependency is missing.
@@ -119,6 +123,7 @@ func New(cfg Config) (*Handler, error) {
 		now:             cfg.Now,
 		log:             cfg.Logger,
 		dispatchTimeout: cfg.DispatchTimeout,
+		interactions:    cfg.Interactions,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -137,7 +142,8 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP answers one slash-command request. Only an infrastructure
+// ServeHTTP answers one slash-command request, or, on a path ending in
+// /slack/interactions, one interactivity request (see [Handler.Interaction]). Only an infrastructure
 // fault (the signing secret cannot be read) gives a 500, logged here; every
 // user mistake is a 200 with an ephemeral message.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -184,6 +190,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := h.verify(ctx, r.Header, body, sec.SigningSecret); err != nil {
 		h.log.WarnContext(ctx, "slack signature rejected", "reason", err.Error())
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil
+	}
+	if isInteraction(r.URL.Path) {
+		// Slack shows the person an error for anything but a 200.
+		writeInteraction(w, h.interaction(ctx, string(body)))
 		return nil
 	}
 	if formErr != nil {
@@ -237,6 +248,16 @@ func (h *Handler) verify(ctx context.Context, header http.Header, body []byte, s
 		return err
 	}
 	return verify(header, body, fresh.SigningSecret)
+}
+
+func writeInteraction(w http.ResponseWriter, body []byte) {
+	if len(body) == 0 {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header()["Content-Type"] = jsonContentType
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 func writeAck(w http.ResponseWriter, a reply.Ack) {
