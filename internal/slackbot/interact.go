@@ -135,7 +135,7 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 		return
 	}
 	if confirmation && clicker != v.Requester {
-		refuse("not the requester", fmt.Sprintf("Only <@%s>, who asked, can %s this; nothing was done.", v.Requester, v.Step))
+		refuse("not the requester", fmt.Sprintf("Only the person who asked can %s this; nothing was done.", v.Step))
 		return
 	}
 	if confirmation && v.Expired(h.now()) {
@@ -201,5 +201,3 @@ func (h *Handler) notice(ctx context.Context, cb *slack.InteractionCallback, cha
 	h.dispatch(ctx, provision.Job{ID: id, Action: provision.ActionNotice, Notice: text, RequestedAt: h.now(),
 		Slack: &provision.SlackTarget{TeamID: cb.Team.ID, ChannelID: channel, UserID: cb.User.ID, ResponseURL: cb.ResponseURL}})
 }
-
-

@@ -82,12 +82,12 @@ func TestInteraction_refusals(t *testing.T) {
 		want   string
 		policy string
 	}{
-		{"someone else, allowed on the project, clicks", clickOn(deleteConfirm(), "U0OTHER"), "Only <@U0CREATOR>, who asked, can confirm this", otherOwner},
+		{"someone else, allowed on the project, clicks", clickOn(deleteConfirm(), "U0OTHER"), "Only the person who asked can confirm this", otherOwner},
 		{"someone else clicks Cancel", func() Click {
 			v := deleteConfirm()
 			v.Step = button.StepCancel
 			return clickOn(v, "U0OTHER")
-		}(), "Only <@U0CREATOR>, who asked, can cancel this", otherOwner},
+		}(), "Only the person who asked can cancel this", otherOwner},
 		{"the policy no longer allows the clicker", func() Click {
 			v := deleteConfirm()
 			v.Requester = "U0READER"
