@@ -229,6 +229,56 @@ func TestHandlerCommands(t *testing.T) {
 				"\n```",
 		},
 		{
+			name:         "update: handed to the worker, which shows before → after",
+			wantDecision: "allow",
+			text:         "update orders-ws --tier SP50",
+			wantText:     "Working on it: reading `orders-ws` in project dev to show the change; nothing changes before you click Apply…",
+			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionUpdate, GroupID: devGroupID, ProjectAlias: "dev",
+				Name: "orders-ws", Tier: "SP50", Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+		},
+		{
+			name:         "update dry run shows the exact PATCH",
+			wantDecision: "allow",
+			text:         "update orders-ws --region us-east-2 --max-tier SP50 --dry-run",
+			wantText: "Dry run: nothing was sent. The update would send this request to Atlas:\n```\n" +
+				"PATCH /api/atlas/v2/groups/" + devGroupID + "/streams/orders-ws\n" +
+				`{"cloudProvider":"AWS","region":"OHIO_USA","streamConfig":{"maxTierSize":"SP50"}}` + "\n```",
+		},
+		{
+			name:         "delete: handed to the worker, which asks for a confirmation",
+			wantDecision: "allow",
+			text:         "delete orders-ws",
+			wantText:     "Working on it: looking up what deleting `orders-ws` in project dev would remove; nothing is deleted before you confirm…",
+			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionDelete, GroupID: devGroupID, ProjectAlias: "dev",
+				Name: "orders-ws", Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+		},
+		{
+			name:         "delete dry run shows the exact DELETE",
+			wantDecision: "allow",
+			text:         "delete orders-ws --dry-run",
+			wantText: "Dry run: nothing was sent. The delete would send this request to Atlas:\n```\n" +
+				"DELETE /api/atlas/v2/groups/" + devGroupID + "/streams/orders-ws\n```",
+		},
+		{
+			name:         "denied: read-only caller deletes",
+			wantDecision: "deny",
+			text:         "delete orders-ws --project prod",
+			form:         []string{"user_id", "U0READER"},
+			wantIn:       []string{"Not allowed", "delete needs one of"},
+		},
+		{
+			name:         "denied: read-only caller updates, dry run included",
+			wantDecision: "deny",
+			text:         "update orders-ws --tier SP50 --project prod --dry-run",
+			form:         []string{"user_id", "U0READER"},
+			wantIn:       []string{"Not allowed", "update needs one of"},
+		},
+		{
+			name:   "update that changes nothing is a usage error",
+			text:   "update orders-ws",
+			wantIn: []string{"update changes nothing"},
+		},
+		{
 			name:   "mentions in the text come back escaped",
 			text:   "create <!channel> --region <@U0CREATOR>",
 			wantIn: []string{"&lt;!channel&gt;"},
