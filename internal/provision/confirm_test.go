@@ -274,19 +274,25 @@ func TestDelete_atlasRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		want   string
+		code   string
 	}{
-		{409, "processors run"},
-		{402, "billing"},
-		{403, "lacks a project role"},
-		{429, "rate limited"},
-		{500, "trouble on its side"},
+		{409, "processors run", ""},
+		{402, "billing", ""},
+		{403, "lacks a project role", ""},
+		{404, "check the project", "GROUP_NOT_FOUND"},
+		{429, "rate limited", ""},
+		{500, "trouble on its side", ""},
+		{503, "trouble on its side", ""},
 	} {
-		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+		if tc.code == "" {
+			tc.code = "X_CODE"
+		}
+		t.Run(itoa(tc.status), func(t *testing.T) {
 			e := newEnv(t)
 			e.seed()
 			ask := e.ask(deleteJob)
 			e.atlas.Inject(atlastest.OpDeleteStream, atlastest.Fault{Status: tc.status, RetryAfter: "1",
-				Body: `{"error":` + itoa(tc.status) + `,"errorCode":"X_CODE","reason":"Refused","detail":"atlas says no"}`})
+				Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"atlas says no"}`})
 			res, err := e.handle(e.click(ask, "streambot.confirm.delete", "U012ABCDEF"))
 			if err != nil || res.Outcome != provision.OutcomeFailed {
 				t.Fatalf("Handle = %+v, %v; want failed", res, err)
@@ -418,5 +424,22 @@ func TestOperationsCoverDeclarations(t *testing.T) {
 		if op.Action != "" && !provision.Handles(provision.Action(op.Name())) {
 			t.Errorf("command %s is declared but the worker has no handler for it", op.Name())
 		}
+	}
+}
+
+// An update that Atlas refuses changes nothing and says why.
+func TestUpdate_atlasRefuses(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	ask := e.ask(updateJob("SP30", ""))
+	e.atlas.Inject(atlastest.OpUpdateStream, atlastest.Fault{Status: 409,
+		Body: `{"error":409,"errorCode":"STREAM_PROCESSORS_RUNNING","reason":"Conflict","detail":"processors are running"}`})
+	res, err := e.handle(e.click(ask, "streambot.confirm.update", "U012ABCDEF"))
+	if err != nil || res.Outcome != provision.OutcomeFailed {
+		t.Fatalf("Handle = %+v, %v; want failed", res, err)
+	}
+	contains(t, e.final(), "Could not update stream workspace", "STREAM_PROCESSORS_RUNNING", "processors are running")
+	if ws, _ := e.atlas.Workspace(groupID, "orders-ws"); ws.StreamConfig.Tier != atlas.TierSP10 {
+		t.Errorf("tier = %s after a refused update, want SP10", ws.StreamConfig.Tier)
 	}
 }
