@@ -79,7 +79,7 @@ func (r *run) delete(ctx context.Context, s *session) (*Result, error) {
 	del.Confirm = &reply.Confirm{Title: "Delete " + r.job.Name + "?",
 		Text: "This deletes the stream workspace `" + reply.Escape(r.job.Name) + "` in project " + reply.Escape(r.project()) +
 			" with its processors and connections. It cannot be undone.",
-		Yes:  "Delete", No: "Keep it"}
+		Yes: "Delete", No: "Keep it"}
 	m := reply.AskDelete(reply.DeleteAsk{UserID: r.job.Slack.UserID, Project: r.project(), Workspace: *ws,
 		Counts: counts, Delete: del, Cancel: cancelB})
 	return r.ask(ctx, s, m)

@@ -1,9 +1,15 @@
 // Package slackbot is streambot's Slack edge: it answers Slack's
-// `/stream …` slash commands within Slack's 3 seconds. For each request it
-// checks Slack's signature, parses the command, applies the access policy,
-// hands one [provision.Job] to the worker through a [Dispatcher], and
-// answers with an ephemeral acknowledgement (or help, usage, denial or
-// dry-run text).
+// `/stream …` slash commands and button clicks within Slack's 3 seconds.
+// For each request it checks Slack's signature, parses the command (or the
+// click's button value), applies the access policy to the caller (or the
+// clicking person), hands one [provision.Job] to the worker through a
+// [Dispatcher], and answers with an ephemeral acknowledgement (or help,
+// usage, denial or dry-run text; a click gets an empty 200). What differs
+// between operations is read from their declarations (command.Op): the
+// policy action, the acknowledgement, the dry run, the offered buttons.
+//
+// Slash commands arrive on /slack/commands and interactions on
+// /slack/interactions; see [Handler.Interaction].
 //
 // [Handler] is an http.Handler for the local server, and its
 // [Handler.Handle] serves API Gateway HTTP API (payload 2.0) events in
