@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -252,4 +253,53 @@ func BenchmarkClick(b *testing.B) {
 			b.Fatalf("Handle = %d %q, %v", resp.StatusCode, resp.Body, err)
 		}
 	}
+}
+
+// FuzzInteraction feeds arbitrary (correctly signed) interactivity bodies
+// to the handler: it always answers 200 without panicking, and a Job that
+// does something (anything but a private notice) comes only from a button
+// value the codec accepts, clicked by the requester within its time when
+// it is a confirmation.
+func FuzzInteraction(f *testing.F) {
+	good, _ := deleteConfirm().Encode()
+	f.Add("block_actions", "streambot.confirm.delete", deleteConfirm().BlockID(0), good, "U0CREATOR")
+	f.Add("block_actions", "streambot.ask.describe", "streambot.x", "1;describe;ask;"+devGroupID+";a;;U0CREATOR;x;1;;;;", "U0READER")
+	f.Add("view_submission", "", "", "", "")
+	f.Add("block_actions", "other", "", "{", "U1")
+	env := &fakeDispatcher{}
+	h, err := New(Config{Secrets: newFakeSecrets(testSecret), Policy: loadPolicy(f, ""), Dispatcher: env,
+		Now: func() time.Time { return fixedNow }, Logger: slogDiscard})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, typ, actionID, blockID, value, user string) {
+		c := clickOn(deleteConfirm(), user)
+		c.ActionID, c.BlockID, c.Value = actionID, blockID, value
+		body := strings.Replace(ClickBody(c), "block_actions", url.QueryEscape(typ), 1)
+		before := len(env.Jobs())
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, signedRequestTo("/slack/interactions", body, testSecret, time.Now()))
+		if w.Code != http.StatusOK {
+			t.Fatalf("status %d for %q", w.Code, body)
+		}
+		for _, j := range env.Jobs()[before:] {
+			if j.Action == provision.ActionNotice {
+				continue
+			}
+			v, err := button.Parse(value, fixedNow)
+			if err != nil || actionID != v.ActionID() || v.CheckBlock(blockID) != nil {
+				t.Fatalf("job %+v from a value the codec refuses (%v)", j, err)
+			}
+			if j.Click != nil && (user != v.Requester || v.Expired(fixedNow)) {
+				t.Fatalf("confirmation job %+v for a click by %q on %+v", j, user, v)
+			}
+		}
+	})
+}
+
+// signedRequestTo is signedRequest for path.
+func signedRequestTo(path, body, secret string, at time.Time) *http.Request {
+	r := signedRequest(body, secret, at)
+	r.URL.Path = path
+	return r
 }
