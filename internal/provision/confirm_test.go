@@ -443,3 +443,21 @@ func TestUpdate_atlasRefuses(t *testing.T) {
 		t.Errorf("tier = %s after a refused update, want SP10", ws.StreamConfig.Tier)
 	}
 }
+
+// A workspace that vanished between the question and Apply: nothing is
+// sent, and the thread says so.
+func TestUpdate_vanishedBeforeApply(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	ask := e.ask(updateJob("SP30", ""))
+	e.atlas.Inject(atlastest.OpGetStream, atlastest.Fault{Status: http.StatusNotFound,
+		Body: `{"error":404,"errorCode":"STREAM_TENANT_NOT_FOUND_FOR_NAME","reason":"Not Found","detail":"gone"}`})
+	res, err := e.handle(e.click(ask, "streambot.confirm.update", "U012ABCDEF"))
+	if err != nil || res.Outcome != provision.OutcomeNotFound {
+		t.Fatalf("Handle = %+v, %v; want not found", res, err)
+	}
+	contains(t, e.final(), "No workspace named `orders-ws`")
+	if n := e.atlas.Calls(atlastest.OpUpdateStream); n != 0 {
+		t.Errorf("PATCH calls = %d, want 0", n)
+	}
+}
