@@ -190,9 +190,10 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 		return s.res, nil
 	}
 	d := act(ctx)
-	state.Status = reply.StatusDone
-	if d.outcome == OutcomeFailed {
-		state.Status = reply.StatusFailed
+	state.Status = reply.StatusFailed
+	switch d.outcome {
+	case OutcomeUpdated, OutcomeDeleted, OutcomeAlreadyDeleted, OutcomeNoChange:
+		state.Status = reply.StatusDone
 	}
 	s.res.Outcome = d.outcome
 	if c.MessageTS != "" {

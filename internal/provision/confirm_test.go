@@ -457,6 +457,8 @@ func TestUpdate_vanishedBeforeApply(t *testing.T) {
 		t.Fatalf("Handle = %+v, %v; want not found", res, err)
 	}
 	contains(t, e.final(), "No workspace named `orders-ws`")
+	_, updates := e.parents()
+	contains(t, updates[len(updates)-1], "❌")
 	if n := e.atlas.Calls(atlastest.OpUpdateStream); n != 0 {
 		t.Errorf("PATCH calls = %d, want 0", n)
 	}
