@@ -51,6 +51,9 @@ type Job struct {
 	ProjectAlias string `json:"project_alias,omitempty"`
 	// Name is the workspace name (every operation on one workspace).
 	Name string `json:"name,omitempty"`
+	// Processor is the stream processor's name, for the operations on one
+	// processor (command.ArgsProcessor).
+	Processor string `json:"processor,omitempty"`
 	// Provider, Region, Tier and MaxTier are Atlas's values (AWS,
 	// VIRGINIA_USA, SP30, SP50), already validated by the Slack edge. For
 	// update they are the requested new values; empty ones stay as they

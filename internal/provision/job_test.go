@@ -25,6 +25,7 @@ func goldenJob() Job {
 		GroupID:       "6a1b2c3d4e5f6a7b8c9d0e1f",
 		ProjectAlias:  "dev",
 		Name:          "orders-ws",
+		Processor:     "orders-enrich",
 		Provider:      "AWS",
 		Region:        "VIRGINIA_USA",
 		Tier:          "SP30",

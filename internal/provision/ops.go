@@ -112,6 +112,9 @@ func (r *run) opID() string {
 func (r *run) button(op command.Name, step button.Step, name string, n int, label string) (reply.Button, bool) {
 	v := button.Value{Op: op, Step: step, GroupID: r.job.GroupID, Workspace: name,
 		Requester: r.job.Slack.UserID, OpID: r.opID(), IssuedAt: r.w.d.Now()}
+	if command.Lookup(op).Args == command.ArgsProcessor {
+		v.Processor = r.job.Processor
+	}
 	if op == command.Update && step == button.StepConfirm {
 		v.Tier, v.MaxTier = atlas.Tier(r.job.Tier), atlas.Tier(r.job.MaxTier)
 		v.Provider, v.Region = atlas.Provider(r.job.Provider), r.job.Region

@@ -169,6 +169,7 @@ func (h *Handler) clickJob(cb *slack.InteractionCallback, channel string, v *but
 		GroupID:      d.GroupID,
 		ProjectAlias: d.ProjectAlias,
 		Name:         v.Workspace,
+		Processor:    v.Processor,
 		Provider:     string(v.Provider),
 		Region:       v.Region,
 		Tier:         string(v.Tier),

@@ -383,6 +383,7 @@ func (h *Handler) job(sc *slack.SlashCommand, cmd *command.Command, op *command.
 		GroupID:      d.GroupID,
 		ProjectAlias: d.ProjectAlias,
 		Name:         cmd.Workspace,
+		Processor:    cmd.Processor,
 		Provider:     string(cmd.Provider),
 		Region:       cmd.Region,
 		RegionInput:  cmd.RegionInput,
