@@ -43,9 +43,8 @@ func TestServeAndClick(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- run(ctx, []string{"serve", "--addr", addr}, getenv, &serveOut, &bytes.Buffer{}) }()
 	waitListening(t, addr)
-	if !strings.Contains(serveOut.String(), "POST http://"+addr+"/slack/interactions") {
-		t.Errorf("serve does not say it serves /slack/interactions:\n%s", serveOut.String())
-	}
+	// serve prints its addresses just after it starts listening
+	waitOutput(t, &serveOut, regexp.MustCompile(regexp.QuoteMeta("POST http://"+addr+"/slack/interactions")))
 	slash := func(text ...string) {
 		t.Helper()
 		var out bytes.Buffer
