@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/pkg/atlas"
@@ -190,22 +191,22 @@ func TestListAndDescribe(t *testing.T) {
 	}{
 		{
 			name: "describe", c: slash{Text: "describe orders-ws"},
-			ack:    reply.AckDescribe("dev", "orders-ws").Text,
+			ack:    reply.AckWorking(command.Lookup(command.Describe).Working, "dev", "orders-ws").Text,
 			answer: append([]string{"orders-ws", "VIRGINIA_USA"}, ws.Hostnames...), respond: "ephemeral",
 		},
 		{
 			name: "list", c: slash{Text: "list"},
-			ack:    reply.AckList("dev").Text,
+			ack:    reply.AckWorking(command.Lookup(command.List).Working, "dev", "").Text,
 			answer: []string{"orders-ws"}, respond: "ephemeral",
 		},
 		{
 			name: "describe a missing workspace", c: slash{Text: "describe nothing-here"},
-			ack:    reply.AckDescribe("dev", "nothing-here").Text,
+			ack:    reply.AckWorking(command.Lookup(command.Describe).Working, "dev", "nothing-here").Text,
 			answer: []string{"nothing-here"}, respond: "ephemeral",
 		},
 		{
 			name: "list through a user group", c: slash{Text: "list --project prod", UserID: reader},
-			ack:    reply.AckList("prod").Text,
+			ack:    reply.AckWorking(command.Lookup(command.List).Working, "prod", "").Text,
 			answer: []string{"prod"}, respond: "ephemeral",
 		},
 	}
@@ -325,7 +326,7 @@ func TestDryRunShowsTheRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := reply.AckDryRun(method, path, body).Text; text != want {
+	if want := reply.AckDryRun("create", method, path, body).Text; text != want {
 		t.Errorf("ack = %q, want %q", text, want)
 	}
 	s.settle()

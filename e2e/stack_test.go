@@ -393,14 +393,20 @@ func slashForm(c slash) string {
 // at the instant at (Slack's v0 signature, computed by
 // [slashload.Sign]): lower-case header names, the form body in base64.
 func apiEvent(body, secret string, at time.Time) events.APIGatewayV2HTTPRequest {
+	return apiEventTo("/slack/commands", body, secret, at)
+}
+
+// apiEventTo is [apiEvent] for a POST to path (/slack/interactions for a
+// click).
+func apiEventTo(path, body, secret string, at time.Time) events.APIGatewayV2HTTPRequest {
 	ts, sig := slashload.Sign(secret, []byte(body), at)
 	const ua = "Slackbot 1.0 (+https://api.slack.com/robots)"
 	const domain = "e2etest123.execute-api.us-east-1.amazonaws.com"
 	now := time.Now().UTC()
 	return events.APIGatewayV2HTTPRequest{
 		Version:  "2.0",
-		RouteKey: "POST /slack/commands",
-		RawPath:  "/slack/commands",
+		RouteKey: "POST " + path,
+		RawPath:  path,
 		Headers: map[string]string{
 			"accept":                    "application/json,*/*",
 			"accept-encoding":           "gzip,deflate",
@@ -416,7 +422,7 @@ func apiEvent(body, secret string, at time.Time) events.APIGatewayV2HTTPRequest 
 			"x-slack-signature":         sig,
 		},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey:     "POST /slack/commands",
+			RouteKey:     "POST " + path,
 			AccountID:    "123456789012",
 			Stage:        "$default",
 			RequestID:    randomHex(8) + "=",
@@ -426,7 +432,7 @@ func apiEvent(body, secret string, at time.Time) events.APIGatewayV2HTTPRequest 
 			Time:         now.Format("02/Jan/2006:15:04:05 -0700"),
 			TimeEpoch:    now.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
-				Method: "POST", Path: "/slack/commands", Protocol: "HTTP/1.1", SourceIP: "3.92.12.34", UserAgent: ua,
+				Method: "POST", Path: path, Protocol: "HTTP/1.1", SourceIP: "3.92.12.34", UserAgent: ua,
 			},
 		},
 		Body:            base64.StdEncoding.EncodeToString([]byte(body)),

@@ -20,12 +20,16 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
 
+	"github.com/streambot/streambot/internal/button"
+	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/slackbot"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
-var resign = flag.Bool("resign", false, "rewrite slash-command.json signed at the current time")
+var resign = flag.Bool("resign", false, "rewrite slash-command.json and block-actions.json signed at the current time")
 
 // exampleSigningSecret is the signing secret of Slack's own documentation
 // example ("Verifying requests from Slack"); run the Slack function locally
@@ -77,7 +81,12 @@ func slashForm() url.Values {
 // slashCommandEvent builds the HTTP API (payload 2.0) event API Gateway sends
 // for the form above, signed at ts with exampleSigningSecret.
 func slashCommandEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
-	body := slashBody()
+	return apiEvent("/slack/commands", slashBody(), ts)
+}
+
+// apiEvent builds the HTTP API (payload 2.0) event API Gateway sends for a
+// POST of body to path, signed at ts with exampleSigningSecret.
+func apiEvent(path, body string, ts time.Time) events.APIGatewayV2HTTPRequest {
 	stamp := strconv.FormatInt(ts.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(exampleSigningSecret))
 	mac.Write([]byte("v0:" + stamp + ":" + body))
@@ -88,8 +97,8 @@ func slashCommandEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
 	)
 	return events.APIGatewayV2HTTPRequest{
 		Version:        "2.0",
-		RouteKey:       "POST /slack/commands",
-		RawPath:        "/slack/commands",
+		RouteKey:       "POST " + path,
+		RawPath:        path,
 		RawQueryString: "",
 		Headers: map[string]string{
 			"accept":                    "application/json,*/*",
@@ -106,7 +115,7 @@ func slashCommandEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
 			"x-slack-signature":         "v0=" + hex.EncodeToString(mac.Sum(nil)),
 		},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey:     "POST /slack/commands",
+			RouteKey:     "POST " + path,
 			AccountID:    "123456789012",
 			Stage:        "$default",
 			RequestID:    "HqLOuhJ3IAMEPSg=",
@@ -117,7 +126,7 @@ func slashCommandEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
 			TimeEpoch:    ts.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
 				Method:    "POST",
-				Path:      "/slack/commands",
+				Path:      path,
 				Protocol:  "HTTP/1.1",
 				SourceIP:  "3.92.12.34",
 				UserAgent: agent,
@@ -264,5 +273,100 @@ func TestCreateRequestEvent(t *testing.T) {
 	}
 	if err := atlas.ValidateCreate(job.GroupID, job.Workspace()); err != nil {
 		t.Errorf("create-request.json is not a valid create request: %v", err)
+	}
+}
+
+const blockActionsFile = "block-actions.json"
+
+// clickIssued is when the worker showed the delete confirmation that
+// block-actions.json clicks (job-delete.json's request, a minute later).
+var clickIssued = time.Date(2025, 3, 12, 9, 31, 0, 0, time.UTC)
+
+// deleteConfirmation is the Delete button the worker rendered for
+// job-delete.json: U2CERLKJA's delete of orders-ws on dev.
+func deleteConfirmation() button.Value {
+	return button.Value{Op: command.Delete, Step: button.StepConfirm, GroupID: "6a1b2c3d4e5f6a7b8c9d0e1f",
+		Workspace: "orders-ws", Requester: "U2CERLKJA", OpID: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+		IssuedAt: clickIssued}
+}
+
+// blockActionsEvent is the event API Gateway sends when U2CERLKJA clicks
+// Delete on that confirmation, signed at ts.
+func blockActionsEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
+	v := deleteConfirmation()
+	enc, err := v.Encode()
+	if err != nil {
+		panic(err)
+	}
+	return apiEvent("/slack/interactions", slackbot.ClickBody(slackbot.Click{
+		TeamID: "T1DC2JH3J", ChannelID: "C0123ABCD", UserID: "U2CERLKJA", UserName: "roadrunner",
+		ActionID: v.ActionID(), BlockID: v.BlockID(0), Value: enc, MessageTS: "1741771860.000200",
+		ResponseURL: "https://hooks.slack.com/actions/T1DC2JH3J/398738663016/xTa6mHJ4yCVCeB1Xr3tyfFgh",
+		TriggerID:   "398738663016.47445629121.1bd7e6f3b0c5f2c3a8d0e4b5c6a7d8e9",
+	}), ts)
+}
+
+func TestBlockActionsEvent(t *testing.T) {
+	if *resign {
+		data, err := marshalEvent(blockActionsEvent(time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(blockActionsFile, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	decodeStrict(t, blockActionsFile, &ev)
+	ts := time.UnixMilli(ev.RequestContext.TimeEpoch)
+	if diff := cmp.Diff(blockActionsEvent(ts), ev); diff != "" {
+		t.Errorf("%s differs from a freshly built event (-want +got); rebuild it with go test ./events -run BlockActions -resign:\n%s", blockActionsFile, diff)
+	}
+	body, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The payload is what slack-go parses; its button value is ours.
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		t.Fatalf("payload: %v", err)
+	}
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) != 1 {
+		t.Fatalf("payload = %+v, want one block action", cb)
+	}
+	a := cb.ActionCallback.BlockActions[0]
+	v, err := button.Parse(a.Value, clickIssued)
+	if err != nil || v != deleteConfirmation() || a.ActionID != v.ActionID() || v.CheckBlock(a.BlockID) != nil {
+		t.Errorf("button = %+v (%v), action %q, block %q; want the delete confirmation", v, err, a.ActionID, a.BlockID)
+	}
+	mac := hmac.New(sha256.New, []byte(exampleSigningSecret))
+	mac.Write([]byte("v0:" + ev.Headers["x-slack-request-timestamp"] + ":"))
+	mac.Write(body)
+	if got, want := ev.Headers["x-slack-signature"], "v0="+hex.EncodeToString(mac.Sum(nil)); got != want {
+		t.Errorf("x-slack-signature = %q, want %q", got, want)
+	}
+}
+
+// TestUpdateAndDeleteJobs parses the Jobs of the interactive operations.
+func TestUpdateAndDeleteJobs(t *testing.T) {
+	var update provision.Job
+	decodeStrict(t, "job-update.json", &update)
+	if update.Action != provision.ActionUpdate || update.Tier != "SP50" || update.Click != nil {
+		t.Errorf("job-update.json = %+v, want update orders-ws to SP50 (the question, no click)", update)
+	}
+	if err := atlas.ValidateUpdate(update.GroupID, update.Name, update.Update()); err != nil {
+		t.Errorf("job-update.json is not a valid update: %v", err)
+	}
+	var del provision.Job
+	decodeStrict(t, "job-delete.json", &del)
+	if del.Action != provision.ActionDelete || del.Name != "orders-ws" || del.Click == nil || del.Click.Step != "confirm" {
+		t.Errorf("job-delete.json = %+v, want the confirmed delete of orders-ws", del)
+	}
+	if del.Click.OpID != deleteConfirmation().OpID || !del.Click.IssuedAt.Equal(clickIssued) {
+		t.Errorf("job-delete.json click = %+v, want block-actions.json's operation", del.Click)
 	}
 }

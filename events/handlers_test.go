@@ -133,3 +133,50 @@ func TestCreateRequestEventReturnsWorkspace(t *testing.T) {
 		t.Errorf("the Result encodes as %s, want a JSON object with name %q", out, job.Name)
 	}
 }
+
+// TestBlockActionsEventMakesJob runs block-actions.json, freshly signed,
+// through the Slack function's handler and checks that the Job it hands
+// to the worker is exactly job-delete.json.
+func TestBlockActionsEventMakesJob(t *testing.T) {
+	data, err := marshalEvent(blockActionsEvent(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(data, &req); err != nil {
+		t.Fatal(err)
+	}
+	var want provision.Job
+	decodeStrict(t, "job-delete.json", &want)
+	policy, err := access.Load([]byte(`
+projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}
+default_project: dev
+grants:
+  - {subjects: ["user:U2CERLKJA"], projects: [dev], role: GROUP_STREAM_PROCESSING_OWNER}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{secrets.EnvSlackSigningSecret: exampleSigningSecret}
+	d := &recordingDispatcher{}
+	h, err := slackbot.New(slackbot.Config{
+		Secrets:    secrets.NewStore(func(k string) string { return env[k] }, nil),
+		Policy:     policy,
+		Dispatcher: d,
+		Now:        func() time.Time { return want.RequestedAt },
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.Handle(t.Context(), req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("Handle = HTTP %d %s, %v; want 200", resp.StatusCode, resp.Body, err)
+	}
+	if len(d.jobs) != 1 {
+		t.Fatalf("Handle dispatched %d Jobs, want 1", len(d.jobs))
+	}
+	if diff := cmp.Diff(want, d.jobs[0]); diff != "" {
+		t.Errorf("the Job for block-actions.json differs from job-delete.json (-want +got):\n%s", diff)
+	}
+}

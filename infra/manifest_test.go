@@ -43,6 +43,10 @@ type manifest struct {
 	} `yaml:"oauth_config"`
 	Settings struct {
 		SocketModeEnabled bool `yaml:"socket_mode_enabled"`
+		Interactivity     struct {
+			IsEnabled  bool   `yaml:"is_enabled"`
+			RequestURL string `yaml:"request_url"`
+		} `yaml:"interactivity"`
 	} `yaml:"settings"`
 }
 
@@ -75,7 +79,10 @@ func TestSlackAppManifest(t *testing.T) {
 	if c.Description == "" || len(c.Description) > 100 {
 		t.Errorf("description = %q, want a short one", c.Description)
 	}
-	for _, sub := range []string{"create", "list", "describe", "help", "--region"} {
+	if i := m.Settings.Interactivity; !i.IsEnabled || !strings.HasPrefix(i.RequestURL, "https://") || !strings.HasSuffix(i.RequestURL, interactionsRoute) {
+		t.Errorf("interactivity = %+v, want enabled with an https request_url ending in the template's route %s", i, interactionsRoute)
+	}
+	for _, sub := range []string{"create", "list", "describe", "update", "delete", "help", "--region"} {
 		if !strings.Contains(c.UsageHint, sub) {
 			t.Errorf("usage hint %q does not mention %s", c.UsageHint, sub)
 		}

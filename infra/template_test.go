@@ -22,14 +22,15 @@ import (
 )
 
 const (
-	template   = "template.yaml"
-	makefile   = "../Makefile"
-	toolsHint  = `pip install "cfn-lint==1.51.0" "aws-sam-translator==1.110.0" (or: make tools)`
-	samModule  = "samtranslator"
-	slashRoute = "/slack/commands"
-	workerName = "CreateFunction"
-	edgeName   = "SlackFunction"
-	failQueue  = "CreateFailureQueue"
+	template          = "template.yaml"
+	makefile          = "../Makefile"
+	toolsHint         = `pip install "cfn-lint==1.51.0" "aws-sam-translator==1.110.0" (or: make tools)`
+	samModule         = "samtranslator"
+	slashRoute        = "/slack/commands"
+	interactionsRoute = "/slack/interactions"
+	workerName        = "CreateFunction"
+	edgeName          = "SlackFunction"
+	failQueue         = "CreateFailureQueue"
 )
 
 func TestCfnLintIsClean(t *testing.T) {
@@ -330,15 +331,23 @@ func TestSlashCommandRoute(t *testing.T) {
 			routes = append(routes, strings.ToUpper(method)+" "+path)
 		}
 	}
-	if diff := cmp.Diff([]string{"POST " + slashRoute}, routes); diff != "" {
+	sort.Strings(routes)
+	if diff := cmp.Diff([]string{"POST " + slashRoute, "POST " + interactionsRoute}, routes); diff != "" {
 		t.Fatalf("routes (-want +got):\n%s", diff)
 	}
-	integ := get(paths, slashRoute, "post", "x-amazon-apigateway-integration")
-	if v := get(integ, "payloadFormatVersion"); v != "2.0" {
-		t.Errorf("payloadFormatVersion = %v, want 2.0", v)
+	// Both routes go to the Slack function, which tells them apart by path.
+	for _, route := range []string{slashRoute, interactionsRoute} {
+		integ := get(paths, route, "post", "x-amazon-apigateway-integration")
+		if v := get(integ, "payloadFormatVersion"); v != "2.0" {
+			t.Errorf("%s: payloadFormatVersion = %v, want 2.0", route, v)
+		}
+		if uri := ref(get(integ, "uri")); !strings.Contains(uri, "${"+edgeName+".Arn}") {
+			t.Errorf("%s: integration uri = %s, want the %s", route, uri, edgeName)
+		}
 	}
-	if uri := ref(get(integ, "uri")); !strings.Contains(uri, "${"+edgeName+".Arn}") {
-		t.Errorf("integration uri = %s, want the %s", uri, edgeName)
+	outputs, _ := get(tpl, "Outputs").(doc)
+	if url, _ := get(outputs, "SlackInteractionsUrl", "Value", "Fn::Sub").(string); !strings.HasSuffix(url, interactionsRoute) {
+		t.Errorf("SlackInteractionsUrl = %v, want the API's URL ending in %s", get(outputs, "SlackInteractionsUrl", "Value"), interactionsRoute)
 	}
 }
 
@@ -391,7 +400,7 @@ func TestOutputsAndParameters(t *testing.T) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	if diff := cmp.Diff([]string{"CreateFunctionName", "FailureQueueUrl", "SlackCommandUrl"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"CreateFunctionName", "FailureQueueUrl", "SlackCommandUrl", "SlackInteractionsUrl"}, names); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
 	}
 	if url, _ := get(outputs, "SlackCommandUrl", "Value", "Fn::Sub").(string); !strings.HasPrefix(url, "https://${SlackApi}.execute-api.") || !strings.HasSuffix(url, slashRoute) {

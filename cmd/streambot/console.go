@@ -24,6 +24,9 @@ func (c *console) call(sc slackrec.Call) {
 	switch sc.Method {
 	case slackrec.PostMessage:
 		head = "💬 streambot in " + sc.Channel + ":"
+		if strings.Contains(string(sc.Blocks), `"actions"`) {
+			head = "💬 streambot in " + sc.Channel + " (message " + sc.TS + "; click with --message-ts " + sc.TS + "):"
+		}
 		if sc.ThreadTS != "" {
 			head = "    ↳ reply in the thread:"
 		}
@@ -58,7 +61,32 @@ type block struct {
 	Type     string       `json:"type"`
 	Text     *textObject  `json:"text"`
 	Fields   []textObject `json:"fields"`
-	Elements []textObject `json:"elements"`
+	Elements []element    `json:"elements"`
+}
+
+// element is a context block's text, or an actions block's button.
+type element struct {
+	Type  string          `json:"type"`
+	Text  json.RawMessage `json:"text"` // a string (context) or a text object (button)
+	Style string          `json:"style"`
+	Value string          `json:"value"`
+}
+
+// render shows a context text as it reads, and a button as [Label] with
+// its value, which `streambot click` takes to press it.
+func (e element) render() string {
+	if e.Type != "button" {
+		var s string
+		_ = json.Unmarshal(e.Text, &s)
+		return mrkdwn(s)
+	}
+	var t textObject
+	_ = json.Unmarshal(e.Text, &t)
+	label := "[" + t.Text + "]"
+	if e.Style == "danger" {
+		label = "[" + t.Text + " ⚠]"
+	}
+	return label + "  (streambot click '" + e.Value + "')"
 }
 
 type textObject struct {
@@ -86,7 +114,7 @@ func renderMessage(text string, blocks json.RawMessage) string {
 			b.WriteString(strings.ReplaceAll(mrkdwn(f.Text), "\n", ": ") + "\n")
 		}
 		for _, e := range bl.Elements {
-			b.WriteString(mrkdwn(e.Text) + "\n")
+			b.WriteString(e.render() + "\n")
 		}
 	}
 	return b.String()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/slackbot"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -46,9 +47,12 @@ func addDemoPeople(s *slackrec.Server) {
 // demoStep is one slash command of the scripted conversation and what must
 // come of it.
 type demoStep struct {
-	title  string
-	user   string
-	text   string
+	title string
+	user  string
+	text  string
+	// press, when set, makes the step a click on the button with this
+	// action_id in the latest message that has one, instead of a command.
+	press  string
 	before func(d *demo)                        // e.g. inject an Atlas fault
 	check  func(d *demo, r stepResult) []string // returns what went wrong
 }
@@ -59,6 +63,8 @@ type stepResult struct {
 	ack     string          // the ephemeral acknowledgement, rendered
 	calls   []slackrec.Call // Slack calls the step caused, delivered or not
 	creates int             // create POSTs Atlas received during the step
+	patches int             // update PATCHes
+	deletes int             // DELETEs
 }
 
 // demo is a running conversation.
@@ -129,6 +135,62 @@ func demoSteps() []demoStep {
 			},
 		},
 		{
+			title: "update the tier: the bot shows before → after and waits for Apply", user: alice,
+			text: "update orders-ws --tier SP50",
+			check: func(d *demo, r stepResult) []string {
+				ask := channelPost(r.calls)
+				return all(
+					expect(strings.Contains(ask, "tier: SP30 → SP50"), "the confirmation shows tier SP30 → SP50"),
+					expect(strings.Contains(ask, "[Apply]") && strings.Contains(ask, "[Cancel]"), "it has Apply and Cancel"),
+					expect(r.patches == 0, "nothing was sent to Atlas yet"),
+				)
+			},
+		},
+		{
+			title: "alice clicks Apply", user: alice, press: "streambot.confirm.update",
+			check: func(d *demo, r stepResult) []string {
+				ws, _ := d.stack.atlas.Workspace(devGroupID, "orders-ws")
+				return all(
+					expect(r.patches == 1, "Atlas received exactly one PATCH"),
+					expect(ws.StreamConfig != nil && ws.StreamConfig.Tier == "SP50", "the workspace runs at SP50"),
+					expect(strings.Contains(threadReply(r.calls), "Updated stream workspace"), "the thread reply says it was updated"),
+					expect(parentUpdated(r.calls, "confirmed by"), "the confirmation now says who confirmed, without buttons"),
+				)
+			},
+		},
+		{
+			title: "delete: never at once, a confirmation first", user: alice, text: "delete orders-ws",
+			check: func(d *demo, r stepResult) []string {
+				ask := channelPost(r.calls)
+				return all(
+					expect(strings.Contains(ask, "[Delete ⚠]"), "the confirmation has a danger Delete button"),
+					expect(strings.Contains(ask, "Hostnames"), "it shows what would go"),
+					expect(r.deletes == 0, "nothing was deleted yet"),
+				)
+			},
+		},
+		{
+			title: "bob (read-only) clicks Delete: refused privately", user: bob, press: "streambot.confirm.delete",
+			check: func(d *demo, r stepResult) []string {
+				_, ok := d.stack.atlas.Workspace(devGroupID, "orders-ws")
+				return all(
+					expect(r.deletes == 0 && ok, "nothing was deleted"),
+					expect(privateAnswer(r.calls, "Not allowed"), "bob alone is told he is not allowed"),
+				)
+			},
+		},
+		{
+			title: "alice confirms the delete", user: alice, press: "streambot.confirm.delete",
+			check: func(d *demo, r stepResult) []string {
+				_, ok := d.stack.atlas.Workspace(devGroupID, "orders-ws")
+				return all(
+					expect(r.deletes == 1 && !ok, "Atlas received exactly one DELETE and the workspace is gone"),
+					expect(strings.Contains(threadReply(r.calls), "Deleted stream workspace"), "the thread reply says it was deleted"),
+					expect(parentUpdated(r.calls, "confirmed by"), "the confirmation now says who confirmed, without buttons"),
+				)
+			},
+		},
+		{
 			title: "list the project's workspaces", user: alice, text: "list",
 			check: func(d *demo, r stepResult) []string {
 				var answer string
@@ -138,7 +200,7 @@ func demoSteps() []demoStep {
 					}
 				}
 				return all(
-					expect(strings.Contains(answer, "orders-ws"), "the answer lists orders-ws"),
+					expect(strings.Contains(answer, "No stream workspaces"), "the list is empty: orders-ws was deleted"),
 					expect(!strings.Contains(answer, "payments-ws"), "the answer does not list the refused payments-ws"),
 				)
 			},
@@ -224,16 +286,32 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 	}
 	callsBefore := len(d.stack.slack.Calls())
 	createsBefore := d.stack.atlas.Calls(atlastest.OpCreateStream)
+	patchesBefore := d.stack.atlas.Calls(atlastest.OpUpdateStream)
+	deletesBefore := d.stack.atlas.Calls(atlastest.OpDeleteStream)
 
-	fmt.Fprintf(d.out, "\n── %d. %s\n👤 %s in %s: /stream %s\n", n, st.title, st.user, demoChannel, st.text)
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := newSignedRequest(rctx, d.url, d.secret, time.Now(), slashRequest{
-		Command: "/stream", Text: st.text, TeamID: demoTeam, ChannelID: demoChannel,
-		UserID: st.user, UserName: strings.ToLower(strings.TrimPrefix(st.user, "U0")),
-		ResponseURL: d.stack.slack.ResponseURL(fmt.Sprintf("step-%d", n)),
-		TriggerID:   fmt.Sprintf("demo.%d.%d", n, time.Now().UnixNano()),
-	})
+	var req *http.Request
+	var err error
+	if st.press != "" {
+		c, ok := d.findButton(st.press)
+		if !ok {
+			return []string{"a message with the button " + st.press}, nil
+		}
+		c.TeamID, c.UserID, c.UserName = demoTeam, st.user, strings.ToLower(strings.TrimPrefix(st.user, "U0"))
+		c.ResponseURL = d.stack.slack.ResponseURL(fmt.Sprintf("step-%d", n))
+		c.TriggerID = fmt.Sprintf("demo.%d.%d", n, time.Now().UnixNano())
+		fmt.Fprintf(d.out, "\n── %d. %s\n👤 %s clicks %s on message %s\n", n, st.title, st.user, st.press, c.MessageTS)
+		req, err = newSignedPost(rctx, interactionsURL(d.url), d.secret, time.Now(), slackbot.ClickBody(c))
+	} else {
+		fmt.Fprintf(d.out, "\n── %d. %s\n👤 %s in %s: /stream %s\n", n, st.title, st.user, demoChannel, st.text)
+		req, err = newSignedRequest(rctx, d.url, d.secret, time.Now(), slashRequest{
+			Command: "/stream", Text: st.text, TeamID: demoTeam, ChannelID: demoChannel,
+			UserID: st.user, UserName: strings.ToLower(strings.TrimPrefix(st.user, "U0")),
+			ResponseURL: d.stack.slack.ResponseURL(fmt.Sprintf("step-%d", n)),
+			TriggerID:   fmt.Sprintf("demo.%d.%d", n, time.Now().UnixNano()),
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +329,11 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 	}
 	_ = json.Unmarshal(body, &ack)
 	r := stepResult{status: resp.StatusCode, ack: renderMessage(ack.Text, ack.Blocks)}
-	d.con.print(fmt.Sprintf("🤖 streambot (only visible to you; HTTP %d after %s):", resp.StatusCode, ackAfter.Round(time.Microsecond)), r.ack)
+	if st.press != "" {
+		fmt.Fprintf(d.out, "🤖 Slack got HTTP %d after %s (a click's ack carries no message)\n", resp.StatusCode, ackAfter.Round(time.Microsecond))
+	} else {
+		d.con.print(fmt.Sprintf("🤖 streambot (only visible to you; HTTP %d after %s):", resp.StatusCode, ackAfter.Round(time.Microsecond)), r.ack)
+	}
 
 	d.stack.jobs.Wait()
 	r.calls = d.stack.slack.Calls()[callsBefore:]
@@ -261,8 +343,64 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 		}
 	}
 	r.creates = d.stack.atlas.Calls(atlastest.OpCreateStream) - createsBefore
+	r.patches = d.stack.atlas.Calls(atlastest.OpUpdateStream) - patchesBefore
+	r.deletes = d.stack.atlas.Calls(atlastest.OpDeleteStream) - deletesBefore
 	problems := expect(resp.StatusCode == http.StatusOK, "Slack gets HTTP 200")
 	return append(problems, st.check(d, r)...), nil
+}
+
+// findButton finds the button with actionID in the latest channel message
+// that has one, and returns the click on it (who clicks is the caller's).
+func (d *demo) findButton(actionID string) (slackbot.Click, bool) {
+	calls := d.stack.slack.Calls()
+	for i := len(calls) - 1; i >= 0; i-- {
+		c := calls[i]
+		if c.Method != slackrec.PostMessage || c.ThreadTS != "" || c.Failed {
+			continue
+		}
+		var blocks []struct {
+			Type     string `json:"type"`
+			BlockID  string `json:"block_id"`
+			Elements []struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"elements"`
+		}
+		if json.Unmarshal(c.Blocks, &blocks) != nil {
+			continue
+		}
+		for _, b := range blocks {
+			for _, e := range b.Elements {
+				if b.Type == "actions" && e.ActionID == actionID {
+					return slackbot.Click{ChannelID: c.Channel, ActionID: e.ActionID, BlockID: b.BlockID, Value: e.Value, MessageTS: c.TS}, true
+				}
+			}
+		}
+	}
+	return slackbot.Click{}, false
+}
+
+// channelPost is the rendered text of the messages posted in the channel
+// (not in a thread).
+func channelPost(calls []slackrec.Call) string {
+	var b strings.Builder
+	for _, c := range calls {
+		if c.Method == slackrec.PostMessage && c.ThreadTS == "" && !c.Failed {
+			b.WriteString(renderMessage(c.Text, c.Blocks))
+		}
+	}
+	return b.String()
+}
+
+// privateAnswer reports whether an answer only the caller sees contains s.
+func privateAnswer(calls []slackrec.Call, s string) bool {
+	for _, c := range calls {
+		if (c.Method == slackrec.ResponseURL && c.ResponseType == "ephemeral" || c.Method == slackrec.PostEphemeral) &&
+			!c.Failed && strings.Contains(c.Text, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // threadReply is the rendered text of the replies posted in a thread.

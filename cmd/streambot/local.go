@@ -160,8 +160,10 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	return s, nil
 }
 
-// listen starts an HTTP server for h on addr (loopback only) and returns
-// its URL and a function that shuts it down gracefully.
+// listen starts an HTTP server for h on addr (loopback only), serving
+// POST /slack/commands and POST /slack/interactions, and returns the
+// commands URL (see [interactionsURL]) and a function that shuts it down
+// gracefully.
 func listen(addr string, h http.Handler) (string, func(context.Context) error, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -176,6 +178,7 @@ func listen(addr string, h http.Handler) (string, func(context.Context) error, e
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /slack/commands", h)
+	mux.Handle("POST /slack/interactions", h)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	return "http://" + ln.Addr().String() + "/slack/commands", srv.Shutdown, nil
@@ -243,4 +246,9 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// interactionsURL is the interactivity URL beside a commands URL.
+func interactionsURL(commandsURL string) string {
+	return strings.TrimSuffix(commandsURL, "/slack/commands") + "/slack/interactions"
 }

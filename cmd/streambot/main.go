@@ -2,8 +2,9 @@
 // two Lambda functions, nothing reimplemented:
 //
 //	streambot demo                 a scripted conversation against an embedded Atlas and Slack (make run)
-//	streambot serve [--addr A]     POST /slack/commands on 127.0.0.1:3000
+//	streambot serve [--addr A]     POST /slack/commands and /slack/interactions on 127.0.0.1:3000
 //	streambot slash [flags] "…"   send one signed slash command and print the answer
+//	streambot click [flags] VALUE  send one signed button click (block_actions)
 //
 // Configuration uses the names in DESIGN.md (SLACK_SIGNING_SECRET,
 // MONGODB_ATLAS_CLIENT_ID, ACCESS_POLICY_FILE, …); see README.md.
@@ -23,8 +24,10 @@ const usage = `usage: streambot <command> [flags]
 
 commands:
   demo    run a scripted /stream conversation against an embedded Atlas and Slack
-  serve   serve POST /slack/commands locally (real Atlas/Slack when credentials are set)
+  serve   serve POST /slack/commands and /slack/interactions locally (real Atlas/Slack when credentials are set)
   slash   send one signed slash command, e.g. streambot slash "create orders-ws --region VIRGINIA_USA"
+  click   send one signed button click, e.g. streambot click --message-ts 1700000000.000001 '1;delete;confirm;…'
+          (serve prints each button's value)
   help    show this text`
 
 func main() {
@@ -61,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "slash":
 		return runSlash(ctx, args[1:], getenv, stdout)
+	case "click":
+		return runClick(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

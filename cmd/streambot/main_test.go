@@ -125,6 +125,7 @@ func TestSubcommandHelp(t *testing.T) {
 		"serve": {"-addr"},
 		"demo":  {"-v"},
 		"slash": {"-url", "-secret", "-user", "-channel", "-team", "-response-url", "-json"},
+		"click": {"-url", "-secret", "-user", "-channel", "-team", "-message-ts", "-action-id", "-block-id", "-response-url"},
 	} {
 		t.Run(cmd, func(t *testing.T) {
 			for _, h := range []string{"-h", "--help"} {

@@ -60,6 +60,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	fmt.Fprintf(stdout, "streambot serving POST %s\n", url)
+	fmt.Fprintf(stdout, "  and POST %s (buttons: try one with `streambot click`)\n", interactionsURL(url))
 	if s.atlas != nil {
 		fmt.Fprintf(stdout, "  Atlas: embedded simulator at %s (set MONGODB_ATLAS_CLIENT_ID/_SECRET for real Atlas)\n", s.atlas.URL)
 	} else {

@@ -61,7 +61,12 @@ func sign(secret string, ts time.Time, body string) (timestamp, signature string
 // newSignedRequest builds a POST of the slash command to target, signed as
 // Slack would sign it at now.
 func newSignedRequest(ctx context.Context, target, secret string, now time.Time, s slashRequest) (*http.Request, error) {
-	body := s.form()
+	return newSignedPost(ctx, target, secret, now, s.form())
+}
+
+// newSignedPost builds a POST of a form body to target, signed as Slack
+// would sign it at now.
+func newSignedPost(ctx context.Context, target, secret string, now time.Time, body string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
 	if err != nil {
 		return nil, err

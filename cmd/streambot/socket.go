@@ -29,6 +29,7 @@ const socketAckTimeout = 5 * time.Second
 // signature check.
 type commander interface {
 	Command(ctx context.Context, sc slack.SlashCommand) reply.Ack
+	Interaction(ctx context.Context, cb *slack.InteractionCallback) []byte
 }
 
 // checkAppToken reports a SLACK_APP_TOKEN that is not an app-level token,
@@ -52,7 +53,8 @@ func newSocketClient(appToken, apiURL string, log *slog.Logger) *socketmode.Clie
 // check: the websocket, opened with the app-level token, is what
 // authenticates Slack. The Ack goes back as the envelope's acknowledgement
 // payload, which Slack shows the caller as it would the HTTP response.
-// Other envelopes (events, interactions) are acknowledged and ignored.
+// Each interactive envelope (a click) goes to h.Interaction. Other
+// envelopes (events) are acknowledged and ignored.
 //
 // When ctx is done it stops reading new envelopes, lets the commands in
 // flight finish (their Jobs are dispatched and their acks handed to the
@@ -97,6 +99,21 @@ func runSocketMode(ctx context.Context, client *socketmode.Client, h commander, 
 					// Like an HTTP request in flight at shutdown, a command
 					// already received is answered, not cut short.
 					ack(envelopeID, h.Command(context.WithoutCancel(ctx), sc))
+				})
+			case socketmode.EventTypeInteractive:
+				cb, ok := evt.Data.(slack.InteractionCallback)
+				if !ok || evt.Request == nil {
+					continue
+				}
+				envelopeID := evt.Request.EnvelopeID
+				inflight.Go(func() {
+					// A click's answer goes through the worker; a form's
+					// (view_submission) is the acknowledgement's payload.
+					var payload any
+					if body := h.Interaction(context.WithoutCancel(ctx), &cb); len(body) > 0 {
+						payload = json.RawMessage(body)
+					}
+					ack(envelopeID, payload)
 				})
 			case socketmode.EventTypeConnected:
 				log.Info("socket mode connected")

@@ -41,6 +41,10 @@ func main() {
 		Slack: provision.NewSlackClients(store, slack.OptionAPIURL(cfg.SlackAPIURL),
 			slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second})),
 		Logger: log,
+		// Claims (once-only confirmations) is in-memory per container until
+		// the DynamoDB state table (STATE_TABLE, internal/state) plugs in
+		// here; Counts (processors and connections on the delete
+		// confirmation) until the Atlas processors client does.
 	})
 	if err != nil {
 		log.Error("worker setup failed", "error", err.Error())

@@ -14,6 +14,8 @@ const (
 	Create   Name = "create"
 	List     Name = "list"
 	Describe Name = "describe"
+	Update   Name = "update"
+	Delete   Name = "delete"
 )
 
 // Command is a parsed `/stream …` command. Values are canonical: provider,
@@ -21,10 +23,14 @@ const (
 // caller typed.
 type Command struct {
 	Name Name
-	// Workspace is the workspace name (create, describe), already checked
+	// Workspace is the workspace name (every operation with Args of
+	// ArgsWorkspace or more), already checked
 	// with atlas.ValidateName.
 	Workspace string
-	// Provider defaults to AWS for create.
+	// Processor is the stream processor's name (ArgsProcessor operations).
+	Processor string
+	// Provider defaults to AWS for create; for update it is empty unless
+	// the region changes.
 	Provider atlas.Provider
 	// Region is Atlas's region name; empty when the caller gave none (the
 	// Slack edge then applies the policy's default or reports a usage error).
@@ -32,7 +38,8 @@ type Command struct {
 	// RegionInput is what the caller typed when it differs from Region only
 	// by being a cloud code (us-east-1 → VIRGINIA_USA); empty otherwise.
 	RegionInput string
-	// Tier defaults to SP30 for create; MaxTier is empty unless given.
+	// Tier defaults to SP30 for create; for update, and MaxTier always, it
+	// is empty unless given.
 	Tier    atlas.Tier
 	MaxTier atlas.Tier
 	// SampleSolar adds the sample_stream_solar connection.

@@ -22,6 +22,9 @@ func (c Command) String() string {
 	dashed := strings.HasPrefix(c.Workspace, "-")
 	if c.Workspace != "" && !dashed {
 		b.WriteString(" " + c.Workspace)
+		if c.Processor != "" {
+			b.WriteString(" " + c.Processor)
+		}
 	}
 	flag := func(name, v string) {
 		if v == "" {
@@ -48,6 +51,9 @@ func (c Command) String() string {
 	}
 	if dashed {
 		b.WriteString(" -- " + c.Workspace)
+		if c.Processor != "" {
+			b.WriteString(" " + c.Processor)
+		}
 	}
 	return b.String()
 }

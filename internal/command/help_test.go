@@ -65,8 +65,17 @@ func TestHelpMatchesParser(t *testing.T) {
 			if f.arg != "" {
 				text += "=" + map[string]string{"provider": "AWS", "region": "us-east-1", "tier": "SP30", "max-tier": "SP50", "project": "prod"}[f.name]
 			}
-			if sc.arg == "" {
+			if sc.Args == ArgsNone {
 				text = strings.Replace(text, " x ", " ", 1)
+			}
+			if sc == updateCmd { // an update must change something
+				switch f.name {
+				case "tier", "max-tier", "region":
+				case "provider":
+					text += " --region us-east-1"
+				default:
+					text += " --tier SP10"
+				}
 			}
 			if _, err := Parse(text); err != nil {
 				t.Errorf("Parse(%q) error: %v; the help lists --%s", text, err, f.name)

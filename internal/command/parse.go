@@ -18,7 +18,9 @@ import (
 //	              [--max-tier T] [--sample-solar] [--project ALIAS|GROUP_ID] [--dry-run]
 //	list [--project P]
 //	describe <name> [--project P]
-//	help [create|list|describe]
+//	update <name> [--tier T] [--max-tier T] [--provider P --region R] [--project P] [--dry-run]
+//	delete <name> [--project P] [--dry-run]
+//	help [create|list|describe|update|delete]
 //
 // and help is also what empty text, -h and --help give; `create --help`
 // (or -h anywhere before a `--`) gives the help for create.
@@ -44,6 +46,9 @@ import (
 // is the region's; with --provider, a region of another provider is a usage
 // error rather than a silent switch. The region may be left out: the caller
 // then applies the policy's default with [Command.RequireRegion].
+//
+// An update must change something: a tier, a max tier or a region (whose
+// provider is the region's; --provider alone is a usage error).
 //
 // Names must pass [atlas.ValidateName], tiers [atlas.ValidateTiers], and a
 // project must look like an alias ([a-z0-9_-], at most 64) or a 24-hex ID.
@@ -91,7 +96,7 @@ func isHelpFlag(t string) bool {
 // a positional argument; a lone "-" is positional.
 func isFlag(t string) bool { return len(t) > 1 && t[0] == '-' }
 
-func (sc *subcommand) parse(args []string) (Command, *UsageError) {
+func (sc *Op) parse(args []string) (Command, *UsageError) {
 	if sc == helpCmd {
 		return parseHelp(args)
 	}
@@ -108,14 +113,14 @@ func (sc *subcommand) parse(args []string) (Command, *UsageError) {
 		c.Provider, c.Tier = defaultProvider, defaultTier
 	}
 	var seen uint64
-	named, flagsDone := false, false
+	named, flagsDone := 0, false
 	for i := 0; i < len(args); i++ {
 		t := args[i]
 		if flagsDone || !isFlag(t) {
 			if err := sc.positional(&c, t, named); err != nil {
 				return Command{}, err
 			}
-			named = true
+			named++
 			continue
 		}
 		if t == "--" {
@@ -153,23 +158,68 @@ func (sc *subcommand) parse(args []string) (Command, *UsageError) {
 			return Command{}, err
 		}
 	}
-	if sc.arg != "" && !named {
+	switch {
+	case named == 0 && sc.Args >= ArgsWorkspace:
 		return Command{}, &UsageError{Message: fmt.Sprintf("%s needs a workspace name", sc.name)}
+	case named == 1 && sc.Args == ArgsProcessor:
+		return Command{}, &UsageError{Message: fmt.Sprintf("%s needs a workspace and a processor name", sc.name)}
 	}
-	if sc == createCmd {
-		if err := checkCreate(&c); err != nil {
-			return Command{}, err
-		}
+	var err *UsageError
+	switch sc {
+	case createCmd:
+		err = checkCreate(&c)
+	case updateCmd:
+		err = checkUpdate(&c)
+	}
+	if err != nil {
+		return Command{}, err
 	}
 	return c, nil
 }
 
-// positional takes a non-flag argument: the workspace name, or a mistake.
-func (sc *subcommand) positional(c *Command, t string, named bool) *UsageError {
+// checkUpdate checks what spans an update's flags: something must change,
+// --provider needs --region, the region must be the provider's, and the
+// max tier must not be below the tier when both are given. (The max tier
+// against the workspace's current tier is checked by the worker, which
+// reads the workspace.)
+func checkUpdate(c *Command) *UsageError {
+	if c.Tier == "" && c.MaxTier == "" && c.Region == "" && !c.ProviderSet {
+		return &UsageError{Message: "update changes nothing: give --tier, --max-tier or --region"}
+	}
+	if c.ProviderSet && c.Region == "" {
+		return &UsageError{Token: "--provider", Message: fmt.Sprintf(
+			"--provider %s moves the workspace only together with --region: give a %s region", c.Provider, c.Provider)}
+	}
+	if c.Region != "" {
+		p, _ := atlas.ProviderOf(c.Region)
+		if c.ProviderSet && p != c.Provider {
+			return &UsageError{Token: regionTyped(c), Message: fmt.Sprintf(
+				"%s is on %s, not %s: leave out --provider, or give --provider %s, or give %s %s region",
+				regionTyped(c), p, c.Provider, p, article(c.Provider), c.Provider)}
+		}
+		c.Provider = p
+	}
+	if c.Tier != "" {
+		if err := atlas.ValidateTiers(c.Tier, c.MaxTier); err != nil {
+			return badValue("--max-tier", string(c.MaxTier), err, "")
+		}
+	}
+	return nil
+}
+
+// positional takes the named-th non-flag argument: the workspace name, the
+// processor name, or a mistake.
+func (sc *Op) positional(c *Command, t string, named int) *UsageError {
 	switch {
-	case sc.arg == "":
+	case sc.Args == ArgsNone:
 		return &UsageError{Token: t, Message: fmt.Sprintf("%s takes no arguments, only flags; got %q", sc.name, t)}
-	case named:
+	case named == 1 && sc.Args == ArgsProcessor:
+		if err := ValidateProcessorName(t); err != nil {
+			return badValue("processor name", t, err, "")
+		}
+		c.Processor = t
+		return nil
+	case named > 0:
 		e := &UsageError{Token: t, Message: fmt.Sprintf("unexpected argument %q: a workspace name is a single word", t)}
 		if joined := c.Workspace + "-" + t; !strings.HasPrefix(t, "-") && atlas.ValidateName(joined) == nil {
 			e.Suggestion = joined
@@ -183,7 +233,7 @@ func (sc *subcommand) positional(c *Command, t string, named bool) *UsageError {
 	return nil
 }
 
-func (sc *subcommand) unknownFlag(flag string) *UsageError {
+func (sc *Op) unknownFlag(flag string) *UsageError {
 	name := strings.TrimLeft(flag, "-")
 	e := &UsageError{Token: flag, Message: fmt.Sprintf("unknown flag %q for %s", flag, sc.name)}
 	names := make([]string, len(sc.flags))
@@ -222,6 +272,25 @@ func parseHelp(args []string) (Command, *UsageError) {
 		}
 	}
 	return c, nil
+}
+
+// MaxProcessorNameLen is the longest processor name streambot accepts.
+const MaxProcessorNameLen = 64
+
+// ValidateProcessorName checks a stream processor's name: 1 to
+// [MaxProcessorNameLen] ASCII letters, digits, hyphens and underscores. It
+// appears in URL paths and in button values.
+func ValidateProcessorName(name string) error {
+	ok := name != "" && len(name) <= MaxProcessorNameLen
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+	}
+	if !ok {
+		return &atlas.ValidationError{Field: "processorName", Value: name, Message: fmt.Sprintf(
+			"a processor name is 1 to %d ASCII letters, digits, hyphens and underscores", MaxProcessorNameLen)}
+	}
+	return nil
 }
 
 // checkCreate checks what spans flags: the region against the provider, and

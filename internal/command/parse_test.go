@@ -255,7 +255,30 @@ func TestUsageErrorText(t *testing.T) {
 			`unknown subcommand "craete"; did you mean create?` + "\n" + createUsage + "\n" +
 				"       /stream list [--project ALIAS|GROUP_ID]\n" +
 				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
-				"       /stream help [create|list|describe]"},
+				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
+				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" +
+				"       /stream help [create|list|describe|update|delete]"},
+		{"update orders-ws",
+			"update changes nothing: give --tier, --max-tier or --region\n" + updateUsage},
+		{"update orders-ws --provider GCP",
+			"--provider GCP moves the workspace only together with --region: give a GCP region\n" + updateUsage},
+		{"update orders-ws --provider AWS --region westeurope",
+			"westeurope is on AZURE, not AWS: leave out --provider, or give --provider AZURE, or give an AWS region\n" + updateUsage},
+		{"update orders-ws --tier SP30 --max-tier SP10",
+			`--max-tier "SP10": the max tier must not be below the tier SP30` + "\n" + updateUsage},
+		{"update orders-ws --tier SP3O",
+			`unknown tier "SP3O" (the tiers are SP2, SP5, SP10, SP30, SP50); did you mean SP30?` + "\n" + updateUsage},
+		{"delete",
+			"delete needs a workspace name\nusage: /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]"},
+		{"delete orders-ws --tier SP10",
+			"delete has no --tier flag; that is a flag of create\nusage: /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]"},
+		{"remove orders-ws",
+			`unknown subcommand "remove"; did you mean delete?` + "\n" + createUsage + "\n" +
+				"       /stream list [--project ALIAS|GROUP_ID]\n" +
+				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
+				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
+				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" +
+				"       /stream help [create|list|describe|update|delete]"},
 	}
 	for _, tc := range tests {
 		_, err := Parse(tc.text)
@@ -408,5 +431,82 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := Parse(text); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+const updateUsage = "usage: /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]"
+
+func TestParse_updateAndDelete(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		want Command
+	}{
+		{"update orders-ws --tier sp50", Command{Name: Update, Workspace: "orders-ws", Tier: atlas.TierSP50}},
+		{"update orders-ws --max-tier SP50 --project prod", Command{Name: Update, Workspace: "orders-ws", MaxTier: atlas.TierSP50, Project: "prod"}},
+		{"update orders-ws --region us-east-2", Command{Name: Update, Workspace: "orders-ws", Provider: atlas.ProviderAWS, Region: "OHIO_USA", RegionInput: "us-east-2"}},
+		{"update orders-ws --provider gcp --region US_EAST4 --dry-run",
+			Command{Name: Update, Workspace: "orders-ws", Provider: atlas.ProviderGCP, ProviderSet: true, Region: "US_EAST4", DryRun: true}},
+		{"delete orders-ws", Command{Name: Delete, Workspace: "orders-ws"}},
+		{"DELETE orders-ws --dry-run --project 5f1a2b3c4d5e6f7a8b9c0d1e", Command{Name: Delete, Workspace: "orders-ws", DryRun: true, Project: "5f1a2b3c4d5e6f7a8b9c0d1e"}},
+		{"help delete", Command{Name: Help, Topic: Delete}},
+		{"update --help", Command{Name: Help, Topic: Update}},
+	}
+	for _, tc := range tests {
+		got, err := Parse(tc.text)
+		if err != nil {
+			t.Errorf("Parse(%q) error: %v", tc.text, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("Parse(%q) mismatch (-want +got):\n%s", tc.text, diff)
+		}
+		if again, err := Parse(got.String()); err != nil || !cmp.Equal(again, got) {
+			t.Errorf("Parse(%q.String() = %q) = %+v, %v; want it back", tc.text, got.String(), again, err)
+		}
+	}
+}
+
+// Every operation is declared once: a policy action for all but help, a
+// confirmation for the destructive ones, and an acknowledgement text for
+// each the worker answers (create has its own).
+func TestOps_declarations(t *testing.T) {
+	t.Parallel()
+	seen := map[Name]bool{}
+	for _, op := range Ops() {
+		if seen[op.Name()] {
+			t.Errorf("operation %s is declared twice", op.Name())
+		}
+		seen[op.Name()] = true
+		if Lookup(op.Name()) != op {
+			t.Errorf("Lookup(%s) does not return its declaration", op.Name())
+		}
+		if op.Name() == Help {
+			if op.Action != "" {
+				t.Errorf("help has the policy action %q, want none", op.Action)
+			}
+			continue
+		}
+		if op.Action == "" {
+			t.Errorf("%s has no policy action", op.Name())
+		}
+		if op.Working == "" && op.Name() != Create {
+			t.Errorf("%s has no acknowledgement text", op.Name())
+		}
+	}
+	for _, n := range []Name{Update, Delete} {
+		if op := Lookup(n); op == nil || !op.Confirm {
+			t.Errorf("%s must ask for a confirmation", n)
+		}
+	}
+	for _, op := range Ops() {
+		for _, n := range op.Offers {
+			if o := Lookup(n); o == nil || o.Button == "" || o.Args != ArgsWorkspace {
+				t.Errorf("%s offers %s, which has no button label or does not take a workspace", op.Name(), n)
+			}
+		}
+	}
+	if Lookup("nope") != nil {
+		t.Error(`Lookup("nope") != nil`)
 	}
 }

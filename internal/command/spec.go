@@ -2,8 +2,11 @@ package command
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
+	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -28,11 +31,11 @@ type flagDef struct {
 // switch rather than a function field so that c stays on the stack.
 func (f *flagDef) set(c *Command, v string) *UsageError {
 	switch f {
-	case providerFlag:
+	case providerFlag, providerUpdateFlag:
 		return setProvider(c, v)
-	case regionFlag:
+	case regionFlag, regionUpdateFlag:
 		return setRegion(c, v)
-	case tierFlag:
+	case tierFlag, tierUpdateFlag:
 		return setTier(&c.Tier, "tier", v)
 	case maxTierFlag:
 		return setTier(&c.MaxTier, "max tier", v)
@@ -54,14 +57,96 @@ func (f *flagDef) turn(c *Command, on bool) {
 	}
 }
 
-// subcommand is one `/stream <name>` form.
-type subcommand struct {
+// Op is the one declaration of an operation, `/stream <name> …`. Every
+// part of streambot that treats operations differently reads it rather than
+// keeping its own switch:
+//
+//   - the parser and the help and usage text (Args, the flags, Summary,
+//     Examples);
+//   - the Slack edge's policy check (Action), its acknowledgement (Working)
+//     and whether a click may start the operation;
+//   - the Job: its action is the Op's Name (provision.Action(op.Name()));
+//   - the worker: provision keeps one handler per Op, keyed by Name, and a
+//     test fails when an Op that dispatches has none;
+//   - the buttons: whether the worker asks for a confirmation first
+//     (Confirm), and which operations a button may carry (internal/button
+//     accepts only declared Names).
+//
+// Why here, in internal/command: the words and flags are the largest part
+// of a declaration and the parser must own them, and the import direction
+// (functions and cmd → slackbot → provision → reply → pkg/atlas; command is
+// a leaf that every other package may import) lets the edge, the worker and
+// the button codec all read it. The Atlas call and the rendering, which
+// need the worker's clients, live in provision's registry next to each
+// other, one entry per Op; see provision's ops.go. The policy action is
+// access's type, the one thing command takes from the policy package.
+//
+// Adding an operation: declare an Op below and add it to ops, add its
+// handler to provision's registry, and (when its answer is new) a renderer
+// in internal/reply.
+type Op struct {
 	name     Name
-	arg      string // the positional argument's placeholder; empty when none
+	arg      string // the positional arguments' placeholder; derived from Args when empty
 	summary  string
 	flags    []*flagDef
 	examples []string
+
+	// Args is how many positional arguments the operation takes.
+	Args Args
+	// Action is the policy action checked when the command is typed and
+	// again when a button for it is clicked; empty for help.
+	Action access.Action
+	// Confirm says the worker first shows what would happen, with a
+	// confirmation button only the requester may click, within
+	// [ConfirmFor]; nothing changes before the click.
+	Confirm bool
+	// Approval says the operation changes something a protected project's
+	// approvers may be asked to approve (policy approvals:).
+	Approval bool
+	// Working is the acknowledgement shown while the worker runs, after
+	// "Working on it: ". %[1]s is the project, %[2]s the workspace (already
+	// escaped and formatted by the edge). Create acknowledges with its own
+	// richer text.
+	Working string
+	// Offers are the operations whose buttons this operation's answer
+	// carries (Delete… on a describe, Describe on each list row); the edge
+	// lists in the Job those the caller may use, and only those are shown.
+	Offers []Name
+	// Button is the label of a button that starts this operation from
+	// another answer ("Delete…"); empty when no answer offers it.
+	Button string
 }
+
+// Args is how many positional arguments an operation takes.
+type Args int
+
+// The positional argument shapes.
+const (
+	ArgsNone      Args = iota // list
+	ArgsWorkspace             // describe <name>
+	ArgsProcessor             // processor <workspace> <processor>
+)
+
+// ConfirmFor is how long a confirmation button stays valid after the
+// worker showed it.
+const ConfirmFor = 15 * time.Minute
+
+// Name returns the operation's subcommand word.
+func (sc *Op) Name() Name { return sc.name }
+
+// Lookup returns the declaration of operation n, or nil when there is
+// none.
+func Lookup(n Name) *Op {
+	for _, sc := range subcommands {
+		if sc.name == n {
+			return sc
+		}
+	}
+	return nil
+}
+
+// Ops returns every operation, in the order help shows them.
+func Ops() []*Op { return slices.Clone(subcommands) }
 
 var (
 	providerFlag = &flagDef{
@@ -88,6 +173,18 @@ var (
 		name: "project", arg: "ALIAS|GROUP_ID",
 		help: "project alias from the access policy, or a 24-hex project ID; default: the channel's",
 	}
+	tierUpdateFlag = &flagDef{
+		name: "tier", arg: joinWords(atlas.Tiers, "|"),
+		help: "the new processing tier",
+	}
+	providerUpdateFlag = &flagDef{
+		name: "provider", arg: joinWords(atlas.Providers, "|"),
+		help: "with --region: move to this provider's region",
+	}
+	regionUpdateFlag = &flagDef{
+		name: "region", arg: "REGION",
+		help: "move to this region (Atlas name or the cloud's code); the provider is the region's unless --provider says",
+	}
 	dryRunFlag = &flagDef{
 		name: "dry-run",
 		help: "show the Atlas request that would be sent, and send nothing",
@@ -95,8 +192,8 @@ var (
 )
 
 var (
-	createCmd = &subcommand{
-		name: Create, arg: "<name>",
+	createCmd = &Op{
+		name: Create, Args: ArgsWorkspace, Action: access.ActionCreate, Approval: true, Offers: []Name{Delete},
 		summary: "create a stream workspace",
 		flags:   []*flagDef{providerFlag, regionFlag, tierFlag, maxTierFlag, sampleSolarFlag, projectFlag, dryRunFlag},
 		examples: []string{
@@ -106,28 +203,49 @@ var (
 			"create solar-demo --region westeurope --sample-solar",
 		},
 	}
-	listCmd = &subcommand{
-		name: List, summary: "list the project's stream workspaces",
+	listCmd = &Op{
+		name: List, Action: access.ActionList, Working: "listing the stream workspaces in project %[1]s…",
+		Offers:   []Name{Describe},
+		summary:  "list the project's stream workspaces",
 		flags:    []*flagDef{projectFlag},
 		examples: []string{"list", "list --project prod"},
 	}
-	describeCmd = &subcommand{
-		name: Describe, arg: "<name>",
+	describeCmd = &Op{
+		name: Describe, Args: ArgsWorkspace, Action: access.ActionDescribe, Offers: []Name{Delete}, Button: "Describe",
+		Working:  "looking up %[2]s in project %[1]s…",
 		summary:  "show one stream workspace: region, tier, hostnames",
 		flags:    []*flagDef{projectFlag},
 		examples: []string{"describe orders-ws", "describe orders-ws --project 5f1a2b3c4d5e6f7a8b9c0d1e"},
 	}
-	helpCmd = &subcommand{
+	updateCmd = &Op{
+		name: Update, Args: ArgsWorkspace, Action: access.ActionUpdate, Confirm: true, Approval: true,
+		Working: "reading %[2]s in project %[1]s to show the change; nothing changes before you click Apply…",
+		summary: "change a workspace's tier, max tier or region (shows before → after, then Apply)",
+		flags:   []*flagDef{tierUpdateFlag, maxTierFlag, providerUpdateFlag, regionUpdateFlag, projectFlag, dryRunFlag},
+		examples: []string{
+			"update orders-ws --tier SP50",
+			"update orders-ws --max-tier SP50 --project prod",
+			"update orders-ws --provider AWS --region OHIO_USA --dry-run",
+		},
+	}
+	deleteCmd = &Op{
+		name: Delete, Args: ArgsWorkspace, Action: access.ActionDelete, Confirm: true, Approval: true, Button: "Delete…",
+		Working:  "looking up what deleting %[2]s in project %[1]s would remove; nothing is deleted before you confirm…",
+		summary:  "delete a stream workspace (shows what would go, then asks you to confirm)",
+		flags:    []*flagDef{projectFlag, dryRunFlag},
+		examples: []string{"delete orders-ws", "delete orders-ws --project prod --dry-run"},
+	}
+	helpCmd = &Op{
 		name: Help, arg: "[" + joinWords(helpTopics, "|") + "]",
 		summary:  "show this help, or one subcommand's (also: -h, --help, or nothing at all)",
 		examples: []string{"help create", "create --help"},
 	}
 	// subcommands is in the order help shows them.
-	subcommands = []*subcommand{createCmd, listCmd, describeCmd, helpCmd}
+	subcommands = []*Op{createCmd, listCmd, describeCmd, updateCmd, deleteCmd, helpCmd}
 )
 
 // helpTopics are the subcommands `help` can take, in order.
-var helpTopics = []Name{Create, List, Describe}
+var helpTopics = []Name{Create, List, Describe, Update, Delete}
 
 // subcommandNames are the names of subcommands, for suggestions.
 var subcommandNames = func() []Name {
@@ -142,10 +260,11 @@ var subcommandNames = func() []Name {
 // accepted.
 var synonyms = map[string]Name{
 	"new": Create, "add": Create, "make": Create, "provision": Create,
-	"ls": List, "show": Describe, "get": Describe, "info": Describe, "status": Describe,
+	"ls": List, "rm": Delete, "remove": Delete, "destroy": Delete, "drop": Delete,
+	"change": Update, "set": Update, "scale": Update, "resize": Update, "modify": Update, "show": Describe, "get": Describe, "info": Describe, "status": Describe,
 }
 
-func lookupSubcommand(word string) *subcommand {
+func lookupSubcommand(word string) *Op {
 	for _, sc := range subcommands {
 		if strings.EqualFold(word, string(sc.name)) {
 			return sc
@@ -154,7 +273,7 @@ func lookupSubcommand(word string) *subcommand {
 	return nil
 }
 
-func (sc *subcommand) lookupFlag(name string) (int, *flagDef) {
+func (sc *Op) lookupFlag(name string) (int, *flagDef) {
 	for i, f := range sc.flags {
 		if strings.EqualFold(name, f.name) {
 			return i, f
@@ -177,12 +296,12 @@ func Usage(n Name) string {
 	return strings.Join(lines, "\n")
 }
 
-func (sc *subcommand) usage() string {
+func (sc *Op) usage() string {
 	var b strings.Builder
 	b.WriteString("/stream ")
 	b.WriteString(string(sc.name))
-	if sc.arg != "" {
-		b.WriteString(" " + sc.arg)
+	if a := sc.argWords(); a != "" {
+		b.WriteString(" " + a)
 	}
 	for _, f := range sc.flags {
 		b.WriteString(" [--" + f.name)
@@ -199,7 +318,7 @@ func (sc *subcommand) usage() string {
 // subcommand constant.)
 func HelpText() string {
 	var b strings.Builder
-	b.WriteString("/stream creates and inspects MongoDB Atlas Stream Processing workspaces.\n\nUsage:\n")
+	b.WriteString("/stream creates, inspects, updates and deletes MongoDB Atlas Stream Processing workspaces.\n\nUsage:\n")
 	for _, sc := range subcommands {
 		b.WriteString("  " + sc.usage() + "\n")
 	}
@@ -229,7 +348,7 @@ func HelpFor(n Name) string {
 	var b strings.Builder
 	b.WriteString("Usage: " + sc.usage() + "\n\n")
 	sc.writeFlags(&b)
-	if sc == createCmd {
+	if sc == createCmd || sc == updateCmd {
 		b.WriteString("\n")
 		writeRegions(&b)
 	}
@@ -241,10 +360,10 @@ func HelpFor(n Name) string {
 }
 
 // writeFlags writes the subcommand's summary and a table of its flags.
-func (sc *subcommand) writeFlags(b *strings.Builder) {
+func (sc *Op) writeFlags(b *strings.Builder) {
 	title := string(sc.name)
-	if sc.arg != "" {
-		title += " " + sc.arg
+	if a := sc.argWords(); a != "" {
+		title += " " + a
 	}
 	fmt.Fprintf(b, "%s: %s\n", title, sc.summary)
 	width := 0
@@ -254,6 +373,19 @@ func (sc *subcommand) writeFlags(b *strings.Builder) {
 	for _, f := range sc.flags {
 		fmt.Fprintf(b, "  %-*s  %s\n", width, f.synopsis(), f.help)
 	}
+}
+
+// argWords is the positional arguments' placeholder in usage.
+func (sc *Op) argWords() string {
+	switch {
+	case sc.arg != "":
+		return sc.arg
+	case sc.Args == ArgsWorkspace:
+		return "<name>"
+	case sc.Args == ArgsProcessor:
+		return "<workspace> <processor>"
+	}
+	return ""
 }
 
 func (f *flagDef) synopsis() string {

@@ -18,6 +18,12 @@ const (
 	ActionCreate   Action = "create"
 	ActionList     Action = "list"
 	ActionDescribe Action = "describe"
+	ActionUpdate   Action = "update"
+	ActionDelete   Action = "delete"
+	// ActionNotice posts Job.Notice to the caller alone and does nothing
+	// else: the edge's private answer to a refused click (the ack of a
+	// click cannot carry a message).
+	ActionNotice Action = "notice"
 )
 
 // Job is the unit of work the Slack edge hands to the worker (functions/create)
@@ -34,7 +40,8 @@ type Job struct {
 	// ID identifies the request across both functions' logs. The Slack edge
 	// sets it from the slash command's trigger_id.
 	ID string `json:"id,omitempty"`
-	// Action is create, list or describe; empty means create.
+	// Action is the operation's name (command.Op.Name: create, list,
+	// describe, update, delete, …) or notice; empty means create.
 	Action Action `json:"action,omitempty"`
 	// GroupID is the Atlas project (24 hex characters), already resolved
 	// from an alias, a channel default or the policy default.
@@ -42,10 +49,15 @@ type Job struct {
 	// ProjectAlias is the policy's name for GroupID, for display; empty if
 	// the caller named the project by ID.
 	ProjectAlias string `json:"project_alias,omitempty"`
-	// Name is the workspace name (create, describe).
+	// Name is the workspace name (every operation on one workspace).
 	Name string `json:"name,omitempty"`
+	// Processor is the stream processor's name, for the operations on one
+	// processor (command.ArgsProcessor).
+	Processor string `json:"processor,omitempty"`
 	// Provider, Region, Tier and MaxTier are Atlas's values (AWS,
-	// VIRGINIA_USA, SP30, SP50), already validated by the Slack edge.
+	// VIRGINIA_USA, SP30, SP50), already validated by the Slack edge. For
+	// update they are the requested new values; empty ones stay as they
+	// are.
 	Provider string `json:"provider,omitempty"`
 	Region   string `json:"region,omitempty"`
 	Tier     string `json:"tier,omitempty"`
@@ -62,6 +74,44 @@ type Job struct {
 	Slack *SlackTarget `json:"slack,omitempty"`
 	// RequestedAt is when the Slack edge accepted the command.
 	RequestedAt time.Time `json:"requested_at,omitzero"`
+	// Offers are the operations whose buttons the answer may carry, as the
+	// edge found the caller may use them (e.g. ["delete"] on a describe).
+	Offers []string `json:"offers,omitempty"`
+	// Click is set when the Job comes from a confirmation's button.
+	Click *Click `json:"click,omitempty"`
+	// Notice is the private answer of an ActionNotice Job.
+	Notice string `json:"notice,omitempty"`
+}
+
+// Click is what the worker needs of a click on a confirmation's button
+// (Apply, Delete, Cancel). The edge has already checked the value, the
+// clicking person against the policy, that they are the requester and that
+// the confirmation has not expired; the Job's Slack target is the clicker,
+// with the click's response_url.
+type Click struct {
+	// Step is "confirm" or "cancel" (button.StepConfirm, StepCancel).
+	Step string `json:"step"`
+	// OpID is the operation the confirmation belongs to: once-only claims
+	// are keyed by it, so a second click does nothing.
+	OpID string `json:"op_id"`
+	// Requester is who asked for the operation (the clicker, as checked).
+	Requester string `json:"requester"`
+	// MessageTS is the confirmation message, which the worker re-renders
+	// without buttons (chat.update) and replies under; empty when the
+	// message was ephemeral.
+	MessageTS string `json:"message_ts,omitempty"`
+	// IssuedAt is when the confirmation was shown.
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+// Update is the update request body the Job stands for (the fields set).
+// The worker sends it; the Slack edge shows it for --dry-run.
+func (j Job) Update() *atlas.StreamWorkspaceUpdate {
+	u := &atlas.StreamWorkspaceUpdate{CloudProvider: atlas.Provider(j.Provider), Region: j.Region}
+	if j.Tier != "" || j.MaxTier != "" {
+		u.StreamConfig = &atlas.StreamConfig{Tier: atlas.Tier(j.Tier), MaxTierSize: atlas.Tier(j.MaxTier)}
+	}
+	return u
 }
 
 // SlackTarget says who asked and where to answer.
@@ -93,6 +143,9 @@ func (j Job) LogValue() slog.Value {
 		slog.String("action", string(j.action())),
 		slog.String("group_id", j.GroupID),
 		slog.String("workspace", j.Name),
+	}
+	if j.Click != nil {
+		attrs = append(attrs, slog.String("click", j.Click.Step), slog.String("op_id", j.Click.OpID))
 	}
 	if j.Slack != nil {
 		attrs = append(attrs, slog.Any("slack", *j.Slack))

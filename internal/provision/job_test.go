@@ -25,6 +25,7 @@ func goldenJob() Job {
 		GroupID:       "6a1b2c3d4e5f6a7b8c9d0e1f",
 		ProjectAlias:  "dev",
 		Name:          "orders-ws",
+		Processor:     "orders-enrich",
 		Provider:      "AWS",
 		Region:        "VIRGINIA_USA",
 		Tier:          "SP30",
@@ -41,6 +42,10 @@ func goldenJob() Job {
 			Command:     "/stream",
 		},
 		RequestedAt: time.Date(2025, 3, 12, 9, 30, 0, 0, time.UTC),
+		Offers:      []string{"delete"},
+		Click: &Click{Step: "confirm", OpID: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+			Requester: "U2CERLKJA", MessageTS: "1741771860.000200", IssuedAt: time.Date(2025, 3, 12, 9, 31, 0, 0, time.UTC)},
+		Notice: "Only the person who asked can confirm this; nothing was done.",
 	}
 }
 

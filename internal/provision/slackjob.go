@@ -11,13 +11,33 @@ import (
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
+// session is what a handler needs to answer in Slack.
+type session struct {
+	poster *reply.Poster
+	target reply.Target
+	slack  SlackAPI // nil without a bot token
+	res    *Result
+}
+
+// answer delivers a single ephemeral answer (no thread) and ends the Job.
+func (r *run) answer(ctx context.Context, s *session, o Outcome, m reply.Message) (*Result, error) {
+	s.res.Outcome = o
+	d, err := s.poster.Answer(ctx, s.target, m)
+	s.res.Route = d.Route
+	if err != nil {
+		r.lost = err
+		return s.res, fmt.Errorf("provision: job %s: %w", r.job.ID, err)
+	}
+	return s.res, nil
+}
+
 // slackJob answers a Job that came from Slack.
 func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	w := r.w
-	res := &Result{JobID: r.job.ID}
-	target := reply.Target{ChannelID: r.job.Slack.ChannelID, UserID: r.job.Slack.UserID, ResponseURL: r.job.Slack.ResponseURL}
-
-	var slackAPI SlackAPI
+	s := &session{
+		res:    &Result{JobID: r.job.ID},
+		target: reply.Target{ChannelID: r.job.Slack.ChannelID, UserID: r.job.Slack.UserID, ResponseURL: r.job.Slack.ResponseURL},
+	}
 	var chat reply.ChatAPI
 	if w.d.Slack != nil {
 		api, err := w.d.Slack.Slack(ctx)
@@ -25,21 +45,17 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 			// no bot token: the response_url still works
 			w.log.WarnContext(ctx, "slack client unavailable", "job_id", r.job.ID, "error", err.Error())
 		} else {
-			slackAPI, chat = api, api
+			s.slack, chat = api, api
 		}
 	}
-	poster := reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep))
+	s.poster = reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep))
 
-	// answer delivers a single ephemeral answer (no thread).
-	answer := func(o Outcome, m reply.Message) (*Result, error) {
-		res.Outcome = o
-		d, err := poster.Answer(ctx, target, m)
-		res.Route = d.Route
-		if err != nil {
-			r.lost = err
-			return res, fmt.Errorf("provision: job %s: %w", r.job.ID, err)
-		}
-		return res, nil
+	op, known := operations[r.job.action()]
+	if !known || op.run == nil {
+		return r.answer(ctx, s, OutcomeFailed, reply.Denied(fmt.Sprintf("The worker does not know the action %q.", r.job.Action)))
+	}
+	if op.local { // no Atlas: nothing to authenticate
+		return op.run(r, ctx, s)
 	}
 
 	// Everything before the final answer stops at r.atlasUntil, so that
@@ -51,7 +67,7 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	api, err := w.d.Atlas.Atlas(actx)
 	if err != nil {
 		r.problem = err
-		return answer(OutcomeFailed, reply.Failed(reply.Failure{
+		return r.answer(ctx, s, OutcomeFailed, reply.Failed(reply.Failure{
 			Action: string(r.job.action()), Name: r.job.Name, Project: r.project(),
 			Summary: "The bot could not read its Atlas credentials: " + err.Error(),
 			Advice:  "Nothing was sent to Atlas. An operator must fix the secret; then send the command again.",
@@ -61,30 +77,28 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 
 	// 2. the caller's own Atlas role, when the policy asks for it
 	if len(r.job.RequiredRoles) > 0 {
-		denial, err := r.checkRole(actx, slackAPI)
+		denial, err := r.checkRole(actx, s.slack)
 		if err != nil {
 			r.problem = err
-			return answer(OutcomeFailed, r.failure(err, 0))
+			return r.answer(ctx, s, OutcomeFailed, r.failure(err, 0))
 		}
 		if denial != "" {
-			return answer(OutcomeDenied, reply.Denied(denial))
+			return r.answer(ctx, s, OutcomeDenied, reply.Denied(denial))
 		}
 	}
+	return op.run(r, ctx, s)
+}
 
-	switch r.job.action() {
-	case ActionList:
-		return r.list(ctx, answer)
-	case ActionDescribe:
-		return r.describe(ctx, answer)
-	case ActionCreate:
-	default:
-		return answer(OutcomeFailed, reply.Denied(fmt.Sprintf("The worker does not know the action %q.", r.job.Action)))
-	}
+// createInSlack creates the workspace and answers in a thread.
+func (r *run) createInSlack(ctx context.Context, s *session) (*Result, error) {
+	w, res := r.w, s.res
+	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
 
 	// 3. the parent message
 	req := reply.Request{UserID: r.job.Slack.UserID, Name: r.job.Name, Provider: r.job.Provider, Region: r.job.Region,
 		Tier: r.job.Tier, MaxTier: r.job.MaxTier, Project: r.project()}
-	th := poster.Start(actx, target, reply.Parent(req, reply.StatusPending))
+	th := s.poster.Start(actx, s.target, reply.Parent(req, reply.StatusPending))
 	if th.ParentErr != nil {
 		w.log.WarnContext(ctx, "parent message not posted", "job_id", r.job.ID, "error", th.ParentErr.Error())
 	}
@@ -105,7 +119,7 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 			res.Outcome = OutcomeAlreadyExisted
 		}
 		final = reply.Created(reply.Success{Workspace: *c.ws, Project: r.project(), AlreadyExisted: c.existed,
-			UIURL: w.UIURL(r.job.GroupID), SampleSolar: r.job.SampleSolar})
+			UIURL: w.UIURL(r.job.GroupID), SampleSolar: r.job.SampleSolar, Buttons: r.offered(c.ws.Name, 0)})
 		parent = reply.Parent(req, reply.StatusDone)
 	}
 	d, err := th.Finish(ctx, final, parent)
@@ -154,6 +168,9 @@ func (r *run) failure(err error, tries int) reply.Message {
 		f.Advice = fmt.Sprintf("It may still appear: check with /stream describe %s in a minute before trying again.", r.job.Name)
 	case errors.As(err, &ae):
 		f.Err = ae
+		if a := r.job.action(); a == ActionUpdate || a == ActionDelete {
+			f.Advice = changeAdvice(ae.StatusCode)
+		}
 		if ae.Detail == "" && ae.Body != "" {
 			f.Summary = "Atlas answered: " + ae.Body
 		}
@@ -218,7 +235,7 @@ func (r *run) checkRole(ctx context.Context, api SlackAPI) (denial string, err e
 }
 
 // list answers `/stream list` through the response_url.
-func (r *run) list(ctx context.Context, answer func(Outcome, reply.Message) (*Result, error)) (*Result, error) {
+func (r *run) list(ctx context.Context, s *session) (*Result, error) {
 	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
 	defer cancel()
 	var ws []atlas.StreamWorkspace
@@ -229,28 +246,32 @@ func (r *run) list(ctx context.Context, answer func(Outcome, reply.Message) (*Re
 	})
 	if err != nil {
 		r.problem = err
-		return answer(OutcomeFailed, r.failure(err, 0))
+		return r.answer(ctx, s, OutcomeFailed, r.failure(err, 0))
 	}
-	return answer(OutcomeListed, reply.List(r.project(), ws))
+	var buttons []reply.Button
+	for i, x := range ws {
+		buttons = append(buttons, r.offered(x.Name, i/reply.MaxButtonsPerBlock)...)
+	}
+	return r.answer(ctx, s, OutcomeListed, reply.List(r.project(), ws, buttons...))
 }
 
 // describe answers `/stream describe NAME` through the response_url.
-func (r *run) describe(ctx context.Context, answer func(Outcome, reply.Message) (*Result, error)) (*Result, error) {
+func (r *run) describe(ctx context.Context, s *session) (*Result, error) {
 	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
 	defer cancel()
 	if err := atlas.ValidateName(r.job.Name); err != nil {
 		r.problem = err
-		return answer(OutcomeFailed, r.failure(err, 0))
+		return r.answer(ctx, s, OutcomeFailed, r.failure(err, 0))
 	}
 	ws, err := r.get(actx)
 	switch {
 	case errors.Is(err, atlas.ErrNotFound):
-		return answer(OutcomeNotFound, reply.NotFound(r.job.Name, r.project()))
+		return r.answer(ctx, s, OutcomeNotFound, reply.NotFound(r.job.Name, r.project()))
 	case err != nil:
 		r.problem = err
-		return answer(OutcomeFailed, r.failure(err, 0))
+		return r.answer(ctx, s, OutcomeFailed, r.failure(err, 0))
 	}
-	res, aerr := answer(OutcomeDescribed, reply.Describe(r.project(), *ws, r.w.UIURL(r.job.GroupID)))
+	res, aerr := r.answer(ctx, s, OutcomeDescribed, reply.Describe(r.project(), *ws, r.w.UIURL(r.job.GroupID), r.offered(ws.Name, 0)...))
 	res.StreamWorkspace = ws
 	return res, aerr
 }

@@ -20,6 +20,8 @@ type AtlasAPI interface {
 	CreateStreamWorkspace(ctx context.Context, groupID string, w *atlas.StreamWorkspace, opts ...atlas.CallOption) (*atlas.StreamWorkspace, error)
 	GetStreamWorkspace(ctx context.Context, groupID, name string, opts ...atlas.CallOption) (*atlas.StreamWorkspace, error)
 	AllStreamWorkspaces(ctx context.Context, groupID string) ([]atlas.StreamWorkspace, error)
+	UpdateStreamWorkspace(ctx context.Context, groupID, name string, u *atlas.StreamWorkspaceUpdate, opts ...atlas.CallOption) (*atlas.StreamWorkspace, error)
+	DeleteStreamWorkspace(ctx context.Context, groupID, name string, opts ...atlas.CallOption) error
 	ProjectUser(ctx context.Context, groupID, username string) (*atlas.ProjectUser, error)
 }
 

@@ -52,6 +52,15 @@ type Deps struct {
 	PollInterval, PollFor time.Duration
 	// Budget is the time a Job may take when its context has no deadline.
 	Budget time.Duration
+	// DeletePollFor bounds the wait for a deleted workspace to disappear
+	// (GET answering 404); zero means PollFor.
+	DeletePollFor time.Duration
+	// Claims makes a confirmation's decision once-only; nil means an
+	// in-memory store (once-only within this process).
+	Claims Claims
+	// Counts counts a workspace's processors and connections for the
+	// delete confirmation; nil shows them as unknown.
+	Counts WorkspaceCounter
 }
 
 // Worker carries out [Job]s: it creates stream workspaces idempotently and
@@ -97,6 +106,12 @@ func NewWorker(d Deps) (*Worker, error) {
 	if d.Budget <= 0 {
 		d.Budget = DefaultBudget
 	}
+	if d.DeletePollFor <= 0 {
+		d.DeletePollFor = d.PollFor
+	}
+	if d.Claims == nil {
+		d.Claims = &MemoryClaims{Now: d.Now}
+	}
 	return &Worker{d: d, log: d.Logger}, nil
 }
 
@@ -112,6 +127,17 @@ const (
 	OutcomeListed         Outcome = "listed"
 	OutcomeDescribed      Outcome = "described"
 	OutcomeNotFound       Outcome = "not_found"
+	// A confirmation was shown (update, delete); nothing changed yet.
+	OutcomeAsked Outcome = "asked"
+	// An update asked for the values the workspace already has.
+	OutcomeNoChange       Outcome = "no_change"
+	OutcomeUpdated        Outcome = "updated"
+	OutcomeDeleted        Outcome = "deleted"
+	OutcomeAlreadyDeleted Outcome = "already_deleted"
+	OutcomeCancelled      Outcome = "cancelled"
+	// A click came after the confirmation was decided: nothing was done.
+	OutcomeAlreadyDecided Outcome = "already_decided"
+	OutcomeNotified       Outcome = "notified"
 )
 
 // Result is what [Worker.Handle] returns, as JSON. For a direct invocation
@@ -196,8 +222,9 @@ type run struct {
 	atlasUntil time.Time     // Atlas work stops here: hard - reserve
 	api        AtlasAPI
 	refreshed  bool
-	problem    error // the failure behind the answer, for the log
-	lost       error // why no answer was delivered, for the log
+	opid       string // the ID the Job's buttons carry; see run.opID
+	problem    error  // the failure behind the answer, for the log
+	lost       error  // why no answer was delivered, for the log
 }
 
 func (r *run) project() string {

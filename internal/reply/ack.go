@@ -3,6 +3,7 @@ package reply
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -90,14 +91,17 @@ func AckCreate(c Creating) Ack {
 	return ephemeral(b.String())
 }
 
-// AckList acknowledges a list command handed to the worker.
-func AckList(project string) Ack {
-	return ephemeral("Working on it: listing the stream workspaces in project " + Escape(project) + "…")
-}
-
-// AckDescribe acknowledges a describe command handed to the worker.
-func AckDescribe(project, name string) Ack {
-	return ephemeral("Working on it: looking up `" + Escape(name) + "` in project " + Escape(project) + "…")
+// AckWorking acknowledges a command handed to the worker with its
+// declared text (command.Op.Working): "Working on it: " and working, in
+// which %[1]s is the project and %[2]s the workspace, both escaped (the
+// workspace as inline code), e.g.
+//
+//	Working on it: looking up `orders-ws` in project dev…
+func AckWorking(working, project, name string) Ack {
+	if working == "" {
+		working = "on it in project %[1]s…"
+	}
+	return ephemeral("Working on it: " + fmt.Sprintf(working, Escape(project), "`"+Escape(name)+"`"))
 }
 
 // AckHelp shows the command's help text. The text is escaped: help shows
@@ -131,17 +135,22 @@ func AckInvalid(err error) Ack {
 	return ephemeral(b.String())
 }
 
-// AckDryRun shows the exact Atlas request a create would send, for
-// --dry-run: method, path and the JSON body byte for byte. Nothing was sent.
-func AckDryRun(method, path string, body []byte) Ack {
+// AckDryRun shows the exact Atlas request operation op would send, for
+// --dry-run: method, path and the JSON body byte for byte (none for a
+// DELETE). Nothing was sent.
+func AckDryRun(op, method, path string, body []byte) Ack {
 	var b strings.Builder
 	b.Grow(len(body) + len(path) + 96)
-	b.WriteString("Dry run: nothing was sent. The create would send this request to Atlas:\n```\n")
+	b.WriteString("Dry run: nothing was sent. The ")
+	b.WriteString(Escape(op))
+	b.WriteString(" would send this request to Atlas:\n```\n")
 	b.WriteString(Escape(method))
 	b.WriteByte(' ')
 	b.WriteString(Escape(path))
-	b.WriteByte('\n')
-	b.WriteString(Escape(string(body)))
+	if len(body) > 0 {
+		b.WriteByte('\n')
+		b.WriteString(Escape(string(body)))
+	}
 	b.WriteString("\n```")
 	return ephemeral(b.String())
 }

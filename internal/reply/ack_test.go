@@ -19,15 +19,17 @@ func TestAckGolden(t *testing.T) {
 		{"create", AckCreate(Creating{Project: "dev", Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30"})},
 		{"create_mapped", AckCreate(Creating{Project: "prod", Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA",
 			RegionInput: "us-east-1", Tier: "SP10", MaxTier: "SP50", SampleSolar: true})},
-		{"list", AckList("dev")},
-		{"describe", AckDescribe("5f1a2b3c4d5e6f7a8b9c0d1e", "orders-ws")},
+		// the texts command.Op.Working declares for list and describe
+		{"list", AckWorking("listing the stream workspaces in project %[1]s…", "dev", "")},
+		{"describe", AckWorking("looking up %[2]s in project %[1]s…", "5f1a2b3c4d5e6f7a8b9c0d1e", "orders-ws")},
 		{"help", AckHelp("Usage:\n  /stream create <name> [--region R]\n  /stream help")},
 		{"usage", AckUsage("unknown flag --teir in `create <!channel> --teir SP30`; did you mean --tier?\nusage: /stream create <name> [--tier T]")},
 		{"denied", AckDenied("create on project prod needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER; ask a policy admin")},
 		{"invalid", AckInvalid(errors.Join(
 			errors.New(`invalid dataProcessRegion.region "eastus": eastus is offered on AZURE, not on AWS`),
 			errors.New(`invalid streamConfig.maxTierSize "SP2": the max tier must not be below the tier SP30`)))},
-		{"dry_run", AckDryRun("POST", "/api/atlas/v2/groups/6a1b2c3d4e5f6a7b8c9d0e1f/streams",
+		{"dry_run_delete", AckDryRun("delete", "DELETE", "/api/atlas/v2/groups/6a1b2c3d4e5f6a7b8c9d0e1f/streams/orders-ws", nil)},
+		{"dry_run", AckDryRun("create", "POST", "/api/atlas/v2/groups/6a1b2c3d4e5f6a7b8c9d0e1f/streams",
 			[]byte(`{"name":"orders-ws","dataProcessRegion":{"cloudProvider":"AWS","region":"VIRGINIA_USA"},"streamConfig":{"tier":"SP30"}}`))},
 		{"handoff_failed", AckHandoffFailed("398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")},
 	}
@@ -67,15 +69,14 @@ func TestAckCreateText(t *testing.T) {
 func TestAcksEscapeUserText(t *testing.T) {
 	const evil = "<!channel> <@U123> <http://evil.example|click> &"
 	acks := map[string]Ack{
-		"create":   AckCreate(Creating{Project: evil, Name: evil, Provider: evil, Region: evil, RegionInput: evil, Tier: evil, MaxTier: evil}),
-		"list":     AckList(evil),
-		"describe": AckDescribe(evil, evil),
-		"help":     AckHelp(evil),
-		"usage":    AckUsage(evil),
-		"denied":   AckDenied(evil),
-		"invalid":  AckInvalid(errors.New(evil)),
-		"dry_run":  AckDryRun(evil, evil, []byte(evil)),
-		"handoff":  AckHandoffFailed(evil),
+		"create":  AckCreate(Creating{Project: evil, Name: evil, Provider: evil, Region: evil, RegionInput: evil, Tier: evil, MaxTier: evil}),
+		"working": AckWorking("looking up %[2]s in project %[1]s…", evil, evil),
+		"help":    AckHelp(evil),
+		"usage":   AckUsage(evil),
+		"denied":  AckDenied(evil),
+		"invalid": AckInvalid(errors.New(evil)),
+		"dry_run": AckDryRun(evil, evil, evil, []byte(evil)),
+		"handoff": AckHandoffFailed(evil),
 	}
 	for name, a := range acks {
 		t.Run(name, func(t *testing.T) {

@@ -143,6 +143,8 @@ type Success struct {
 	// SampleSolar says the caller asked for the sample connection. A
 	// workspace that already existed shows it only if Atlas reports it.
 	SampleSolar bool
+	// Buttons go under the answer (Delete…, where the caller may delete).
+	Buttons []Button
 }
 
 // Created renders the thread reply for a workspace that exists: name,
@@ -179,7 +181,7 @@ func Created(s Success) Message {
 		blocks = append(blocks, contextBlock("<"+s.UIURL+"|Open stream processing in Atlas>"))
 		text += " Atlas: " + s.UIURL
 	}
-	return Message{Text: text, Blocks: blocks}
+	return withButtons(Message{Text: text, Blocks: blocks}, s.Buttons)
 }
 
 // sampleConnection returns the name of w's sample connection and whether
@@ -322,8 +324,10 @@ func NotFound(name, project string) Message {
 }
 
 // List renders a compact table of workspaces (name, provider/region, tier,
-// hostnames) for `/stream list`.
-func List(project string, ws []atlas.StreamWorkspace) Message {
+// hostnames) for `/stream list`, then buttons (Describe for each row the
+// caller may describe, in the table's order) as far as Slack's 50 blocks
+// allow.
+func List(project string, ws []atlas.StreamWorkspace, buttons ...Button) Message {
 	if len(ws) == 0 {
 		line := fmt.Sprintf("No stream workspaces in project %s.", Escape(project))
 		return Message{Text: line, Blocks: []slack.Block{section(line)}}
@@ -371,7 +375,7 @@ func List(project string, ws []atlas.StreamWorkspace) Message {
 	for i, w := range ws {
 		names[i] = Escape(w.Name)
 	}
-	return Message{Text: text + strings.Join(names, ", "), Blocks: blocks}
+	return withButtons(Message{Text: text + strings.Join(names, ", "), Blocks: blocks}, buttons)
 }
 
 func parts(w atlas.StreamWorkspace) (provider, region, tier, maxTier string) {
@@ -384,8 +388,9 @@ func parts(w atlas.StreamWorkspace) (provider, region, tier, maxTier string) {
 	return
 }
 
-// Describe renders every field of one workspace for `/stream describe`.
-func Describe(project string, w atlas.StreamWorkspace, uiURL string) Message {
+// Describe renders every field of one workspace for `/stream describe`,
+// then buttons (Delete…, where the caller may delete).
+func Describe(project string, w atlas.StreamWorkspace, uiURL string, buttons ...Button) Message {
 	p, r, t, m := parts(w)
 	head := fmt.Sprintf("*Stream workspace %s* in project %s", code(w.Name), Escape(project))
 	solar := "no"
@@ -417,5 +422,5 @@ func Describe(project string, w atlas.StreamWorkspace, uiURL string) Message {
 	}
 	text := fmt.Sprintf("Stream workspace %s in project %s: %s, %s, hostnames: %s.",
 		Escape(w.Name), Escape(project), where(p, r), tiers(t, m), Escape(strings.Join(w.Hostnames, ", ")))
-	return Message{Text: text, Blocks: blocks}
+	return withButtons(Message{Text: text, Blocks: blocks}, buttons)
 }

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/testtools"
 	"github.com/streambot/streambot/pkg/atlas"
@@ -70,11 +74,71 @@ func TestMessageGolden(t *testing.T) {
 		{"list", List("dev", []atlas.StreamWorkspace{sampleWorkspace, pending})},
 		{"list_empty", List("dev", nil)},
 		{"describe", Describe("dev", sampleWorkspace, uiURL)},
+		{"describe_delete_button", Describe("dev", sampleWorkspace, uiURL, askDelete)},
+		{"list_describe_buttons", List("dev", []atlas.StreamWorkspace{sampleWorkspace, pending}, describeA, describeB)},
+		{"ask_update", AskUpdate(UpdateAsk{UserID: "U012ABCDEF", Name: "orders-ws", Project: "dev",
+			Changes: []Change{{Field: "tier", Before: "SP10", After: "SP30"}, {Field: "max tier", After: "SP50"}},
+			Apply:   applyButton, Cancel: cancelButton})},
+		{"ask_delete", AskDelete(DeleteAsk{UserID: "U012ABCDEF", Project: "dev", Workspace: sampleWorkspace,
+			Counts: &Counts{Processors: 3, Running: 1, Connections: 2}, Delete: deleteButton, Cancel: cancelButton})},
+		{"ask_delete_counts_unknown", AskDelete(DeleteAsk{UserID: "U012ABCDEF", Project: "dev", Workspace: pending,
+			Delete: deleteButton, Cancel: cancelButton})},
+		{"decided_confirmed", Decided(Decision{Op: "update", UserID: "U012ABCDEF", Name: "orders-ws", Project: "dev",
+			Summary: "tier → SP30", By: "U012ABCDEF", At: decidedAt, Confirmed: true, Status: StatusDone})},
+		{"decided_cancelled", Decided(Decision{Op: "delete", UserID: "U012ABCDEF", Name: "orders-ws", Project: "dev",
+			By: "U012ABCDEF", At: decidedAt, Status: StatusPending})},
+		{"deleted", Deleted("dev", sampleWorkspace, false, false)},
+		{"deleted_pending", Deleted("dev", sampleWorkspace, false, true)},
+		{"already_deleted", Deleted("dev", atlas.StreamWorkspace{Name: "orders-ws"}, true, false)},
+		{"updated", Updated("dev", sampleWorkspace, []Change{{Field: "tier", Before: "SP10", After: "SP30"}})},
+		{"no_change", NoChange("orders-ws", "dev", []Change{{Field: "tier", Before: "SP30", After: "SP30"}})},
+		{"notice", Notice("Only the person who asked can confirm this; nothing was done.")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			checkGolden(t, "msg_"+tc.name, goldenJSON(t, tc.msg))
 		})
+	}
+}
+
+var (
+	decidedAt    = time.Date(2025, 3, 12, 9, 31, 0, 0, time.UTC)
+	block0       = "streambot.6a1b2c3d4e5f6a7b8c9d0e1f.op-1.0"
+	applyButton  = Button{Label: "Apply", ActionID: "streambot.confirm.update", Value: "v-apply", BlockID: block0, Style: slack.StylePrimary}
+	cancelButton = Button{Label: "Cancel", ActionID: "streambot.cancel.update", Value: "v-cancel", BlockID: block0}
+	deleteButton = Button{Label: "Delete", ActionID: "streambot.confirm.delete", Value: "v-delete", BlockID: block0, Style: slack.StyleDanger,
+		Confirm: &Confirm{Title: "Delete orders-ws?", Text: "It cannot be undone.", Yes: "Delete", No: "Keep it"}}
+	askDelete = Button{Label: "Delete…", ActionID: "streambot.ask.delete", Value: "v-ask", BlockID: block0}
+	describeA = Button{Label: "Describe orders-ws", ActionID: "streambot.ask.describe", Value: "v-a", BlockID: block0}
+	describeB = Button{Label: "Describe other", ActionID: "streambot.ask.describe", Value: "v-b", BlockID: block0}
+)
+
+// Slack's limits: 25 buttons in an actions block, 50 blocks in a message.
+func TestButtonsWithinSlackLimits(t *testing.T) {
+	ws := []atlas.StreamWorkspace{sampleWorkspace, sampleWorkspace}
+	var bs []Button
+	for i := range 1500 { // more than 50 blocks of 25 can hold
+		bs = append(bs, Button{Label: "Describe", ActionID: "streambot.ask.describe", Value: "v",
+			BlockID: "streambot.g.op." + strconv.Itoa(i/MaxButtonsPerBlock)})
+	}
+	m := List("dev", ws, bs...)
+	if len(m.Blocks) > 50 {
+		t.Fatalf("blocks = %d, more than Slack's 50", len(m.Blocks))
+	}
+	ids := map[string]bool{}
+	for _, b := range m.Blocks {
+		if a, ok := b.(*slack.ActionBlock); ok {
+			if n := len(a.Elements.ElementSet); n > MaxButtonsPerBlock {
+				t.Errorf("actions block with %d buttons", n)
+			}
+			if ids[a.BlockID] {
+				t.Errorf("block_id %s twice in one message", a.BlockID)
+			}
+			ids[a.BlockID] = true
+		}
+	}
+	if !strings.Contains(string(goldenJSON(t, m)), "more buttons did not fit") {
+		t.Error("the buttons that did not fit are not mentioned")
 	}
 }
 
@@ -84,13 +148,20 @@ func TestMessagesEscapeAtlasAndUserText(t *testing.T) {
 	ws.Name = evil
 	ws.Hostnames = []string{evil}
 	msgs := map[string]Message{
-		"parent":   Parent(Request{UserID: evil, Name: evil, Project: evil}, StatusPending),
-		"created":  Created(Success{Workspace: ws, Project: evil}),
-		"failed":   Failed(Failure{Action: "create", Name: evil, Project: evil, Summary: evil, Err: &atlas.APIError{StatusCode: 400, Reason: evil, ErrorCode: evil, Detail: evil, BadRequestDetail: &atlas.BadRequestDetail{Fields: []atlas.FieldViolation{{Field: evil, Description: evil}}}}}),
-		"denied":   Denied(evil),
-		"notfound": NotFound(evil, evil),
-		"list":     List(evil, []atlas.StreamWorkspace{ws}),
-		"describe": Describe(evil, ws, ""),
+		"parent":     Parent(Request{UserID: evil, Name: evil, Project: evil}, StatusPending),
+		"created":    Created(Success{Workspace: ws, Project: evil}),
+		"failed":     Failed(Failure{Action: "create", Name: evil, Project: evil, Summary: evil, Err: &atlas.APIError{StatusCode: 400, Reason: evil, ErrorCode: evil, Detail: evil, BadRequestDetail: &atlas.BadRequestDetail{Fields: []atlas.FieldViolation{{Field: evil, Description: evil}}}}}),
+		"denied":     Denied(evil),
+		"notfound":   NotFound(evil, evil),
+		"list":       List(evil, []atlas.StreamWorkspace{ws}),
+		"describe":   Describe(evil, ws, ""),
+		"ask_update": AskUpdate(UpdateAsk{UserID: evil, Name: evil, Project: evil, Changes: []Change{{Field: evil, Before: evil, After: evil}}}),
+		"ask_delete": AskDelete(DeleteAsk{UserID: evil, Project: evil, Workspace: ws}),
+		"decided":    Decided(Decision{Op: evil, UserID: evil, Name: evil, Project: evil, Summary: evil, By: evil, Confirmed: true}),
+		"deleted":    Deleted(evil, ws, false, true),
+		"updated":    Updated(evil, ws, []Change{{Field: evil, Before: evil, After: evil}}),
+		"no_change":  NoChange(evil, evil, []Change{{Field: evil, After: evil}}),
+		"notice":     Notice(evil),
 	}
 	for name, m := range msgs {
 		raw := string(goldenJSON(t, m))

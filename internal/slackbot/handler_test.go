@@ -105,7 +105,7 @@ func TestHandlerCommands(t *testing.T) {
 			wantText:     "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP30)…\n• project: dev",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, ProjectAlias: "dev",
 				Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30",
-				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow, Offers: []string{"delete"}}},
 		},
 		{
 			name:         "create with a cloud region code, max tier and sample",
@@ -114,7 +114,7 @@ func TestHandlerCommands(t *testing.T) {
 			wantText:     "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP10)…\n• project: dev\n• region: us-east-1 → VIRGINIA_USA\n• max tier: SP50\n• sample connection: sample_stream_solar",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, ProjectAlias: "dev",
 				Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", RegionInput: "us-east-1", Tier: "SP10", MaxTier: "SP50",
-				SampleSolar: true, Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+				SampleSolar: true, Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow, Offers: []string{"delete"}}},
 		},
 		{
 			name:         "create with the policy's default region and an Atlas role check",
@@ -125,7 +125,7 @@ func TestHandlerCommands(t *testing.T) {
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, ProjectAlias: "dev",
 				Name: "orders-ws", Provider: "GCP", Region: "EUROPE_WEST1", Tier: "SP30",
 				RequiredRoles: []string{"GROUP_OWNER", "GROUP_DATA_ACCESS_ADMIN", "GROUP_STREAM_PROCESSING_OWNER"},
-				Slack:         slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+				Slack:         slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow, Offers: []string{"delete"}}},
 		},
 		{
 			name:         "create on a project named by ID",
@@ -134,7 +134,7 @@ func TestHandlerCommands(t *testing.T) {
 			wantText:     "Working on it: creating `orders-ws` in AWS / OREGON_USA (SP30)…\n• project: " + noAliasGroup,
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: noAliasGroup,
 				Name: "orders-ws", Provider: "AWS", Region: "OREGON_USA", Tier: "SP30",
-				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow, Offers: []string{"delete"}}},
 		},
 		{
 			name:         "create through a user-group grant",
@@ -145,7 +145,7 @@ func TestHandlerCommands(t *testing.T) {
 			wantText:     "Working on it: creating `orders-ws` in AWS / VIRGINIA_USA (SP30)…\n• project: prod",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: prodGroupID, ProjectAlias: "prod",
 				Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", Tier: "SP30",
-				Slack: slackTarget("U0PLATFORM", "C0DEV"), RequestedAt: fixedNow}},
+				Slack: slackTarget("U0PLATFORM", "C0DEV"), RequestedAt: fixedNow, Offers: []string{"delete"}}},
 		},
 		{
 			name:         "list from a channel whose default is prod",
@@ -154,7 +154,7 @@ func TestHandlerCommands(t *testing.T) {
 			form:         []string{"user_id", "U0READER", "channel_id", "C0PROD"},
 			wantText:     "Working on it: listing the stream workspaces in project prod…",
 			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionList, GroupID: prodGroupID, ProjectAlias: "prod",
-				Slack: slackTarget("U0READER", "C0PROD"), RequestedAt: fixedNow}},
+				Slack: slackTarget("U0READER", "C0PROD"), RequestedAt: fixedNow, Offers: []string{"describe"}}},
 		},
 		{
 			name:         "describe",
@@ -227,6 +227,56 @@ func TestHandlerCommands(t *testing.T) {
 				"POST /api/atlas/v2/groups/" + devGroupID + "/streams\n" +
 				`{"name":"orders-ws","dataProcessRegion":{"cloudProvider":"AWS","region":"VIRGINIA_USA"},"streamConfig":{"tier":"SP10","maxTierSize":"SP30"}}` +
 				"\n```",
+		},
+		{
+			name:         "update: handed to the worker, which shows before → after",
+			wantDecision: "allow",
+			text:         "update orders-ws --tier SP50",
+			wantText:     "Working on it: reading `orders-ws` in project dev to show the change; nothing changes before you click Apply…",
+			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionUpdate, GroupID: devGroupID, ProjectAlias: "dev",
+				Name: "orders-ws", Tier: "SP50", Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+		},
+		{
+			name:         "update dry run shows the exact PATCH",
+			wantDecision: "allow",
+			text:         "update orders-ws --region us-east-2 --max-tier SP50 --dry-run",
+			wantText: "Dry run: nothing was sent. The update would send this request to Atlas:\n```\n" +
+				"PATCH /api/atlas/v2/groups/" + devGroupID + "/streams/orders-ws\n" +
+				`{"cloudProvider":"AWS","region":"OHIO_USA","streamConfig":{"maxTierSize":"SP50"}}` + "\n```",
+		},
+		{
+			name:         "delete: handed to the worker, which asks for a confirmation",
+			wantDecision: "allow",
+			text:         "delete orders-ws",
+			wantText:     "Working on it: looking up what deleting `orders-ws` in project dev would remove; nothing is deleted before you confirm…",
+			wantJobs: []provision.Job{{ID: testTrigger, Action: provision.ActionDelete, GroupID: devGroupID, ProjectAlias: "dev",
+				Name: "orders-ws", Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}},
+		},
+		{
+			name:         "delete dry run shows the exact DELETE",
+			wantDecision: "allow",
+			text:         "delete orders-ws --dry-run",
+			wantText: "Dry run: nothing was sent. The delete would send this request to Atlas:\n```\n" +
+				"DELETE /api/atlas/v2/groups/" + devGroupID + "/streams/orders-ws\n```",
+		},
+		{
+			name:         "denied: read-only caller deletes",
+			wantDecision: "deny",
+			text:         "delete orders-ws --project prod",
+			form:         []string{"user_id", "U0READER"},
+			wantIn:       []string{"Not allowed", "delete needs one of"},
+		},
+		{
+			name:         "denied: read-only caller updates, dry run included",
+			wantDecision: "deny",
+			text:         "update orders-ws --tier SP50 --project prod --dry-run",
+			form:         []string{"user_id", "U0READER"},
+			wantIn:       []string{"Not allowed", "update needs one of"},
+		},
+		{
+			name:   "update that changes nothing is a usage error",
+			text:   "update orders-ws",
+			wantIn: []string{"update changes nothing"},
 		},
 		{
 			name:   "mentions in the text come back escaped",

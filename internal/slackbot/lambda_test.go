@@ -126,7 +126,8 @@ func TestHandleCreateEvent(t *testing.T) {
 			}
 			want := []provision.Job{{ID: testTrigger, Action: provision.ActionCreate, GroupID: devGroupID, ProjectAlias: "dev",
 				Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", RegionInput: "us-east-1", Tier: "SP50",
-				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow}}
+				Slack: slackTarget("U0CREATOR", "C0DEV"), RequestedAt: fixedNow,
+				Offers: []string{"delete"}}} // the creator may delete on dev: the answer gets Delete…
 			if diff := cmp.Diff(want, env.dispatch.Jobs()); diff != "" {
 				t.Errorf("jobs mismatch (-want +got):\n%s", diff)
 			}

@@ -1,9 +1,15 @@
 // Package slackbot is streambot's Slack edge: it answers Slack's
-// `/stream …` slash commands within Slack's 3 seconds. For each request it
-// checks Slack's signature, parses the command, applies the access policy,
-// hands one [provision.Job] to the worker through a [Dispatcher], and
-// answers with an ephemeral acknowledgement (or help, usage, denial or
-// dry-run text).
+// `/stream …` slash commands and button clicks within Slack's 3 seconds.
+// For each request it checks Slack's signature, parses the command (or the
+// click's button value), applies the access policy to the caller (or the
+// clicking person), hands one [provision.Job] to the worker through a
+// [Dispatcher], and answers with an ephemeral acknowledgement (or help,
+// usage, denial or dry-run text; a click gets an empty 200). What differs
+// between operations is read from their declarations (command.Op): the
+// policy action, the acknowledgement, the dry run, the offered buttons.
+//
+// Slash commands arrive on /slack/commands and interactions on
+// /slack/interactions; see [Handler.Interaction].
 //
 // [Handler] is an http.Handler for the local server, and its
 // [Handler.Handle] serves API Gateway HTTP API (payload 2.0) events in
@@ -32,7 +38,6 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/secrets"
-	"github.com/streambot/streambot/pkg/atlas"
 )
 
 // MaxBodyBytes is the largest request body the handler reads; larger ones
@@ -81,17 +86,25 @@ type Config struct {
 	Logger *slog.Logger
 	// DispatchTimeout bounds Dispatch; zero means DefaultDispatchTimeout.
 	DispatchTimeout time.Duration
+	// Interactions answer the interaction types the edge does not handle
+	// itself (view_submission, shortcut, …); block_actions are the edge's.
+	Interactions map[slack.InteractionType]InteractionHandler
 }
 
 // Handler serves Slack's slash-command requests. Create it with [New]; it
 // is safe for concurrent use.
 type Handler struct {
-	secrets         SecretSource
-	policy          *access.Policy
+	secrets SecretSource
+	policy  *access.Policy
+	// quiet is policy without the audit log, for the checks behind the
+	// buttons offered on an answer: they decide what is shown, not what
+	// is done (a click is authorized, and audited, again).
+	quiet           *access.Policy
 	dispatcher      Dispatcher
 	now             func() time.Time
 	log             *slog.Logger
 	dispatchTimeout time.Duration
+	interactions    map[slack.InteractionType]InteractionHandler
 }
 
 // New returns a Handler, or an error if a required dependency is missing.
@@ -116,6 +129,7 @@ func New(cfg Config) (*Handler, error) {
 		now:             cfg.Now,
 		log:             cfg.Logger,
 		dispatchTimeout: cfg.DispatchTimeout,
+		interactions:    cfg.Interactions,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -130,10 +144,12 @@ func New(cfg Config) (*Handler, error) {
 	if h.dispatchTimeout <= 0 {
 		h.dispatchTimeout = DefaultDispatchTimeout
 	}
+	h.quiet = h.policy.WithLogger(slog.New(slog.DiscardHandler))
 	return h, nil
 }
 
-// ServeHTTP answers one slash-command request. Only an infrastructure
+// ServeHTTP answers one slash-command request, or, on a path ending in
+// /slack/interactions, one interactivity request (see [Handler.Interaction]). Only an infrastructure
 // fault (the signing secret cannot be read) gives a 500, logged here; every
 // user mistake is a 200 with an ephemeral message.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -180,6 +196,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := h.verify(ctx, r.Header, body, sec.SigningSecret); err != nil {
 		h.log.WarnContext(ctx, "slack signature rejected", "reason", err.Error())
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return nil
+	}
+	if isInteraction(r.URL.Path) {
+		// Slack shows the person an error for anything but a 200.
+		writeInteraction(w, h.interaction(ctx, string(body)))
 		return nil
 	}
 	if formErr != nil {
@@ -235,6 +256,16 @@ func (h *Handler) verify(ctx context.Context, header http.Header, body []byte, s
 	return verify(header, body, fresh.SigningSecret)
 }
 
+func writeInteraction(w http.ResponseWriter, body []byte) {
+	if len(body) == 0 {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header()["Content-Type"] = jsonContentType
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
 func writeAck(w http.ResponseWriter, a reply.Ack) {
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
@@ -257,18 +288,9 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 	if err != nil {
 		return reply.AckUsage(err.Error())
 	}
-	var action access.Action
-	switch cmd.Name {
-	case command.Help:
+	op := command.Lookup(cmd.Name)
+	if cmd.Name == command.Help || op == nil || op.Action == "" {
 		return reply.AckHelp(command.HelpFor(cmd.Topic))
-	case command.Create:
-		action = access.ActionCreate
-	case command.List:
-		action = access.ActionList
-	case command.Describe:
-		action = access.ActionDescribe
-	default:
-		return reply.AckHelp(command.HelpText())
 	}
 	if err := cmd.RequireRegion(h.policy.DefaultRegion()); err != nil {
 		return reply.AckUsage(err.Error())
@@ -277,72 +299,97 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 	// Authorization comes before everything else, --dry-run included: a
 	// dry run shows the project's ID in the request path, which only a
 	// caller allowed on the project may see.
-	d := h.policy.Authorize(ctx, access.Request{
-		TeamID:    sc.TeamID,
-		UserID:    sc.UserID,
-		ChannelID: sc.ChannelID,
-		Action:    action,
-		Project:   cmd.Project,
-	})
+	req := access.Request{TeamID: sc.TeamID, UserID: sc.UserID, ChannelID: sc.ChannelID, Action: op.Action, Project: cmd.Project}
+	d := h.policy.Authorize(ctx, req)
 	if !d.Allowed {
 		return reply.AckDenied(d.Reason)
 	}
 
-	job := h.job(&sc, &cmd, &d)
+	job := h.job(&sc, &cmd, op, &d)
+	if cmd.DryRun {
+		method, path, body, err := provision.Preview(job)
+		if err != nil {
+			return reply.AckInvalid(err)
+		}
+		return reply.AckDryRun(string(op.Name()), method, path, body)
+	}
+	// The check the Atlas client runs before sending, so a request Atlas
+	// would refuse is answered now rather than in the thread.
+	if err := provision.Check(job); err != nil {
+		return reply.AckInvalid(err)
+	}
+	job.Offers = h.offers(ctx, op, req)
 	project := d.ProjectAlias
 	if project == "" {
 		project = d.GroupID // no alias: the caller typed the ID
 	}
-	var ack reply.Ack
-	switch job.Action {
-	case provision.ActionCreate:
-		ws := job.Workspace()
-		if cmd.DryRun {
-			method, path, body, err := atlas.PreviewCreate(job.GroupID, ws)
-			if err != nil {
-				return reply.AckInvalid(err)
-			}
-			return reply.AckDryRun(method, path, body)
-		}
-		// The check the Atlas client runs before sending, so a request
-		// Atlas would refuse is answered now rather than in the thread.
-		if err := atlas.ValidateCreate(job.GroupID, ws); err != nil {
-			return reply.AckInvalid(err)
-		}
+	ack := reply.AckWorking(op.Working, project, job.Name)
+	if op.Name() == command.Create {
 		ack = reply.AckCreate(reply.Creating{
 			Project: project, Name: job.Name, Provider: job.Provider, Region: job.Region,
 			RegionInput: job.RegionInput, Tier: job.Tier, MaxTier: job.MaxTier, SampleSolar: job.SampleSolar,
 		})
-	case provision.ActionList:
-		ack = reply.AckList(project)
-	default:
-		ack = reply.AckDescribe(project, job.Name)
 	}
-
-	dctx, cancel := context.WithTimeout(ctx, h.dispatchTimeout)
-	err = h.dispatcher.Dispatch(dctx, job)
-	cancel()
-	if err != nil {
-		h.log.ErrorContext(ctx, "job dispatch failed", "job", job, "error", err)
+	if !h.dispatch(ctx, job) {
 		return reply.AckHandoffFailed(job.ID)
-	}
-	if h.log.Enabled(ctx, slog.LevelInfo) {
-		h.log.LogAttrs(ctx, slog.LevelInfo, "job dispatched", slog.Any("job", job))
 	}
 	return ack
 }
 
-// job builds the one Job an accepted command becomes.
-func (h *Handler) job(sc *slack.SlashCommand, cmd *command.Command, d *access.Decision) provision.Job {
+// dispatch hands job to the worker within the dispatch timeout and logs
+// the outcome; it reports whether the hand-off succeeded.
+func (h *Handler) dispatch(ctx context.Context, job provision.Job) bool {
+	dctx, cancel := context.WithTimeout(ctx, h.dispatchTimeout)
+	err := h.dispatcher.Dispatch(dctx, job)
+	cancel()
+	if err != nil {
+		h.log.ErrorContext(ctx, "job dispatch failed", "job", job, "error", err)
+		return false
+	}
+	if h.log.Enabled(ctx, slog.LevelInfo) {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "job dispatched", slog.Any("job", job))
+	}
+	return true
+}
+
+// offers returns the operations op's answer offers as buttons that the
+// caller of req may use on the same project: the worker shows only those.
+func (h *Handler) offers(ctx context.Context, op *command.Op, req access.Request) []string {
+	var out []string
+	for _, n := range op.Offers {
+		o := command.Lookup(n)
+		if o == nil {
+			continue
+		}
+		r := req
+		r.Action = o.Action
+		if h.quiet.Authorize(ctx, r).Allowed {
+			out = append(out, string(n))
+		}
+	}
+	return out
+}
+
+// job builds the one Job an accepted command becomes. Its action is the
+// operation's name; the values are the command's, canonical.
+func (h *Handler) job(sc *slack.SlashCommand, cmd *command.Command, op *command.Op, d *access.Decision) provision.Job {
 	id := sc.TriggerID
 	if id == "" {
 		id = rand.Text()
 	}
 	job := provision.Job{
 		ID:           id,
+		Action:       provision.Action(op.Name()),
 		GroupID:      d.GroupID,
 		ProjectAlias: d.ProjectAlias,
 		Name:         cmd.Workspace,
+		Processor:    cmd.Processor,
+		Provider:     string(cmd.Provider),
+		Region:       cmd.Region,
+		RegionInput:  cmd.RegionInput,
+		Tier:         string(cmd.Tier),
+		MaxTier:      string(cmd.MaxTier),
+		SampleSolar:  cmd.SampleSolar,
 		Slack: &provision.SlackTarget{
 			TeamID:      sc.TeamID,
 			ChannelID:   sc.ChannelID,
@@ -352,21 +399,6 @@ func (h *Handler) job(sc *slack.SlashCommand, cmd *command.Command, d *access.De
 			Command:     sc.Command,
 		},
 		RequestedAt: h.now(),
-	}
-	switch cmd.Name {
-	case command.Create:
-		job.Action = provision.ActionCreate
-		job.Provider = string(cmd.Provider)
-		job.Region = cmd.Region
-		job.RegionInput = cmd.RegionInput
-		job.Tier = string(cmd.Tier)
-		job.MaxTier = string(cmd.MaxTier)
-		job.SampleSolar = cmd.SampleSolar
-	case command.List:
-		job.Action = provision.ActionList
-		job.Name = ""
-	default:
-		job.Action = provision.ActionDescribe
 	}
 	if d.AtlasRoleCheck {
 		job.RequiredRoles = d.RequiredRoles

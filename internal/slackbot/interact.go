@@ -1,0 +1,204 @@
+package slackbot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/button"
+	"github.com/streambot/streambot/internal/command"
+	"github.com/streambot/streambot/internal/provision"
+)
+
+// InteractionHandler answers an interaction type the edge does not handle
+// itself: view_submission (the create form), shortcut, message_action.
+// It runs on the ack path after the signature check and returns the HTTP
+// response body (nil: an empty 200), e.g. a view_submission's
+// {"response_action":"errors",…}. Plug one in with [Config].Interactions.
+type InteractionHandler interface {
+	Interaction(ctx context.Context, cb *slack.InteractionCallback) []byte
+}
+
+// interactionsPath is the route of Slack's interactivity requests; every
+// other path is taken for slash commands.
+const interactionsPath = "/slack/interactions"
+
+// isInteraction reports whether path is the interactivity route.
+func isInteraction(path string) bool { return strings.HasSuffix(path, interactionsPath) }
+
+// payloadField reads the form field "payload" of an interactivity body
+// (application/x-www-form-urlencoded, the payload JSON in one field).
+func payloadField(body string) (string, error) {
+	for body != "" {
+		var pair string
+		pair, body, _ = strings.Cut(body, "&")
+		if v, ok := strings.CutPrefix(pair, "payload="); ok {
+			return url.QueryUnescape(v)
+		}
+	}
+	return "", errors.New("no payload field")
+}
+
+// Interaction answers one interaction known to come from Slack (its
+// signature verified, or a Socket Mode envelope) and returns the response
+// body (nil for an empty 200). It never fails: a payload it does not
+// handle is logged once and answered with 200, so that Slack shows the
+// person no error (a 4xx would).
+//
+// block_actions: the clicked value is parsed strictly (package button),
+// checked against its action_id and its block (same project, same
+// operation), and the clicking person is authorized against the policy for
+// the operation's action, now. A confirmation (Apply, Delete, Cancel) is
+// the requester's alone and expires after command.ConfirmFor. Then one Job
+// goes to the worker. A refused click is answered privately through the
+// worker (an ActionNotice Job: the ack of a click carries no message, and
+// the edge makes no Web API call).
+func (h *Handler) Interaction(ctx context.Context, cb *slack.InteractionCallback) []byte {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		h.blockActions(ctx, cb)
+		return nil
+	}
+	if ih := h.interactions[cb.Type]; ih != nil {
+		return ih.Interaction(ctx, cb)
+	}
+	h.log.WarnContext(ctx, "interaction not handled", "type", string(cb.Type), "slack_user", cb.User.ID)
+	return nil
+}
+
+// interaction parses and answers an interactivity request body.
+func (h *Handler) interaction(ctx context.Context, body string) []byte {
+	payload, err := payloadField(body)
+	if err != nil {
+		h.log.WarnContext(ctx, "interaction payload malformed", "reason", err.Error())
+		return nil
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(payload), &cb); err != nil {
+		h.log.WarnContext(ctx, "interaction payload malformed", "reason", "json: "+err.Error())
+		return nil
+	}
+	return h.Interaction(ctx, &cb)
+}
+
+// blockActions handles a button click.
+func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallback) {
+	acts := cb.ActionCallback.BlockActions
+	if len(acts) != 1 || acts[0] == nil {
+		h.log.WarnContext(ctx, "interaction not handled", "type", string(cb.Type), "reason", fmt.Sprintf("%d actions", len(acts)))
+		return
+	}
+	a := acts[0]
+	if !button.Ours(a.ActionID) {
+		h.log.WarnContext(ctx, "interaction not handled", "type", string(cb.Type), "action_id", a.ActionID)
+		return
+	}
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	clicker := cb.User.ID
+	refuse := func(reason, text string) {
+		h.log.WarnContext(ctx, "click refused", "reason", reason, "action_id", a.ActionID, "slack_user", clicker, "channel_id", channel)
+		h.notice(ctx, cb, channel, text)
+	}
+	v, err := button.Parse(a.Value, h.now())
+	if err != nil {
+		refuse(err.Error(), "This button's data could not be read, so nothing was done. Run the command again.")
+		return
+	}
+	if a.ActionID != v.ActionID() {
+		refuse("action_id does not match the value", "This button's data does not match the button, so nothing was done.")
+		return
+	}
+	if err := v.CheckBlock(a.BlockID); err != nil {
+		refuse(err.Error(), "This button names another project or request than its message, so nothing was done.")
+		return
+	}
+	op := command.Lookup(v.Op) // Parse accepts declared operations only
+	confirmation := v.Step == button.StepConfirm || v.Step == button.StepCancel
+	if !confirmation && v.Step != button.StepAsk {
+		refuse("step not handled", "This button does nothing yet.")
+		return
+	}
+	req := access.Request{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel, Action: op.Action, Project: v.GroupID}
+	d := h.policy.Authorize(ctx, req)
+	if !d.Allowed {
+		refuse("denied", "Not allowed: "+d.Reason)
+		return
+	}
+	if confirmation && clicker != v.Requester {
+		refuse("not the requester", fmt.Sprintf("Only the person who asked can %s this; nothing was done.", v.Step))
+		return
+	}
+	if confirmation && v.Expired(h.now()) {
+		refuse("expired", fmt.Sprintf("This confirmation expired (after %d minutes), so nothing was done. Run /stream %s %s again.",
+			int(command.ConfirmFor.Minutes()), v.Op, v.Workspace))
+		return
+	}
+
+	job := h.clickJob(cb, channel, &v, &d)
+	if confirmation {
+		ts := cb.Container.MessageTs
+		if ts == "" {
+			ts = cb.Message.Timestamp
+		}
+		job.Click = &provision.Click{Step: string(v.Step), OpID: v.OpID, Requester: v.Requester, MessageTS: ts, IssuedAt: v.IssuedAt}
+	} else {
+		job.Offers = h.offers(ctx, op, req)
+	}
+	h.dispatch(ctx, job)
+}
+
+// clickJob builds the Job of an accepted click; the clicker is its caller.
+func (h *Handler) clickJob(cb *slack.InteractionCallback, channel string, v *button.Value, d *access.Decision) provision.Job {
+	id := cb.TriggerID
+	if id == "" {
+		id = rand.Text()
+	}
+	job := provision.Job{
+		ID:           id,
+		Action:       provision.Action(v.Op),
+		GroupID:      d.GroupID,
+		ProjectAlias: d.ProjectAlias,
+		Name:         v.Workspace,
+		Processor:    v.Processor,
+		Provider:     string(v.Provider),
+		Region:       v.Region,
+		Tier:         string(v.Tier),
+		MaxTier:      string(v.MaxTier),
+		Slack: &provision.SlackTarget{
+			TeamID:      cb.Team.ID,
+			ChannelID:   channel,
+			UserID:      cb.User.ID,
+			UserName:    cb.User.Name,
+			ResponseURL: cb.ResponseURL,
+			Command:     "/stream",
+		},
+		RequestedAt: h.now(),
+	}
+	if d.AtlasRoleCheck {
+		job.RequiredRoles = d.RequiredRoles
+	}
+	return job
+}
+
+// notice hands the worker a private answer for the clicker.
+func (h *Handler) notice(ctx context.Context, cb *slack.InteractionCallback, channel, text string) {
+	if cb.ResponseURL == "" && (channel == "" || cb.User.ID == "") {
+		return // nowhere to answer
+	}
+	id := cb.TriggerID
+	if id == "" {
+		id = rand.Text()
+	}
+	h.dispatch(ctx, provision.Job{ID: id, Action: provision.ActionNotice, Notice: text, RequestedAt: h.now(),
+		Slack: &provision.SlackTarget{TeamID: cb.Team.ID, ChannelID: channel, UserID: cb.User.ID, ResponseURL: cb.ResponseURL}})
+}
