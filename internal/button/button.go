@@ -195,7 +195,7 @@ func (v Value) check() error {
 			return bad("%s names one workspace", v.Op)
 		}
 	case command.ArgsProcessor:
-		if atlas.ValidateName(v.Workspace) != nil || command.ValidateProcessorName(v.Processor) != nil {
+		if atlas.ValidateName(v.Workspace) != nil || atlas.ValidateProcessorName(v.Processor) != nil {
 			return bad("%s names a workspace and a processor", v.Op)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // *[UsageError] without a usage line (a form has its fields instead).
 func CheckName(name string) (string, error) {
 	name = strings.TrimFunc(normalize(name), unicode.IsSpace)
-	if err := createCmd.positional(&Command{}, name, false); err != nil {
+	if err := createCmd.positional(&Command{}, name, 0); err != nil {
 		return "", err
 	}
 	return name, nil

@@ -214,7 +214,7 @@ func (sc *Op) positional(c *Command, t string, named int) *UsageError {
 	case sc.Args == ArgsNone:
 		return &UsageError{Token: t, Message: fmt.Sprintf("%s takes no arguments, only flags; got %q", sc.name, t)}
 	case named == 1 && sc.Args == ArgsProcessor:
-		if err := ValidateProcessorName(t); err != nil {
+		if err := atlas.ValidateProcessorName(t); err != nil {
 			return badValue("processor name", t, err, "")
 		}
 		c.Processor = t
@@ -272,25 +272,6 @@ func parseHelp(args []string) (Command, *UsageError) {
 		}
 	}
 	return c, nil
-}
-
-// MaxProcessorNameLen is the longest processor name streambot accepts.
-const MaxProcessorNameLen = 64
-
-// ValidateProcessorName checks a stream processor's name: 1 to
-// [MaxProcessorNameLen] ASCII letters, digits, hyphens and underscores. It
-// appears in URL paths and in button values.
-func ValidateProcessorName(name string) error {
-	ok := name != "" && len(name) <= MaxProcessorNameLen
-	for i := 0; ok && i < len(name); i++ {
-		c := name[i]
-		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-	}
-	if !ok {
-		return &atlas.ValidationError{Field: "processorName", Value: name, Message: fmt.Sprintf(
-			"a processor name is 1 to %d ASCII letters, digits, hyphens and underscores", MaxProcessorNameLen)}
-	}
-	return nil
 }
 
 // checkCreate checks what spans flags: the region against the provider, and

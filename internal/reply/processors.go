@@ -32,8 +32,6 @@ type ProcessorButtons func(p atlas.StreamProcessor) []slack.BlockElement
 
 // Slack's Block Kit limits the renderers stay within.
 const (
-	maxBlocks          = 50
-	maxActionsElements = 25
 	// maxProcessorRows is how many processors a list shows one by one,
 	// with figures and buttons; the rest are summarised by name.
 	maxProcessorRows = 20
@@ -141,8 +139,8 @@ func buttonsFor(buttons ProcessorButtons, p atlas.StreamProcessor) []slack.Block
 		return nil
 	}
 	els := buttons(p)
-	if len(els) > maxActionsElements {
-		els = els[:maxActionsElements]
+	if len(els) > MaxButtonsPerBlock {
+		els = els[:MaxButtonsPerBlock]
 	}
 	return els
 }

@@ -260,7 +260,7 @@ func checkLimits(t *testing.T, m Message) {
 			}
 		case "actions":
 			els, _ := blk["elements"].([]any)
-			if len(els) == 0 || len(els) > maxActionsElements {
+			if len(els) == 0 || len(els) > MaxButtonsPerBlock {
 				t.Errorf("block %d: actions with %d elements, Slack allows 1 to 25", i, len(els))
 			}
 		default:
