@@ -20,7 +20,7 @@ const (
 	envCreateFunction = "CREATE_FUNCTION_NAME"
 	envLogLevel       = "LOG_LEVEL"
 	envSlackAPIURL    = "SLACK_API_URL"
-	envLambdaEndpoint = "AWS_ENDPOINT_URL_LAMBDA" // read by the AWS SDK; checked here
+	envLambdaEndpoint = "AWS_ENDPOINT_URL_LAMBDA" // read by secrets.EnvEndpoint for dispatch.NewClient; checked here
 )
 
 const defaultSlackAPIURL = "https://slack.com/api/"
