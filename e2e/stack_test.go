@@ -166,10 +166,11 @@ func newServices(t *testing.T, cfg stackConfig) *stack {
 		fns:           map[string]*lambdatest.Function{},
 	}
 
-	// Atlas: the simulator, behind a recorder that checks every API
-	// request against the spec (also the ones a fault answers, which the
-	// simulator itself does not validate) and notes the tokens it issues.
-	s.atlas = atlastest.New(cfg.atlasOpts...)
+	// Atlas: the simulator, held to the spec, behind a recorder that checks
+	// every API request against the spec (also the ones a fault answers,
+	// which the simulator itself does not validate) and notes the tokens it
+	// issues.
+	s.atlas = atlastest.New(append([]atlastest.Option{atlastest.WithChecker(atlasspec.Checker{})}, cfg.atlasOpts...)...)
 	s.atlas.AddProject(devGroupID)
 	s.atlas.AddProject(prodGroupID)
 	s.atlas.AddServiceAccount(s.clientID, s.clientSecret)

@@ -17,6 +17,7 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/pkg/atlas/atlasspec"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -92,7 +93,7 @@ grants:
 func TestCreateRequestEventReturnsWorkspace(t *testing.T) {
 	var job provision.Job
 	decodeStrict(t, "create-request.json", &job)
-	a := atlastest.NewServer(t)
+	a := atlastest.NewServer(t, atlastest.WithChecker(atlasspec.Checker{}))
 	a.AddServiceAccount("mdb_sa_id_events", "events-secret")
 	a.AddProject(job.GroupID)
 	env := map[string]string{

@@ -13,6 +13,7 @@ import (
 
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/testtools"
+	"github.com/streambot/streambot/pkg/atlas/atlasspec"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 
 	"github.com/slack-go/slack"
@@ -264,7 +265,7 @@ func waitListening(t *testing.T, addr string) {
 func TestServeRealServices(t *testing.T) {
 	rec := slackrec.Start("xoxb-real-test")
 	t.Cleanup(rec.Close)
-	a := atlastest.NewServer(t)
+	a := atlastest.NewServer(t, atlastest.WithChecker(atlasspec.Checker{}))
 	env := map[string]string{
 		"SLACK_SIGNING_SECRET":        "local-secret",
 		"SLACK_BOT_TOKEN":             "xoxb-real-test",

@@ -20,7 +20,7 @@ const (
 	envCreateFunction = "CREATE_FUNCTION_NAME"
 	envLogLevel       = "LOG_LEVEL"
 	envSlackAPIURL    = "SLACK_API_URL"
-	envLambdaEndpoint = "AWS_ENDPOINT_URL_LAMBDA" // read by the AWS SDK; checked here
+	envLambdaEndpoint = "AWS_ENDPOINT_URL_LAMBDA" // read by secrets.EnvEndpoint for dispatch.NewClient; checked here
 )
 
 const defaultSlackAPIURL = "https://slack.com/api/"
@@ -33,9 +33,18 @@ type config struct {
 	policy         *access.Policy // ACCESS_POLICY_FILE or ACCESS_POLICY; empty denies all
 }
 
-// functionName matches what Lambda's Invoke accepts as FunctionName: a
-// name, a partial ARN or a full ARN, with an optional version or alias.
-var functionName = regexp.MustCompile(`^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?[a-zA-Z0-9_-]{1,64}(:(\$LATEST|[a-zA-Z0-9_-]+))?$`)
+// functionNamePattern matches what Lambda's Invoke accepts as FunctionName:
+// a name, a partial ARN or a full ARN, with an optional version or alias.
+// The name (the second group) is at most 64 characters: checked apart
+// ([validFunctionName]), because a {1,64} here would make the compiled
+// program, built at every cold start, 64 times that class.
+var functionNamePattern = regexp.MustCompile(`^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?([a-zA-Z0-9_-]+)(:(\$LATEST|[a-zA-Z0-9_-]+))?$`)
+
+// validFunctionName reports whether s is a FunctionName Invoke accepts.
+func validFunctionName(s string) bool {
+	m := functionNamePattern.FindStringSubmatch(s)
+	return m != nil && len(m[2]) <= 64
+}
 
 // loadConfig reads and checks every variable, reporting all problems at
 // once. Secret values are never part of an error.
@@ -59,7 +68,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	switch {
 	case c.createFunction == "":
 		errs = append(errs, fmt.Errorf("%s is required: the worker function to invoke", envCreateFunction))
-	case !functionName.MatchString(c.createFunction):
+	case !validFunctionName(c.createFunction):
 		errs = append(errs, fmt.Errorf("%s %q is not a Lambda function name or ARN", envCreateFunction, c.createFunction))
 	}
 

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
@@ -60,17 +58,14 @@ func main() {
 	// (AWS_REGION and the credentials) and AWS_ENDPOINT_URL_LAMBDA, not with
 	// config.LoadDefaultConfig, whose credential chain (profiles, SSO, STS)
 	// a Lambda function never uses and which would add about 0.6 MB to the
-	// bootstrap; see secrets.EnvAWSConfig.
+	// bootstrap; see secrets.EnvAWSConfig. It is dispatch's own small
+	// client, not the SDK's (see dispatch.Client).
 	invoker := dispatch.LazyInvoker(func(context.Context) (dispatch.Invoker, error) {
 		awsCfg, err := secrets.EnvAWSConfig(os.Getenv)
 		if err != nil {
 			return nil, err
 		}
-		return lambdasdk.NewFromConfig(awsCfg, func(o *lambdasdk.Options) {
-			if ep := secrets.EnvEndpoint(os.Getenv, "LAMBDA"); ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		}), nil
+		return dispatch.NewClient(awsCfg, secrets.EnvEndpoint(os.Getenv, "LAMBDA")), nil
 	})
 	groups := access.NewSlackGroups(slackbot.NewSlackGroupMembers(store, slack.OptionAPIURL(cfg.slackAPIURL)), groupTTL, groupTimeout)
 

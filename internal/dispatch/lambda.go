@@ -1,8 +1,10 @@
 // Package dispatch hands Jobs from the Slack function to the worker
 // function with Lambda's asynchronous invoke. It is apart from
-// internal/slackbot so that the Slack edge does not link the AWS SDK's Lambda
-// client where it does not invoke Lambda (streambot serve runs the worker
-// in-process).
+// internal/slackbot so that streambot serve, which runs the worker
+// in-process, links none of it; and it calls Lambda with a small signed
+// HTTP client ([Client]) rather than the AWS SDK's Lambda client, whose
+// size and package initialization the Slack function would pay for one
+// call.
 package dispatch
 
 import (
@@ -10,19 +12,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/streambot/streambot/internal/provision"
 )
 
-// Invoker is the one method of *lambda.Client that [Lambda] uses.
+// Invoker makes Lambda's asynchronous invoke: [*Client] in AWS.
 type Invoker interface {
-	Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+	// InvokeEvent invokes functionName with payload and InvocationType
+	// Event, and returns nil once Lambda has queued the event (202 without
+	// a function error).
+	InvokeEvent(ctx context.Context, functionName string, payload []byte) error
 }
 
 // Lambda hands Jobs to the worker function with an asynchronous
@@ -49,19 +49,8 @@ func (d *Lambda) Dispatch(ctx context.Context, job provision.Job) error {
 	if err != nil {
 		return fmt.Errorf("encode job: %w", err)
 	}
-	out, err := d.client.Invoke(ctx, &lambda.InvokeInput{
-		FunctionName:   aws.String(d.functionName),
-		InvocationType: types.InvocationTypeEvent,
-		Payload:        payload,
-	})
-	if err != nil {
+	if err := d.client.InvokeEvent(ctx, d.functionName, payload); err != nil {
 		return fmt.Errorf("invoke %s: %w", d.functionName, err)
-	}
-	if out.FunctionError != nil {
-		return fmt.Errorf("invoke %s: function error %q", d.functionName, aws.ToString(out.FunctionError))
-	}
-	if out.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("invoke %s: status %d, want %d", d.functionName, out.StatusCode, http.StatusAccepted)
 	}
 	return nil
 }
@@ -81,7 +70,7 @@ type lazyInvoker struct {
 	client Invoker
 }
 
-func (l *lazyInvoker) Invoke(ctx context.Context, params *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+func (l *lazyInvoker) InvokeEvent(ctx context.Context, functionName string, payload []byte) error {
 	l.mu.Lock()
 	c := l.client
 	if c == nil {
@@ -92,10 +81,10 @@ func (l *lazyInvoker) Invoke(ctx context.Context, params *lambda.InvokeInput, op
 		}
 		if err != nil {
 			l.mu.Unlock()
-			return nil, fmt.Errorf("lambda client: %w", err)
+			return fmt.Errorf("lambda client: %w", err)
 		}
 		l.client = c
 	}
 	l.mu.Unlock()
-	return c.Invoke(ctx, params, optFns...)
+	return c.InvokeEvent(ctx, functionName, payload)
 }

@@ -4,34 +4,29 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/streambot/streambot/internal/provision"
 )
 
-// fakeInvoker is a Invoker; invokeFn decides the answer.
 type fakeInvoker struct {
 	mu       sync.Mutex
-	inputs   []*lambda.InvokeInput
-	invokeFn func(in *lambda.InvokeInput) (*lambda.InvokeOutput, error)
+	names    []string
+	payloads [][]byte
+	err      error
 }
 
-func (f *fakeInvoker) Invoke(_ context.Context, in *lambda.InvokeInput, _ ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+func (f *fakeInvoker) InvokeEvent(_ context.Context, name string, payload []byte) error {
 	f.mu.Lock()
-	f.inputs = append(f.inputs, in)
-	f.mu.Unlock()
-	return f.invokeFn(in)
+	defer f.mu.Unlock()
+	f.names = append(f.names, name)
+	f.payloads = append(f.payloads, payload)
+	return f.err
 }
 
 func testJob() provision.Job {
@@ -43,104 +38,27 @@ func testJob() provision.Job {
 }
 
 func TestLambda(t *testing.T) {
-	invokeErr := errors.New("throttled")
-	tests := []struct {
-		name    string
-		out     *lambda.InvokeOutput
-		err     error
-		wantErr bool
-	}{
-		{name: "202", out: &lambda.InvokeOutput{StatusCode: 202}},
-		{name: "200 is not an async accept", out: &lambda.InvokeOutput{StatusCode: 200}, wantErr: true},
-		{name: "function error", out: &lambda.InvokeOutput{StatusCode: 202, FunctionError: aws.String("Unhandled")}, wantErr: true},
-		{name: "invoke error", err: invokeErr, wantErr: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			inv := &fakeInvoker{invokeFn: func(*lambda.InvokeInput) (*lambda.InvokeOutput, error) { return tc.out, tc.err }}
-			err := NewLambda(inv, "streambot-create").Dispatch(t.Context(), testJob())
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("Dispatch() = %v, want error: %v", err, tc.wantErr)
-			}
-			if tc.err != nil && !errors.Is(err, tc.err) {
-				t.Errorf("Dispatch() = %v, want it to wrap %v", err, tc.err)
-			}
-			if len(inv.inputs) != 1 {
-				t.Fatalf("Invoke called %d times, want 1", len(inv.inputs))
-			}
-			in := inv.inputs[0]
-			if aws.ToString(in.FunctionName) != "streambot-create" || in.InvocationType != types.InvocationTypeEvent {
-				t.Errorf("Invoke(FunctionName %q, InvocationType %q), want streambot-create, Event", aws.ToString(in.FunctionName), in.InvocationType)
-			}
-			var got provision.Job
-			if err := json.Unmarshal(in.Payload, &got); err != nil {
-				t.Fatalf("payload is not a Job: %v", err)
-			}
-			if diff := cmp.Diff(testJob(), got); diff != "" {
-				t.Errorf("payload mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// TestLambdaRealSDK sends the invoke through the real SDK
-// client to a local server playing Lambda's Invoke API, checking the wire
-// request and that *lambda.Client satisfies Invoker.
-func TestLambdaRealSDK(t *testing.T) {
-	var (
-		mu       sync.Mutex
-		requests []string
-		payloads [][]byte
-		status   = http.StatusAccepted
-		fnError  string
-	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		requests = append(requests, r.Method+" "+r.URL.Path+" "+r.Header.Get("X-Amz-Invocation-Type"))
-		payloads = append(payloads, body)
-		st, fe := status, fnError
-		mu.Unlock()
-		if fe != "" {
-			w.Header().Set("X-Amz-Function-Error", fe)
+	for _, invokeErr := range []error{nil, &InvokeError{StatusCode: http.StatusTooManyRequests}} {
+		inv := &fakeInvoker{err: invokeErr}
+		err := NewLambda(inv, "streambot-create").Dispatch(t.Context(), testJob())
+		if !errors.Is(err, invokeErr) || (err == nil) != (invokeErr == nil) {
+			t.Errorf("Dispatch() = %v, want %v", err, invokeErr)
 		}
-		w.WriteHeader(st)
-	}))
-	t.Cleanup(srv.Close)
-	client := lambda.New(lambda.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		BaseEndpoint: aws.String(srv.URL),
-		HTTPClient:   srv.Client(),
-	})
-	d := NewLambda(client, "streambot-create")
-	if err := d.Dispatch(t.Context(), testJob()); err != nil {
-		t.Fatalf("Dispatch: %v", err)
-	}
-	want := []string{"POST /2015-03-31/functions/streambot-create/invocations Event"}
-	if diff := cmp.Diff(want, requests); diff != "" {
-		t.Errorf("requests mismatch (-want +got):\n%s", diff)
-	}
-	var got provision.Job
-	if err := json.Unmarshal(payloads[0], &got); err != nil {
-		t.Fatalf("payload: %v", err)
-	}
-	if diff := cmp.Diff(testJob(), got); diff != "" {
-		t.Errorf("payload mismatch (-want +got):\n%s", diff)
-	}
-
-	mu.Lock()
-	status, fnError = http.StatusOK, "Unhandled"
-	mu.Unlock()
-	if err := d.Dispatch(t.Context(), testJob()); err == nil {
-		t.Errorf("Dispatch with a function error = nil, want an error")
+		if len(inv.names) != 1 || inv.names[0] != "streambot-create" {
+			t.Fatalf("invoked %q, want streambot-create once", inv.names)
+		}
+		var got provision.Job
+		if err := json.Unmarshal(inv.payloads[0], &got); err != nil {
+			t.Fatalf("payload is not a Job: %v", err)
+		}
+		if diff := cmp.Diff(testJob(), got); diff != "" {
+			t.Errorf("payload mismatch (-want +got):\n%s", diff)
+		}
 	}
 }
 
 func TestLazyInvoker(t *testing.T) {
-	inv := &fakeInvoker{invokeFn: func(*lambda.InvokeInput) (*lambda.InvokeOutput, error) {
-		return &lambda.InvokeOutput{StatusCode: 202}, nil
-	}}
+	inv := &fakeInvoker{}
 	buildErr := errors.New("no region")
 	builds := 0
 	lazy := LazyInvoker(func(context.Context) (Invoker, error) {
@@ -150,20 +68,20 @@ func TestLazyInvoker(t *testing.T) {
 		}
 		return inv, nil
 	})
-	if _, err := lazy.Invoke(t.Context(), &lambda.InvokeInput{}); !errors.Is(err, buildErr) {
-		t.Errorf("first Invoke error = %v, want %v", err, buildErr)
+	if err := lazy.InvokeEvent(t.Context(), "f", nil); !errors.Is(err, buildErr) {
+		t.Errorf("first InvokeEvent error = %v, want %v", err, buildErr)
 	}
 	for range 3 {
-		if _, err := lazy.Invoke(t.Context(), &lambda.InvokeInput{}); err != nil {
-			t.Errorf("Invoke: %v", err)
+		if err := lazy.InvokeEvent(t.Context(), "f", nil); err != nil {
+			t.Errorf("InvokeEvent: %v", err)
 		}
 	}
-	if builds != 2 || len(inv.inputs) != 3 {
-		t.Errorf("builds = %d, invokes = %d; want 2 (one failed, one kept) and 3", builds, len(inv.inputs))
+	if builds != 2 || len(inv.names) != 3 {
+		t.Errorf("builds = %d, invokes = %d; want 2 (one failed, one kept) and 3", builds, len(inv.names))
 	}
 
 	nilClient := LazyInvoker(func(context.Context) (Invoker, error) { return nil, nil })
-	if _, err := nilClient.Invoke(t.Context(), &lambda.InvokeInput{}); err == nil {
-		t.Error("Invoke with a nil client = nil error, want one")
+	if err := nilClient.InvokeEvent(t.Context(), "f", nil); err == nil {
+		t.Error("InvokeEvent with a nil client = nil error, want one")
 	}
 }

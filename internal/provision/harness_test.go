@@ -165,7 +165,7 @@ func newEnv(t testing.TB, opts ...func(*setting)) *env {
 		o(&s)
 	}
 	e := &env{t: t, clock: newClock(), logs: &testtools.Buffer{}}
-	e.atlas = atlastest.NewServer(t, s.atlasOpts...)
+	e.atlas = atlastest.NewServer(t, append([]atlastest.Option{atlastest.WithChecker(atlasspec.Checker{})}, s.atlasOpts...)...)
 	e.atlas.AddProject(groupID)
 	e.atlas.AddServiceAccount(clientID, clientSecret)
 	e.atlas.AddAPIKey(publicKey, privateKey)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/streambot/streambot/pkg/atlas"
+	"github.com/streambot/streambot/pkg/atlas/atlasspec"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -35,7 +36,9 @@ func ExampleNewClient() {
 func ExampleClient_CreateStreamWorkspace() {
 	// An in-memory Atlas stands in for https://cloud.mongodb.com.
 	const groupID = "6a1b2c3d4e5f6a7b8c9d0e1f"
-	sim := atlastest.NewServer(nil)
+	// atlasspec.Checker holds it to MongoDB's spec, answering 400 to a
+	// request the spec rejects.
+	sim := atlastest.NewServer(nil, atlastest.WithChecker(atlasspec.Checker{}))
 	defer sim.Close()
 	sim.AddProject(groupID)
 	sim.AddServiceAccount("mdb_sa_id_example", "mdb_sa_sk_example")

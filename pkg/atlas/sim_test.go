@@ -29,7 +29,7 @@ const (
 
 func newSim(t *testing.T, opts ...atlastest.Option) *atlastest.Server {
 	t.Helper()
-	sim := atlastest.NewServer(t, opts...)
+	sim := atlastest.NewServer(t, append([]atlastest.Option{atlastest.WithChecker(atlasspec.Checker{})}, opts...)...)
 	sim.AddProject(simGroup)
 	sim.AddServiceAccount(simID, simSecret)
 	sim.AddAPIKey(simPub, simPriv)

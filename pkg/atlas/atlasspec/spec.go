@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -42,12 +43,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/streambot/streambot/pkg/atlas/atlasroute"
 )
 
 //go:embed openapi-streams.yaml
@@ -60,10 +62,10 @@ var usersYAML []byte
 var processorsYAML []byte
 
 // APIPrefix is the path prefix of every Admin API v2 operation.
-const APIPrefix = "/api/atlas/v2/"
+const APIPrefix = atlasroute.APIPrefix
 
 // MinVersion is the oldest resource version date the Admin API v2 serves.
-const MinVersion = "2023-02-01"
+const MinVersion = atlasroute.MinVersion
 
 // Spec is the loaded, validated spec excerpts with a router over their
 // operations. It is safe for concurrent use.
@@ -361,7 +363,7 @@ func (s *Spec) ValidateResponse(r *http.Request, status int, h http.Header, body
 // status against the shared ApiError schema.
 func (s *Spec) validateAPIError(body []byte, h http.Header) error {
 	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
-	if err != nil || !isJSON(mt) {
+	if err != nil || !atlasroute.IsJSON(mt) {
 		return fmt.Errorf("error response Content-Type %q is not JSON", h.Get("Content-Type"))
 	}
 	v, err := jsonDecoder(bytes.NewReader(body), nil, nil, nil)
@@ -395,34 +397,15 @@ func unwrapEnvelope(status int, body []byte) ([]byte, error) {
 	return body, nil
 }
 
-var acceptPattern = regexp.MustCompile(`^application/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$`)
-
 // ErrAccept is wrapped by the errors [AcceptVersion] returns.
-var ErrAccept = errors.New("missing or malformed versioned Accept header")
+var ErrAccept = atlasroute.ErrAccept
 
 // AcceptVersion returns the resource version date that h's Accept header
 // asks for: the first application/vnd.atlas.YYYY-MM-DD+json media range with
 // a real calendar date not before [MinVersion]. Other media ranges beside it
-// are ignored; without one, the error wraps [ErrAccept].
-func AcceptVersion(h http.Header) (string, error) {
-	for _, v := range h.Values("Accept") {
-		for part := range strings.SplitSeq(v, ",") {
-			mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil {
-				continue
-			}
-			m := acceptPattern.FindStringSubmatch(mt)
-			if m == nil {
-				continue
-			}
-			if !validDate(m[1]) || m[1] < MinVersion {
-				return "", fmt.Errorf("%w: version %q is not a date from %s on", ErrAccept, m[1], MinVersion)
-			}
-			return m[1], nil
-		}
-	}
-	return "", fmt.Errorf("%w: want application/vnd.atlas.YYYY-MM-DD+json, got %q", ErrAccept, h.Get("Accept"))
-}
+// are ignored; without one, the error wraps [ErrAccept]. It is
+// [atlasroute.AcceptVersion].
+func AcceptVersion(h http.Header) (string, error) { return atlasroute.AcceptVersion(h) }
 
 // ResponseMediaType returns the media type Atlas answers r with on success:
 // the newest documented resource version not after the date r's Accept
@@ -451,44 +434,10 @@ func successContent(op *openapi3.Operation) openapi3.Content {
 }
 
 // pickMediaType returns the key of content a message with Content-Type ct is
-// validated against, following Atlas's versioning: a versioned type (or
-// plain application/json, versioned by date) resolves to the newest
-// documented version on or before its date; a JSON type matches a documented
-// application/json.
+// validated against (see [atlasroute.PickMediaType]).
 func pickMediaType(content openapi3.Content, ct, date string) (string, error) {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return "", fmt.Errorf("media type %q: %w", ct, err)
-	}
-	if _, ok := content[mt]; ok {
-		return mt, nil
-	}
-	if !isJSON(mt) {
-		return "", fmt.Errorf("media type %q is not JSON; documented: %s", mt, keys(content))
-	}
-	if m := acceptPattern.FindStringSubmatch(mt); m != nil {
-		date = m[1]
-	}
-	best, bestDate := "", ""
-	for k := range content {
-		m := acceptPattern.FindStringSubmatch(k)
-		if m == nil {
-			continue
-		}
-		if (date == "" || m[1] <= date) && m[1] > bestDate {
-			best, bestDate = k, m[1]
-		}
-	}
-	if best != "" {
-		return best, nil
-	}
-	if _, ok := content["application/json"]; ok {
-		return "application/json", nil
-	}
-	return "", fmt.Errorf("media type %q resolves to no documented version; documented: %s", mt, keys(content))
+	return atlasroute.PickMediaType(slices.Collect(maps.Keys(content)), ct, date)
 }
-
-func isJSON(mt string) bool { return mt == "application/json" || strings.HasSuffix(mt, "+json") }
 
 func hasNoSchema(content openapi3.Content) bool {
 	for _, v := range content {
@@ -497,21 +446,4 @@ func hasNoSchema(content openapi3.Content) bool {
 		}
 	}
 	return true
-}
-
-func keys(content openapi3.Content) string {
-	var ks []string
-	for k := range content {
-		ks = append(ks, k)
-	}
-	if len(ks) == 0 {
-		return "none"
-	}
-	slices.Sort(ks)
-	return strings.Join(ks, ", ")
-}
-
-func validDate(s string) bool {
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
 }

@@ -6,14 +6,13 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/streambot/streambot/pkg/atlas/atlasroute"
 )
 
 // FieldViolation is one problem [Spec.ValidateRequest] found, in the shape
 // of an entry of Atlas's badRequestDetail.fields.
-type FieldViolation struct {
-	Field       string // a body path such as "dataProcessRegion.region", or a parameter name
-	Description string // what is wrong, without schema dumps
-}
+type FieldViolation = atlasroute.FieldViolation
 
 // Violations turns an error from [Spec.ValidateRequest] into short field
 // violations, or returns nil when err names no field (for example a body

@@ -5,10 +5,18 @@
 // (POST /api/oauth/token), HTTP Digest authentication for API keys, the five
 // stream workspace operations under /api/atlas/v2/groups/{groupId}/streams,
 // their processors and connections (see processors.go and
-// [Atlas.AddProcessor]), and the project users list. Every request is checked against MongoDB's
-// spec excerpts (package atlasspec) and answered with Atlas's statuses,
-// media types and ApiError bodies; every response it builds is checked
-// against the spec too (see [Atlas.Violations]).
+// [Atlas.AddProcessor]), and the project users list, routed by the
+// operations of MongoDB's spec excerpts (package atlasroute) and answered
+// with Atlas's statuses, media types and ApiError bodies.
+//
+// With a [Checker] (atlastest.WithChecker(atlasspec.Checker{})) every
+// request is checked against the spec excerpts, and one the spec rejects is
+// answered 400 VALIDATION_ERROR; every response the simulator builds is
+// checked too (see [Atlas.Violations]). Tests install one: [NewServer]
+// refuses to start in a test without it. Programs that embed the simulator
+// (`streambot serve`) leave it out, because the validator (kin-openapi and
+// its JSON Schema library) costs about 3 ms of package initialization in
+// every binary that links it; this package does not import it.
 //
 // Tests start it with [NewServer], which closes it and fails the test on
 // any violation at cleanup; programs (a local demo) start it with [Start]
@@ -23,7 +31,8 @@
 //     [CodeInvalidAcceptHeader]. Any well-formed date from 2023-02-01 on is
 //     accepted and answered with the newest resource version on or before it
 //     (application/vnd.atlas.2023-02-01+json for stream workspaces).
-//   - A request the spec rejects, an unpaired provider and region, a bad
+//   - A request the spec rejects (with a [Checker]), an Accept date before
+//     the operation's first version, an unpaired provider and region, a bad
 //     name or tier: 400 ApiError [CodeValidationError] whose detail and
 //     badRequestDetail.fields name the problem. The spec's readOnly rule
 //     applies: a create body carrying _id, hostnames or links is refused.
@@ -57,7 +66,7 @@ import (
 	"time"
 
 	"github.com/streambot/streambot/pkg/atlas"
-	"github.com/streambot/streambot/pkg/atlas/atlasspec"
+	"github.com/streambot/streambot/pkg/atlas/atlasroute"
 )
 
 // Error codes the simulator answers with.
@@ -121,6 +130,7 @@ type Atlas struct {
 	faults      map[Op][]*Fault
 	violations  []error
 	report      func(error)           // from WithViolationReport, or nil
+	checker     Checker               // from WithChecker, or nil
 	streams     map[setKey]*streamSet // processors and connections, see processors.go
 }
 
@@ -168,10 +178,27 @@ func WithDeleteDelay(d time.Duration) Option { return func(a *Atlas) { a.deleteD
 // outside tests log them this way; [Atlas.Violations] keeps them too.
 func WithViolationReport(report func(error)) Option { return func(a *Atlas) { a.report = report } }
 
+// Checker holds the simulator's traffic to a contract: MongoDB's spec
+// excerpts, in tests (atlasspec.Checker). It is declared here so that this
+// package links no validator; see the package comment.
+type Checker interface {
+	// CheckRequest returns why r, whose body is body (r.Body is not
+	// read), is not a valid request for the operation it matches, or nil.
+	// An *atlasroute.ValidationError in the error names the fields at
+	// fault for the 400 answer's badRequestDetail.
+	CheckRequest(r *http.Request, body []byte) error
+	// CheckResponse returns why an answer to r (status, header h, body)
+	// does not match the documented response, or nil.
+	CheckResponse(r *http.Request, status int, h http.Header, body []byte) error
+}
+
+// WithChecker holds every request and answer to c (see [Checker]).
+func WithChecker(c Checker) Option { return func(a *Atlas) { a.checker = c } }
+
 // New returns an empty Atlas: add projects and credentials before use.
 //
-// New is cheap: the spec is loaded (about 13 ms, once per process) on the
-// first request, so a program that embeds the simulator starts at once.
+// New is cheap: it loads nothing, and a [Checker] such as atlasspec's loads
+// its spec (about 13 ms, once per process) on the first request.
 func New(opts ...Option) *Atlas {
 	a := &Atlas{
 		tokenTTL: DefaultTokenTTL,
@@ -189,15 +216,6 @@ func New(opts ...Option) *Atlas {
 		o(a)
 	}
 	return a
-}
-
-// spec returns the embedded spec, loaded on first use.
-func (a *Atlas) spec() *atlasspec.Spec {
-	spec, err := atlasspec.Load()
-	if err != nil {
-		panic(err) // the embedded spec is fixed at build time and tested
-	}
-	return spec
 }
 
 // AddProject creates an empty project (group) with the given 24-hex ID.
@@ -315,7 +333,7 @@ func (a *Atlas) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.serveToken(w, r)
-	case strings.HasPrefix(r.URL.Path, atlasspec.APIPrefix):
+	case strings.HasPrefix(r.URL.Path, atlasroute.APIPrefix):
 		a.serveAPI(w, r)
 	default:
 		http.NotFound(w, r)
@@ -339,15 +357,15 @@ func (a *Atlas) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !a.authenticate(w, r) {
 		return
 	}
-	op, err := a.spec().Operation(r)
+	op, params, err := atlasroute.Route(r)
 	if err != nil {
 		a.fail(w, r, http.StatusNotFound, CodeResourceNotFound, "Cannot find resource "+r.URL.Path+".", nil)
 		return
 	}
-	c := &call{r: r, op: Op(op.ID), params: op.PathParams, body: body}
+	c := &call{r: r, op: Op(op.ID), params: params, body: body}
 	a.count(c.op)
 	if f := a.nextFault(c.op); f != nil {
-		mt, err := a.spec().ResponseMediaType(r)
+		mt, err := atlasroute.ResponseMediaType(r)
 		if err != nil {
 			mt = "application/json"
 		}
@@ -359,12 +377,20 @@ func (a *Atlas) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 func (a *Atlas) serveOp(w http.ResponseWriter, c *call) {
 	r := c.r
-	if _, err := atlasspec.AcceptVersion(r.Header); err != nil {
+	if _, err := atlasroute.AcceptVersion(r.Header); err != nil {
 		a.fail(w, r, http.StatusNotAcceptable, CodeInvalidAcceptHeader, "Invalid accept header or version date.", nil)
 		return
 	}
-	if err := a.spec().ValidateRequest(r, c.body); err != nil {
-		a.badRequest(w, r, err)
+	if a.checker != nil {
+		if err := a.checker.CheckRequest(r, c.body); err != nil {
+			a.badRequest(w, r, err)
+			return
+		}
+	}
+	// Without a checker, still refuse a date before the operation's first
+	// version, as the spec's check does: there is no answer to give.
+	if _, err := atlasroute.ResponseMediaType(r); err != nil {
+		a.badRequest(w, r, fmt.Errorf("header Accept: %w", err))
 		return
 	}
 	switch c.op {

@@ -72,9 +72,15 @@ type env struct {
 	token string
 }
 
+// setup starts a simulator held to the spec (atlasspec.Checker) with opts.
 func setup(t *testing.T, opts ...Option) *env {
 	t.Helper()
-	s := NewServer(t, opts...)
+	return setupOn(t, NewServer(t, append([]Option{WithChecker(atlasspec.Checker{})}, opts...)...))
+}
+
+// setupOn adds the project and credentials to s and fetches a token.
+func setupOn(t *testing.T, s *Server) *env {
+	t.Helper()
 	s.AddProject(groupID)
 	s.AddServiceAccount(clientID, clientSecret)
 	s.AddAPIKey(publicKey, privateKey)

@@ -2,12 +2,13 @@ package atlastest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/streambot/streambot/pkg/atlas/atlasspec"
+	"github.com/streambot/streambot/pkg/atlas/atlasroute"
 )
 
 // apiError is Atlas's ApiError body.
@@ -64,11 +65,16 @@ func (a *Atlas) fail(w http.ResponseWriter, r *http.Request, status int, code, d
 }
 
 // badRequest answers a request the spec rejected with a VALIDATION_ERROR
-// naming the problem.
+// naming the problem: the fields of an *atlasroute.ValidationError in err,
+// or its first line.
 func (a *Atlas) badRequest(w http.ResponseWriter, r *http.Request, err error) {
 	var fields []fieldViolation
 	var parts []string
-	for _, v := range atlasspec.Violations(err) {
+	var verr *atlasroute.ValidationError
+	if !errors.As(err, &verr) {
+		verr = &atlasroute.ValidationError{Err: err}
+	}
+	for _, v := range verr.Fields {
 		fields = append(fields, fieldViolation{Field: v.Field, Description: v.Description})
 		parts = append(parts, v.Field+": "+v.Description)
 	}
@@ -86,16 +92,16 @@ func firstLine(s string) string {
 
 // ok answers a success with the resource version r's Accept resolves to.
 func (a *Atlas) ok(w http.ResponseWriter, r *http.Request, status int, v any) {
-	mt, err := a.spec().ResponseMediaType(r)
-	if err != nil { // cannot happen: the request was validated
+	mt, err := atlasroute.ResponseMediaType(r)
+	if err != nil { // cannot happen: serveOp checked it
 		a.recordViolation(fmt.Errorf("atlastest: %s %s: %w", r.Method, r.URL.Path, err))
 		mt = "application/json"
 	}
 	a.respond(w, r, status, mt, v)
 }
 
-// respond writes v as JSON, honouring envelope and pretty, and checks the
-// answer against the spec.
+// respond writes v as JSON, honouring envelope and pretty, and has the
+// checker, if any, check the answer.
 func (a *Atlas) respond(w http.ResponseWriter, r *http.Request, status int, mediaType string, v any) {
 	q := r.URL.Query()
 	var payload any = v
@@ -113,8 +119,8 @@ func (a *Atlas) respond(w http.ResponseWriter, r *http.Request, status int, medi
 		panic(fmt.Sprintf("atlastest: encode answer: %v", err)) // only our own types are encoded
 	}
 	w.Header().Set("Content-Type", mediaType)
-	if _, err := a.spec().Operation(r); err == nil { // unknown paths have nothing to check against
-		if verr := a.spec().ValidateResponse(r, status, w.Header(), body); verr != nil {
+	if _, _, err := atlasroute.Route(r); err == nil && a.checker != nil { // unknown paths have nothing to check against
+		if verr := a.checker.CheckResponse(r, status, w.Header(), body); verr != nil {
 			a.recordViolation(fmt.Errorf("atlastest: answer %d to %s %s violates the spec: %w", status, r.Method, r.URL.Path, verr))
 		}
 	}

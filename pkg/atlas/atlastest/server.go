@@ -18,15 +18,20 @@ type Server struct {
 }
 
 // NewServer starts an Atlas on a free port on 127.0.0.1. With a non-nil tb,
-// the server is closed when the test ends, and the test fails if any of the
-// simulator's own answers violated the spec. With a nil tb (a program
-// rather than a test) the caller must Close it; see [Start] for a fixed
-// port and an error instead of a panic when the port is taken.
+// the options must include [WithChecker] (tests hold the simulator to the
+// spec: atlastest.WithChecker(atlasspec.Checker{})), or the test fails at
+// once; the server is closed when the test ends, and the test fails if any
+// of the simulator's own answers violated the spec. With a nil tb (a
+// program rather than a test) the caller must Close it; see [Start] for a
+// fixed port and an error instead of a panic when the port is taken.
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	if tb != nil {
 		tb.Helper()
 	}
 	a := New(opts...)
+	if tb != nil && a.checker == nil {
+		tb.Fatal("atlastest: NewServer in a test needs a Checker: pass atlastest.WithChecker(atlasspec.Checker{})")
+	}
 	s := serve(a, httptest.NewServer(a))
 	if tb != nil {
 		tb.Cleanup(func() {

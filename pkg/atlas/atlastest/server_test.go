@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/streambot/streambot/pkg/atlas/atlasspec"
 )
 
 // listStreams asks the server at origin for a project's workspaces, with no
@@ -65,7 +67,7 @@ func TestStart_refusesNonLoopback(t *testing.T) {
 }
 
 func TestNewServerWithoutTB(t *testing.T) {
-	s := NewServer(nil)
+	s := NewServer(nil, WithChecker(atlasspec.Checker{}))
 	s.AddProject(groupID)
 	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") {
 		t.Errorf("URL = %q, want http://127.0.0.1:port", s.URL)
@@ -91,7 +93,7 @@ func TestNewServerWithoutTB(t *testing.T) {
 func TestViolationReport(t *testing.T) {
 	var mu sync.Mutex
 	var reported []error
-	a := New(WithViolationReport(func(err error) {
+	a := New(WithChecker(atlasspec.Checker{}), WithViolationReport(func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		reported = append(reported, err)

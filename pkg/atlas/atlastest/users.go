@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/streambot/streambot/pkg/atlas/atlasroute"
 )
 
 // usersMediaType is the only listGroupUsers version the simulator serves:
@@ -24,7 +26,7 @@ type groupUser struct {
 // listUsers is GET /api/atlas/v2/groups/{groupId}/users, with the optional
 // username filter (matched case-insensitively, as e-mail addresses are).
 func (a *Atlas) listUsers(w http.ResponseWriter, c *call) {
-	if mt, _ := a.spec().ResponseMediaType(c.r); mt != usersMediaType {
+	if mt, _ := atlasroute.ResponseMediaType(c.r); mt != usersMediaType {
 		a.fail(w, c.r, http.StatusNotAcceptable, CodeInvalidAcceptHeader,
 			"The simulator serves this resource in version 2025-02-19 or later.", nil)
 		return
