@@ -317,10 +317,23 @@ func Denied(reason string) Message {
 	return Message{Text: line, Blocks: []slack.Block{section(line)}}
 }
 
-// NotFound renders describe's answer for a name Atlas does not know.
-func NotFound(name, project string) Message {
+// NotFound renders the answer for a workspace name Atlas does not know
+// (describe, update, delete, and every command that names a workspace);
+// see [WorkspaceNotFound] for one with a suggestion.
+func NotFound(name, project string) Message { return WorkspaceNotFound(name, project, "") }
+
+// WorkspaceNotFound renders the answer for a workspace name Atlas does not
+// know, with the nearest existing name when there is one (see
+// suggest.NearestName), and where to see them all:
+//
+//	No workspace named `ordres-ws` in project dev. Did you mean `orders-ws`? `/stream list` shows the project's workspaces.
+func WorkspaceNotFound(name, project, suggestion string) Message {
 	line := fmt.Sprintf("No workspace named %s in project %s.", code(name), Escape(project))
-	return Message{Text: strings.ReplaceAll(line, "`", ""), Blocks: []slack.Block{section(line)}}
+	if suggestion != "" {
+		line += fmt.Sprintf(" Did you mean %s?", code(suggestion))
+	}
+	line += " `/stream list` shows the project's workspaces."
+	return Message{Text: truncate(strings.ReplaceAll(line, "`", ""), maxTextFallback), Blocks: []slack.Block{section(line)}}
 }
 
 // List renders a compact table of workspaces (name, provider/region, tier,
