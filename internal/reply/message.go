@@ -204,6 +204,10 @@ type Failure struct {
 	// "Could not create stream workspace `orders-ws`".
 	Action string
 	Name   string
+	// Processor, when set, is the stream processor in workspace Name the
+	// action was on: "Could not start stream processor `p` in workspace
+	// `orders-ws`".
+	Processor string
 	// Project is the policy alias or project ID, for display.
 	Project string
 	// Summary says what went wrong in plain words when Atlas's own error
@@ -246,8 +250,12 @@ func Advice(status, tries int) string {
 // badRequestDetail, and one line of advice.
 func Failed(f Failure) Message {
 	head := fmt.Sprintf("❌ Could not %s stream workspace %s in project %s.", Escape(f.Action), code(f.Name), Escape(f.Project))
-	if f.Name == "" {
+	switch {
+	case f.Name == "":
 		head = fmt.Sprintf("❌ Could not %s stream workspaces in project %s.", Escape(f.Action), Escape(f.Project))
+	case f.Processor != "":
+		head = fmt.Sprintf("❌ Could not %s stream processor %s in workspace %s (project %s).",
+			Escape(f.Action), code(f.Processor), code(f.Name), Escape(f.Project))
 	}
 	text := strings.ReplaceAll(head, "`", "")
 	blocks := []slack.Block{section(head)}

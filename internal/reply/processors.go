@@ -507,3 +507,16 @@ func AskStop(a StopAsk) Message {
 	}}
 	return withButtons(m, []Button{a.Stop, a.Cancel})
 }
+
+// ProcessorRequest renders the parent message of a start, under which the
+// answer is threaded: who asked to do what (verb, e.g. "start") to which
+// processor, and the status (⏳, then ✅ or ❌).
+func ProcessorRequest(s Scope, userID, verb, processor, detail string, st Status) Message {
+	line := fmt.Sprintf("%s asked to %s stream processor %s in workspace %s · project %s",
+		mention(userID), Escape(verb), code(processor), code(s.Workspace), Escape(s.Project))
+	if detail != "" {
+		line += " · " + Escape(detail)
+	}
+	line += " " + string(st)
+	return Message{Text: truncate(strings.ReplaceAll(line, "`", ""), maxTextFallback), Blocks: []slack.Block{section(line)}}
+}

@@ -34,6 +34,8 @@ import (
 //     connection's authentication is answered with its mechanism and user
 //     name only: password, sslKey and the other write-only fields never
 //     leave the simulator (the spec forbids them in answers).
+//   - Deleting a workspace while one of its processors is STARTED answers
+//     409 [CodeProcessorsRunning] and deletes nothing.
 //   - Processors and connections belong to a workspace by name; they stay
 //     while a deleted workspace is still visible (WithDeleteDelay) and are
 //     dropped once it is gone or replaced by a new one of that name (see
@@ -48,6 +50,10 @@ const (
 	CodeProcessorNotFound       = "STREAM_PROCESSOR_NOT_FOUND"
 	CodeProcessorAlreadyStarted = "STREAM_PROCESSOR_ALREADY_STARTED"
 	CodeProcessorNotStarted     = "STREAM_PROCESSOR_NOT_STARTED"
+	// CodeProcessorsRunning answers the delete of a workspace whose
+	// processors run (409). Atlas refuses such a delete; the spec names no
+	// code for it, so this one is the simulator's.
+	CodeProcessorsRunning = "STREAM_PROCESSORS_RUNNING"
 )
 
 // The processor and connection operations.
