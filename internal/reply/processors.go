@@ -460,12 +460,13 @@ func ProcessorNotFound(s Scope, name, suggestion string) Message {
 }
 
 // ProcessorChanged renders the thread reply after a start or stop: what
-// was done (verb, e.g. "started") and the state Atlas reports afterwards.
+// was done (verb, e.g. "started") and the state and tier Atlas reports
+// afterwards.
 func ProcessorChanged(s Scope, verb string, p atlas.StreamProcessor) Message {
-	line := fmt.Sprintf("✅ Stream processor %s in workspace %s %s. Atlas now reports %s.",
-		code(p.Name), code(s.Workspace), Escape(verb), stateBadge(p.State))
-	text := fmt.Sprintf("Stream processor %s in workspace %s %s. Atlas now reports %s.",
-		Escape(p.Name), Escape(s.Workspace), Escape(verb), Escape(orDash(string(p.State))))
+	line := fmt.Sprintf("✅ Stream processor %s in workspace %s %s. Atlas now reports %s (%s).",
+		code(p.Name), code(s.Workspace), Escape(verb), stateBadge(p.State), tierText(p.Tier))
+	text := fmt.Sprintf("Stream processor %s in workspace %s %s. Atlas now reports %s (%s).",
+		Escape(p.Name), Escape(s.Workspace), Escape(verb), truncate(Escape(orDash(string(p.State))), maxWord), tierText(p.Tier))
 	return Message{Text: truncate(text, maxTextFallback), Blocks: []slack.Block{section(line), contextBlock(figures(p))}}
 }
 

@@ -112,6 +112,11 @@ func TestProcessorsGolden(t *testing.T) {
 		{"decided_stop", Decided(Decision{Op: "stop", UserID: "U2CERLKJA", Name: "orders-ws", Processor: "solarDemo", Project: "dev",
 			By: "U2CERLKJA", At: time.Date(2026, 3, 12, 9, 31, 0, 0, time.UTC), Confirmed: true, Status: StatusDone})},
 		{"workspace_not_found_suggest", WorkspaceNotFound("ordres-ws", "dev", "orders-ws")},
+		{"processor_request", ProcessorRequest(scope, "U2CERLKJA", "start", "solarDemo", "on tier SP10", StatusPending)},
+		{"failed_start", Failed(Failure{Action: "start", Name: "orders-ws", Processor: "orders-enrich", Project: "dev",
+			Err: &atlas.APIError{StatusCode: 409, ErrorCode: "STREAM_PROCESSOR_INVALID_STATE", Reason: "Conflict",
+				Detail: "cannot start: $merge target unreachable"},
+			Advice: "Atlas refuses this in the processor's current state."})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
