@@ -54,8 +54,8 @@ func offers(ops ...string) func(*provision.Job) {
 func allButtons(t testing.TB, c slackrec.Call) (bs []buttonJSON, blockIDs []string) {
 	t.Helper()
 	var blocks []struct {
-		Type      string       `json:"type"`
-		BlockID   string       `json:"block_id"`
+		Type      string          `json:"type"`
+		BlockID   string          `json:"block_id"`
 		Accessory *buttonJSON     `json:"accessory"`
 		Elements  json.RawMessage `json:"elements"`
 	}

@@ -208,9 +208,9 @@ func AskDelete(d DeleteAsk) Message {
 type Decision struct {
 	// Op is the operation ("delete", "update", "stop"); Summary what it
 	// changes ("tier SP10 → SP30"), or empty.
-	Op      string
-	UserID  string // who asked
-	Name    string // the workspace
+	Op     string
+	UserID string // who asked
+	Name   string // the workspace
 	// Processor is the stream processor the operation acts on (stop);
 	// empty for an operation on the workspace.
 	Processor string
