@@ -92,3 +92,82 @@ func TestServeAndClick(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+// TestServeProcessors runs the processor commands through serve as a
+// person does: a workspace created with the solar sample gets the embedded
+// Atlas's two processors; `processors` lists them with Start and Stop…;
+// `stop` asks first, and the Stop button pressed with `streambot click`
+// (twice: a replay) stops it once; `start` starts it again; the list's own
+// Start button starts the other one.
+func TestServeProcessors(t *testing.T) {
+	addr := freeAddr(t)
+	env := map[string]string{
+		"SLACK_SIGNING_SECRET": "local-secret",
+		"ACCESS_POLICY": `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
+			"grants": [{"subjects": ["user:U0ALICE"], "projects": ["dev"], "role": "GROUP_STREAM_PROCESSING_OWNER"}]}`,
+	}
+	getenv := func(k string) string { return env[k] }
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	var serveOut testtools.Buffer
+	served := make(chan error, 1)
+	go func() { served <- run(ctx, []string{"serve", "--addr", addr}, getenv, &serveOut, &bytes.Buffer{}) }()
+	waitListening(t, addr)
+	waitOutput(t, &serveOut, regexp.MustCompile(regexp.QuoteMeta("POST http://"+addr+"/slack/interactions")))
+	slash := func(text ...string) {
+		t.Helper()
+		var out bytes.Buffer
+		args := append([]string{"slash", "--url", "http://" + addr + "/slack/commands"}, text...)
+		if err := run(t.Context(), args, getenv, &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("slash %v: %v\n%s", text, err, out.String())
+		}
+	}
+	click := func(ts, value string) {
+		t.Helper()
+		var out bytes.Buffer
+		args := []string{"click", "--url", "http://" + addr + "/slack/interactions", "--user", "U0ALICE", value}
+		if ts != "" {
+			args = append(args[:len(args)-1], "--message-ts", ts, value)
+		}
+		if err := run(t.Context(), args, getenv, &out, &bytes.Buffer{}); err != nil || !strings.Contains(out.String(), "HTTP 200") {
+			t.Fatalf("click: %v\n%s", err, out.String())
+		}
+	}
+
+	slash("create", "solar-ws", "--region", "VIRGINIA_USA", "--sample-solar")
+	waitOutput(t, &serveOut, regexp.MustCompile(`✅ Stream workspace .solar-ws. created`))
+	slash("processors", "solar-ws")
+	m := waitOutput(t, &serveOut, regexp.MustCompile("2 stream processors in workspace `solar-ws`[\\s\\S]*?"+
+		"STARTED `solarDemo`[\\s\\S]*?\\[Stop…\\]  \\(streambot click '[^']+'\\)[\\s\\S]*?"+
+		"STOPPED `solarAlerts`[\\s\\S]*?\\[Start\\]  \\(streambot click '([^']+)'\\)"))
+	startOther := m[1]
+
+	slash("stop", "solar-ws", "solarDemo")
+	m = waitOutput(t, &serveOut, regexp.MustCompile(`--message-ts (\S+)\):\n[^\n]*asks to stop stream processor .solarDemo.[\s\S]*?\[Stop ⚠\]  \(streambot click '([^']+)'\)`))
+	ts, value := m[1], m[2]
+	if strings.Contains(serveOut.String(), "stopped. Atlas now reports") {
+		t.Fatal("the processor stopped before the click")
+	}
+	click(ts, value)
+	waitOutput(t, &serveOut, regexp.MustCompile(`solarDemo. in workspace .solar-ws. stopped\. Atlas now reports ⏸️ STOPPED`))
+	click(ts, value) // a replay
+	waitOutput(t, &serveOut, regexp.MustCompile(`already decided`))
+	if n := strings.Count(serveOut.String(), "stopped. Atlas now reports"); n != 1 {
+		t.Errorf("%d 'stopped' answers, want exactly 1", n)
+	}
+
+	slash("start", "solar-ws", "solarDemo")
+	waitOutput(t, &serveOut, regexp.MustCompile(`solarDemo. in workspace .solar-ws. started\. Atlas now reports 🟢 STARTED`))
+	click("", startOther)
+	waitOutput(t, &serveOut, regexp.MustCompile(`solarAlerts. in workspace .solar-ws. started\. Atlas now reports 🟢 STARTED`))
+
+	stop()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}

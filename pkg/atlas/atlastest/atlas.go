@@ -122,6 +122,8 @@ type Atlas struct {
 	violations  []error
 	report      func(error)           // from WithViolationReport, or nil
 	streams     map[setKey]*streamSet // processors and connections, see processors.go
+	// sampleProcessors: see WithSampleProcessors.
+	sampleProcessors bool
 }
 
 type project struct {
@@ -143,6 +145,13 @@ type user struct {
 
 // Option configures an [Atlas].
 type Option func(*Atlas)
+
+// WithSampleProcessors gives every workspace created with the solar sample
+// connection two stream processors reading it, as a person would set them
+// up to try stream processing: "solarDemo" (STARTED) and "solarAlerts"
+// (STOPPED), on [DefaultPipeline]. `streambot serve` uses it with the
+// embedded Atlas, so the processor commands have something to show.
+func WithSampleProcessors() Option { return func(a *Atlas) { a.sampleProcessors = true } }
 
 // WithLatency adds d before every answer, as a real network and API would.
 func WithLatency(d time.Duration) Option { return func(a *Atlas) { a.latency = d } }

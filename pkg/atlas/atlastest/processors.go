@@ -210,6 +210,12 @@ func (a *Atlas) AddProcessor(groupID, workspace string, p Processor) error {
 	if slices.ContainsFunc(s.processors, func(q *processor) bool { return q.name == p.Name }) {
 		return fmt.Errorf("atlastest: AddProcessor: %s already has a processor %q", workspace, p.Name)
 	}
+	s.processors = append(s.processors, a.newProcessor(p))
+	return nil
+}
+
+// newProcessor is the stored form of a seeded processor.
+func (a *Atlas) newProcessor(p Processor) *processor {
 	now := a.now().UTC()
 	st := &processor{id: newID(), name: p.Name, state: p.State, tier: p.Tier, pipeline: p.Pipeline, dlq: p.DLQ,
 		rate: p.Rate, in: p.InputMessages, failReason: p.FailReason, changed: now, tick: now}
@@ -222,8 +228,22 @@ func (a *Atlas) AddProcessor(groupID, workspace string, p Processor) error {
 	if st.rate <= 0 {
 		st.rate = DefaultRate
 	}
-	s.processors = append(s.processors, st)
-	return nil
+	return st
+}
+
+// addSampleProcessorsLocked adds WithSampleProcessors' two processors to a
+// new workspace, unless it already has processors of those names.
+func (a *Atlas) addSampleProcessorsLocked(groupID string, ws *workspace) {
+	s := a.setLocked(groupID, ws.ws.Name, ws, true)
+	for _, p := range []Processor{
+		{Name: "solarDemo", State: atlas.ProcessorStarted},
+		{Name: "solarAlerts", State: atlas.ProcessorStopped,
+			DLQ: &atlas.DLQ{ConnectionName: "sample_stream_solar", DB: "solar", Coll: "dlq"}},
+	} {
+		if !slices.ContainsFunc(s.processors, func(q *processor) bool { return q.name == p.Name }) {
+			s.processors = append(s.processors, a.newProcessor(p))
+		}
+	}
 }
 
 // AddConnection adds a connection to a workspace's registry (see

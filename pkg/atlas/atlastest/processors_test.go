@@ -379,3 +379,21 @@ func TestDeleteRefusedWhileProcessorsRun(t *testing.T) {
 		t.Error("the deleted workspace's processors are still known")
 	}
 }
+
+// WithSampleProcessors gives a workspace created with the solar sample two
+// processors; one without the sample gets none.
+func TestWithSampleProcessors(t *testing.T) {
+	e := setup(t, WithSampleProcessors())
+	e.create("solar", "AWS", "VIRGINIA_USA", true)
+	e.create("plain", "AWS", "VIRGINIA_USA", false)
+	for name, want := range map[string]atlas.ProcessorState{"solarDemo": atlas.ProcessorStarted, "solarAlerts": atlas.ProcessorStopped} {
+		if st, ok := e.srv.ProcessorState(groupID, "solar", name); !ok || st != want {
+			t.Errorf("%s: %s, %v; want %s", name, st, ok, want)
+		}
+	}
+	var page atlas.StreamProcessorPage
+	e.proc("GET", wsPath("plain")+"/processors", "").decode(t, &page)
+	if len(page.Results) != 0 {
+		t.Errorf("a workspace without the sample has %d processors", len(page.Results))
+	}
+}

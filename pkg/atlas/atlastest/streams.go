@@ -81,6 +81,9 @@ func (a *Atlas) createStream(w http.ResponseWriter, c *call) {
 	}
 	ws := &workspace{ws: stored, hiddenGets: a.hostDelay}
 	p.workspaces = append(p.workspaces, ws)
+	if a.sampleProcessors && len(stored.Connections) > 0 {
+		a.addSampleProcessorsLocked(groupID, ws)
+	}
 	out := a.render(c.r, ws, true)
 	a.mu.Unlock()
 	a.ok(w, c.r, http.StatusOK, out)
