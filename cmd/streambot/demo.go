@@ -196,12 +196,7 @@ func demoSteps() []demoStep {
 		{
 			title: "list the project's workspaces", user: alice, text: "list",
 			check: func(d *demo, r stepResult) []string {
-				var answer string
-				for _, c := range r.calls {
-					if c.Method == slackrec.ResponseURL && !c.Failed {
-						answer += renderMessage(c.Text, c.Blocks)
-					}
-				}
+				answer := privateText(r.calls)
 				return all(
 					expect(strings.Contains(answer, "No stream workspaces"), "the list is empty: orders-ws was deleted"),
 					expect(!strings.Contains(answer, "payments-ws"), "the answer does not list the refused payments-ws"),
