@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -368,5 +369,32 @@ func TestUpdateAndDeleteJobs(t *testing.T) {
 	}
 	if del.Click.OpID != deleteConfirmation().OpID || !del.Click.IssuedAt.Equal(clickIssued) {
 		t.Errorf("job-delete.json click = %+v, want block-actions.json's operation", del.Click)
+	}
+}
+
+// TestProcessorJobs parses the Jobs of the processor operations: the list
+// (with the Start and Stop buttons the caller may use), a start on another
+// tier (:startWith), and the confirmed stop of a click.
+func TestProcessorJobs(t *testing.T) {
+	var list provision.Job
+	decodeStrict(t, "job-processors.json", &list)
+	if list.Action != provision.ActionProcessors || list.Name != "orders-ws" || list.Processor != "" ||
+		strings.Join(list.Offers, ",") != "start,stop" || !provision.Handles(list.Action) {
+		t.Errorf("job-processors.json = %+v, want the processors of orders-ws offering start and stop", list)
+	}
+	var start provision.Job
+	decodeStrict(t, "job-start.json", &start)
+	m, p, body, err := provision.Preview(start)
+	if err != nil || start.Action != provision.ActionStart || m != http.MethodPost ||
+		!strings.HasSuffix(p, "/streams/orders-ws/processor/solarDemo:startWith") || string(body) != `{"tier":"SP10"}` {
+		t.Errorf("job-start.json = %+v: preview %s %s %s, %v; want :startWith on SP10", start, m, p, body, err)
+	}
+	var stop provision.Job
+	decodeStrict(t, "job-stop.json", &stop)
+	if stop.Action != provision.ActionStop || stop.Processor != "solarDemo" || stop.Click == nil || stop.Click.Step != "confirm" {
+		t.Errorf("job-stop.json = %+v, want the confirmed stop of solarDemo", stop)
+	}
+	if err := provision.Check(stop); err != nil {
+		t.Errorf("job-stop.json is not a valid stop: %v", err)
 	}
 }

@@ -62,6 +62,9 @@ type block struct {
 	Text     *textObject  `json:"text"`
 	Fields   []textObject `json:"fields"`
 	Elements []element    `json:"elements"`
+	// Accessory is a section's button (a processors list row's Start or
+	// Stop…).
+	Accessory *element `json:"accessory"`
 }
 
 // element is a context block's text, or an actions block's button.
@@ -113,6 +116,9 @@ func renderMessage(text string, blocks json.RawMessage) string {
 		for _, f := range bl.Fields {
 			b.WriteString(strings.ReplaceAll(mrkdwn(f.Text), "\n", ": ") + "\n")
 		}
+		if bl.Accessory != nil && bl.Accessory.Type == "button" {
+			b.WriteString("  " + bl.Accessory.render() + "\n")
+		}
 		for _, e := range bl.Elements {
 			b.WriteString(e.render() + "\n")
 		}
@@ -137,6 +143,8 @@ func mrkdwn(s string) string {
 		p := slackLink.FindStringSubmatch(m)
 		target, label := p[1], p[2]
 		switch {
+		case strings.HasPrefix(target, "!date^") && label != "":
+			return label // Slack shows the date in the reader's zone; the fallback is UTC
 		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
 			return target
 		case strings.HasPrefix(target, "!"):

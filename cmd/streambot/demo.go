@@ -15,6 +15,7 @@ import (
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/pkg/atlas"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -65,6 +66,8 @@ type stepResult struct {
 	creates int             // create POSTs Atlas received during the step
 	patches int             // update PATCHes
 	deletes int             // DELETEs
+	starts  int             // processor :start and :startWith POSTs
+	stops   int             // processor :stop POSTs
 }
 
 // demo is a running conversation.
@@ -193,19 +196,93 @@ func demoSteps() []demoStep {
 		{
 			title: "list the project's workspaces", user: alice, text: "list",
 			check: func(d *demo, r stepResult) []string {
-				var answer string
-				for _, c := range r.calls {
-					if c.Method == slackrec.ResponseURL && !c.Failed {
-						answer += renderMessage(c.Text, c.Blocks)
-					}
-				}
+				answer := privateText(r.calls)
 				return all(
 					expect(strings.Contains(answer, "No stream workspaces"), "the list is empty: orders-ws was deleted"),
 					expect(!strings.Contains(answer, "payments-ws"), "the answer does not list the refused payments-ws"),
 				)
 			},
 		},
+		{
+			title: "a workspace with the solar sample, where two stream processors run", user: alice,
+			text: "create solar-ws --region VIRGINIA_USA --tier SP10 --sample-solar",
+			before: func(d *demo) {
+				// Processors may be seeded before their workspace exists:
+				// they appear when it is created.
+				d.must(d.stack.atlas.AddProcessor(devGroupID, "solar-ws", atlastest.Processor{Name: "solarDemo", State: atlas.ProcessorStarted}))
+				d.must(d.stack.atlas.AddProcessor(devGroupID, "solar-ws", atlastest.Processor{Name: "solarAlerts", State: atlas.ProcessorStopped,
+					DLQ: &atlas.DLQ{ConnectionName: "sample_stream_solar", DB: "solar", Coll: "dlq"}}))
+			},
+			check: func(d *demo, r stepResult) []string {
+				_, ok := d.stack.atlas.Workspace(devGroupID, "solar-ws")
+				return all(expect(ok && r.creates == 1, "Atlas holds solar-ws, created once"))
+			},
+		},
+		{
+			title: "list the stream processors: state, figures, Start/Stop buttons", user: alice, text: "processors solar-ws",
+			check: func(d *demo, r stepResult) []string {
+				answer := privateText(r.calls)
+				return all(
+					expect(strings.Contains(answer, "2 stream processors in workspace `solar-ws`"), "the answer counts the two processors"),
+					expect(strings.Contains(answer, "STARTED `solarDemo`") && strings.Contains(answer, "STOPPED `solarAlerts`"), "each shows its state"),
+					expect(strings.Contains(answer, "[Stop… ⚠]") || strings.Contains(answer, "[Stop…]"), "the running one has Stop…"),
+					expect(strings.Contains(answer, "[Start]"), "the stopped one has Start"),
+					expect(strings.Contains(answer, "in ") && strings.Contains(answer, "DLQ"), "the figures are shown"),
+				)
+			},
+		},
+		{
+			title: "stop: never at once, a confirmation first", user: alice, text: "stop solar-ws solarDemo",
+			check: func(d *demo, r stepResult) []string {
+				ask := channelPost(r.calls)
+				return all(
+					expect(strings.Contains(ask, "asks to stop stream processor `solarDemo`"), "the confirmation names the processor"),
+					expect(strings.Contains(ask, "[Stop ⚠]") && strings.Contains(ask, "[Cancel]"), "it has a danger Stop and Cancel"),
+					expect(r.stops == 0, "nothing was stopped yet"),
+				)
+			},
+		},
+		{
+			title: "alice confirms the stop", user: alice, press: "streambot.confirm.stop",
+			check: func(d *demo, r stepResult) []string {
+				st, _ := d.stack.atlas.ProcessorState(devGroupID, "solar-ws", "solarDemo")
+				return all(
+					expect(r.stops == 1 && st == atlas.ProcessorStopped, "Atlas received exactly one :stop and the processor is STOPPED"),
+					expect(strings.Contains(threadReply(r.calls), "Atlas now reports STOPPED"), "the thread reply shows the state Atlas reports"),
+					expect(parentUpdated(r.calls, "confirmed by"), "the confirmation now says who confirmed, without buttons"),
+				)
+			},
+		},
+		{
+			title: "start it again (no confirmation: starting interrupts nothing)", user: alice, text: "start solar-ws solarDemo",
+			check: func(d *demo, r stepResult) []string {
+				st, _ := d.stack.atlas.ProcessorState(devGroupID, "solar-ws", "solarDemo")
+				return all(
+					expect(r.starts == 1 && st == atlas.ProcessorStarted, "Atlas received exactly one :start and the processor is STARTED"),
+					expect(strings.Contains(threadReply(r.calls), "Atlas now reports STARTED"), "the thread reply shows the state Atlas reports"),
+					expect(parentUpdated(r.calls, "✅"), "the parent message is updated to ✅"),
+				)
+			},
+		},
 	}
+}
+
+// must stops the demo on a seeding error (the demo's own data).
+func (d *demo) must(err error) {
+	if err != nil {
+		panic("demo: " + err.Error())
+	}
+}
+
+// privateText is the rendered text of the answers only the caller sees.
+func privateText(calls []slackrec.Call) string {
+	var b strings.Builder
+	for _, c := range calls {
+		if c.Method == slackrec.ResponseURL && !c.Failed {
+			b.WriteString(renderMessage(c.Text, c.Blocks))
+		}
+	}
+	return b.String()
 }
 
 // runDemo implements `streambot demo` (what `make run` runs).
@@ -288,6 +365,8 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 	createsBefore := d.stack.atlas.Calls(atlastest.OpCreateStream)
 	patchesBefore := d.stack.atlas.Calls(atlastest.OpUpdateStream)
 	deletesBefore := d.stack.atlas.Calls(atlastest.OpDeleteStream)
+	startsBefore := d.stack.atlas.Calls(atlastest.OpStartProcessor) + d.stack.atlas.Calls(atlastest.OpStartProcessorWith)
+	stopsBefore := d.stack.atlas.Calls(atlastest.OpStopProcessor)
 
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -345,6 +424,8 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 	r.creates = d.stack.atlas.Calls(atlastest.OpCreateStream) - createsBefore
 	r.patches = d.stack.atlas.Calls(atlastest.OpUpdateStream) - patchesBefore
 	r.deletes = d.stack.atlas.Calls(atlastest.OpDeleteStream) - deletesBefore
+	r.starts = d.stack.atlas.Calls(atlastest.OpStartProcessor) + d.stack.atlas.Calls(atlastest.OpStartProcessorWith) - startsBefore
+	r.stops = d.stack.atlas.Calls(atlastest.OpStopProcessor) - stopsBefore
 	problems := expect(resp.StatusCode == http.StatusOK, "Slack gets HTTP 200")
 	return append(problems, st.check(d, r)...), nil
 }

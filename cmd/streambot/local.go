@@ -141,15 +141,17 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 		return nil, err
 	}
 	slackAPIURL := slackAPIBase(env.get("SLACK_API_URL"))
+	atlasClients := provision.NewAtlasClients(store, provision.AtlasConfig{
+		BaseURL:    env.get("ATLAS_BASE_URL"),
+		APIVersion: env.get("ATLAS_API_VERSION"),
+		UserAgent:  "streambot-local/1",
+	})
 	worker, err := provision.NewWorker(provision.Deps{
-		Atlas: provision.NewAtlasClients(store, provision.AtlasConfig{
-			BaseURL:    env.get("ATLAS_BASE_URL"),
-			APIVersion: env.get("ATLAS_API_VERSION"),
-			UserAgent:  "streambot-local/1",
-		}),
+		Atlas:      atlasClients,
 		Slack:      provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
 		HTTPClient: responses,
 		Logger:     o.log,
+		Counts:     provision.AtlasCounter{Atlas: atlasClients},
 	})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/logging"
+	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
 // runServe implements `streambot serve`: the Slack edge on a loopback
@@ -46,7 +47,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if policy.Empty() {
 		log.Warn("access policy grants nothing: every command will be denied; set ACCESS_POLICY_FILE")
 	}
-	s, err := newStack(ctx, stackOptions{getenv: getenv, log: log, policy: policy.WithLogger(log)})
+	// The embedded Atlas gives a workspace created with --sample-solar two
+	// processors, so that processors, start and stop can be tried.
+	s, err := newStack(ctx, stackOptions{getenv: getenv, log: log, policy: policy.WithLogger(log),
+		atlasOpts: []atlastest.Option{atlastest.WithSampleProcessors()}})
 	if err != nil {
 		return err
 	}
@@ -62,7 +66,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "streambot serving POST %s\n", url)
 	fmt.Fprintf(stdout, "  and POST %s (buttons: try one with `streambot click`)\n", interactionsURL(url))
 	if s.atlas != nil {
-		fmt.Fprintf(stdout, "  Atlas: embedded simulator at %s (set MONGODB_ATLAS_CLIENT_ID/_SECRET for real Atlas)\n", s.atlas.URL)
+		fmt.Fprintf(stdout, "  Atlas: embedded simulator at %s (set MONGODB_ATLAS_CLIENT_ID/_SECRET for real Atlas);\n", s.atlas.URL)
+		fmt.Fprintln(stdout, "    a workspace created with --sample-solar gets two stream processors to try")
 	} else {
 		fmt.Fprintf(stdout, "  Atlas: %s (credentials from ATLAS_SECRET_ARN or MONGODB_ATLAS_*)\n", shownURL(orDefault(getenv("ATLAS_BASE_URL"), "https://cloud.mongodb.com")))
 	}

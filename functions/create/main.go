@@ -32,19 +32,22 @@ func main() {
 		log.Error("invalid secrets configuration", "error", err.Error())
 		os.Exit(1)
 	}
+	atlasClients := provision.NewAtlasClients(store, provision.AtlasConfig{
+		BaseURL:    cfg.AtlasBaseURL,
+		APIVersion: cfg.AtlasAPIVersion,
+		UserAgent:  "streambot-create/1",
+	})
 	w, err := provision.NewWorker(provision.Deps{
-		Atlas: provision.NewAtlasClients(store, provision.AtlasConfig{
-			BaseURL:    cfg.AtlasBaseURL,
-			APIVersion: cfg.AtlasAPIVersion,
-			UserAgent:  "streambot-create/1",
-		}),
+		Atlas: atlasClients,
 		Slack: provision.NewSlackClients(store, slack.OptionAPIURL(cfg.SlackAPIURL),
 			slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second})),
 		Logger: log,
+		// Counts: the delete confirmation's processors and connections,
+		// through the same Atlas client.
+		Counts: provision.AtlasCounter{Atlas: atlasClients},
 		// Claims (once-only confirmations) is in-memory per container until
 		// the DynamoDB state table (STATE_TABLE, internal/state) plugs in
-		// here; Counts (processors and connections on the delete
-		// confirmation) until the Atlas processors client does.
+		// here.
 	})
 	if err != nil {
 		log.Error("worker setup failed", "error", err.Error())

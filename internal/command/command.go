@@ -16,6 +16,12 @@ const (
 	Describe Name = "describe"
 	Update   Name = "update"
 	Delete   Name = "delete"
+	// The operations on a workspace's stream processors and connections.
+	Processors  Name = "processors"
+	Processor   Name = "processor"
+	Start       Name = "start"
+	Stop        Name = "stop"
+	Connections Name = "connections"
 )
 
 // Command is a parsed `/stream …` command. Values are canonical: provider,
@@ -38,8 +44,9 @@ type Command struct {
 	// RegionInput is what the caller typed when it differs from Region only
 	// by being a cloud code (us-east-1 → VIRGINIA_USA); empty otherwise.
 	RegionInput string
-	// Tier defaults to SP30 for create; for update, and MaxTier always, it
-	// is empty unless given.
+	// Tier defaults to SP30 for create; for update and start, and MaxTier
+	// always, it is empty unless given (start: the tier to run on, through
+	// Atlas's :startWith).
 	Tier    atlas.Tier
 	MaxTier atlas.Tier
 	// SampleSolar adds the sample_stream_solar connection.

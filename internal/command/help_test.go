@@ -65,8 +65,11 @@ func TestHelpMatchesParser(t *testing.T) {
 			if f.arg != "" {
 				text += "=" + map[string]string{"provider": "AWS", "region": "us-east-1", "tier": "SP30", "max-tier": "SP50", "project": "prod"}[f.name]
 			}
-			if sc.Args == ArgsNone {
+			switch sc.Args {
+			case ArgsNone:
 				text = strings.Replace(text, " x ", " ", 1)
+			case ArgsProcessor:
+				text = strings.Replace(text, " x ", " x p ", 1)
 			}
 			if sc == updateCmd { // an update must change something
 				switch f.name {

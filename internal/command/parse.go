@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/streambot/streambot/internal/suggest"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -20,7 +21,12 @@ import (
 //	describe <name> [--project P]
 //	update <name> [--tier T] [--max-tier T] [--provider P --region R] [--project P] [--dry-run]
 //	delete <name> [--project P] [--dry-run]
-//	help [create|list|describe|update|delete]
+//	processors <workspace> [--project P]
+//	processor <workspace> <processor> [--project P]
+//	start <workspace> <processor> [--tier T] [--project P] [--dry-run]
+//	stop <workspace> <processor> [--project P] [--dry-run]
+//	connections <workspace> [--project P]
+//	help [create|list|describe|update|delete|processors|processor|start|stop|connections]
 //
 // and help is also what empty text, -h and --help give; `create --help`
 // (or -h anywhere before a `--`) gives the help for create.
@@ -81,7 +87,7 @@ func Parse(text string) (Command, error) {
 }
 
 func unknownSubcommand(tok, usage string) *UsageError {
-	s := suggest(tok, subcommandNames)
+	s := suggest.Nearest(tok, subcommandNames)
 	if s == "" && len(tok) <= maxSuggestLen {
 		s = string(synonyms[strings.ToLower(tok)])
 	}
@@ -240,7 +246,7 @@ func (sc *Op) unknownFlag(flag string) *UsageError {
 	for i, f := range sc.flags {
 		names[i] = f.name
 	}
-	if s := suggest(name, names); s != "" {
+	if s := suggest.Nearest(name, names); s != "" {
 		e.Suggestion = "--" + s
 		return e
 	}
@@ -317,14 +323,14 @@ func setProvider(c *Command, v string) *UsageError {
 		}
 	}
 	return &UsageError{Token: v, Message: fmt.Sprintf("unknown provider %q (the providers are %s)", v, joinWords(atlas.Providers, ", ")),
-		Suggestion: suggest(v, atlas.Providers)}
+		Suggestion: suggest.Nearest(v, atlas.Providers)}
 }
 
 func setRegion(c *Command, v string) *UsageError {
 	r, ok := LookupRegion(v)
 	if !ok {
 		return &UsageError{Token: v, Message: fmt.Sprintf("unknown region %q (`/stream help create` lists them)", v),
-			Suggestion: suggest(v, regionWords)}
+			Suggestion: suggest.Nearest(v, regionWords)}
 	}
 	c.Region, c.RegionInput = r.Name, ""
 	if r.Code != "" && strings.EqualFold(v, r.Code) {
@@ -340,7 +346,7 @@ func setTier(dst *atlas.Tier, what, v string) *UsageError {
 			return nil
 		}
 	}
-	s := suggest(v, atlas.Tiers)
+	s := suggest.Nearest(v, atlas.Tiers)
 	if len(v) <= maxSuggestLen && atlas.Tier("SP"+v).Rank() >= 0 {
 		s = "SP" + v
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -232,6 +233,14 @@ func TestParseErrors(t *testing.T) {
 }
 
 // TestUsageErrorText pins the exact text a caller sees for a few mistakes.
+// processorUsages are the usage lines of the processor and connection
+// operations, as the full usage shows them.
+const processorUsages = "       /stream processors <workspace> [--project ALIAS|GROUP_ID]\n" +
+	"       /stream processor <workspace> <processor> [--project ALIAS|GROUP_ID]\n" +
+	"       /stream start <workspace> <processor> [--tier SP2|SP5|SP10|SP30|SP50] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
+	"       /stream stop <workspace> <processor> [--project ALIAS|GROUP_ID] [--dry-run]\n" +
+	"       /stream connections <workspace> [--project ALIAS|GROUP_ID]\n"
+
 func TestUsageErrorText(t *testing.T) {
 	t.Parallel()
 	createUsage := "usage: /stream create <name> [--provider AWS|AZURE|GCP] [--region REGION] [--tier SP2|SP5|SP10|SP30|SP50]" +
@@ -256,8 +265,8 @@ func TestUsageErrorText(t *testing.T) {
 				"       /stream list [--project ALIAS|GROUP_ID]\n" +
 				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
 				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
-				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" +
-				"       /stream help [create|list|describe|update|delete]"},
+				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" + processorUsages +
+				"       /stream help [create|list|describe|update|delete|processors|processor|start|stop|connections]"},
 		{"update orders-ws",
 			"update changes nothing: give --tier, --max-tier or --region\n" + updateUsage},
 		{"update orders-ws --provider GCP",
@@ -277,8 +286,8 @@ func TestUsageErrorText(t *testing.T) {
 				"       /stream list [--project ALIAS|GROUP_ID]\n" +
 				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
 				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
-				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" +
-				"       /stream help [create|list|describe|update|delete]"},
+				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" + processorUsages +
+				"       /stream help [create|list|describe|update|delete|processors|processor|start|stop|connections]"},
 	}
 	for _, tc := range tests {
 		_, err := Parse(tc.text)
@@ -401,29 +410,6 @@ func TestRegionTable(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	t.Parallel()
-	words := []string{"create", "list", "describe"}
-	tests := []struct {
-		word, want string
-	}{
-		{"craete", "create"}, // a swap counts once
-		{"CREAT", "create"},
-		{"lst", "list"},
-		{"describ", "describe"},
-		{"des", "describe"}, // prefix
-		{"x", ""},
-		{"zzzzzz", ""},
-		{"", ""},
-		{strings.Repeat("c", maxSuggestLen+1), ""},
-	}
-	for _, tc := range tests {
-		if got := suggest(tc.word, words); got != tc.want {
-			t.Errorf("suggest(%q) = %q, want %q", tc.word, got, tc.want)
-		}
-	}
-}
-
 func BenchmarkParse(b *testing.B) {
 	const text = "create orders-ws --region us-east-1 --tier SP10 --max-tier SP50 --project prod"
 	b.ReportAllocs()
@@ -494,19 +480,98 @@ func TestOps_declarations(t *testing.T) {
 			t.Errorf("%s has no acknowledgement text", op.Name())
 		}
 	}
-	for _, n := range []Name{Update, Delete} {
+	for _, n := range []Name{Update, Delete, Stop} {
 		if op := Lookup(n); op == nil || !op.Confirm {
 			t.Errorf("%s must ask for a confirmation", n)
 		}
 	}
+	// The policy check names the resource: left empty, a person who may
+	// list workspaces could list processors.
+	for n, want := range map[Name]access.Resource{
+		Processors: access.ResourceProcessor, Processor: access.ResourceProcessor,
+		Start: access.ResourceProcessor, Stop: access.ResourceProcessor, Connections: access.ResourceConnection,
+		Create: access.ResourceWorkspace, Describe: access.ResourceWorkspace,
+	} {
+		if op := Lookup(n); op == nil || op.Resource != want {
+			t.Errorf("%s: resource %q, want %q", n, op.Resource, want)
+		}
+	}
+	for n, want := range map[Name]access.Action{Start: access.ActionOperate, Stop: access.ActionOperate,
+		Processors: access.ActionList, Processor: access.ActionDescribe, Connections: access.ActionList} {
+		if op := Lookup(n); op.Action != want {
+			t.Errorf("%s: action %q, want %q", n, op.Action, want)
+		}
+	}
 	for _, op := range Ops() {
 		for _, n := range op.Offers {
-			if o := Lookup(n); o == nil || o.Button == "" || o.Args != ArgsWorkspace {
-				t.Errorf("%s offers %s, which has no button label or does not take a workspace", op.Name(), n)
+			// A button names a workspace, or a processor of the
+			// processors the answer shows.
+			o := Lookup(n)
+			if o == nil || o.Button == "" ||
+				!(o.Args == ArgsWorkspace || o.Args == ArgsProcessor && op.Resource == access.ResourceProcessor) {
+				t.Errorf("%s offers %s, which has no button label or names a target the answer does not show", op.Name(), n)
 			}
 		}
 	}
 	if Lookup("nope") != nil {
 		t.Error(`Lookup("nope") != nil`)
+	}
+}
+
+// The processor and connection commands: their shapes, and the bad input
+// of issue 11 (a processor name with spaces or unicode, a --tier not in
+// the list, a missing name).
+func TestParse_processors(t *testing.T) {
+	t.Parallel()
+	good := []struct {
+		text string
+		want Command
+	}{
+		{"processors orders-ws", Command{Name: Processors, Workspace: "orders-ws"}},
+		{"PROCESSORS orders-ws --project prod", Command{Name: Processors, Workspace: "orders-ws", Project: "prod"}},
+		{"processor orders-ws solar.Demo_1", Command{Name: Processor, Workspace: "orders-ws", Processor: "solar.Demo_1"}},
+		{"start orders-ws solarDemo", Command{Name: Start, Workspace: "orders-ws", Processor: "solarDemo"}},
+		{"start orders-ws solarDemo --tier sp10 --dry-run", Command{Name: Start, Workspace: "orders-ws", Processor: "solarDemo", Tier: atlas.TierSP10, DryRun: true}},
+		{"stop --project dev orders-ws solarDemo", Command{Name: Stop, Workspace: "orders-ws", Processor: "solarDemo", Project: "dev"}},
+		{"connections orders-ws", Command{Name: Connections, Workspace: "orders-ws"}},
+		{"help stop", Command{Name: Help, Topic: Stop}},
+	}
+	for _, tc := range good {
+		got, err := Parse(tc.text)
+		if err != nil {
+			t.Errorf("Parse(%q) error: %v", tc.text, err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("Parse(%q) mismatch (-want +got):\n%s", tc.text, diff)
+		}
+	}
+	bad := []struct {
+		text, token, suggestion string
+	}{
+		{`stop orders-ws "solar demo"`, "solar demo", ""},
+		{"start orders-ws 프로세서", "프로세서", ""},
+		{"start orders-ws .hidden", ".hidden", ""},
+		{"start orders-ws solarDemo --tier SP7", "SP7", "SP2"},
+		{"start orders-ws solarDemo --tier 30", "30", "SP30"},
+		{"start orders-ws solarDemo --max-tier SP50", "--max-tier", ""},
+		{"stop orders-ws solarDemo --tier SP10", "--tier", ""},
+		{"stop orders-ws", "", ""},
+		{"processors", "", ""},
+		{"processors orders-ws solarDemo", "solarDemo", "orders-ws-solarDemo"},
+		{"connections orders_ws", "orders_ws", "orders-ws"},
+		{"strat orders-ws p", "strat", "start"},
+		{"pause orders-ws p", "pause", "stop"},
+	}
+	for _, tc := range bad {
+		_, err := Parse(tc.text)
+		var ue *UsageError
+		if !errors.As(err, &ue) {
+			t.Errorf("Parse(%q) = %v, want a *UsageError", tc.text, err)
+			continue
+		}
+		if ue.Token != tc.token || ue.Suggestion != tc.suggestion {
+			t.Errorf("Parse(%q) = token %q, suggestion %q; want %q, %q (%v)", tc.text, ue.Token, ue.Suggestion, tc.token, tc.suggestion, err)
+		}
 	}
 }

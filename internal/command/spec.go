@@ -35,7 +35,7 @@ func (f *flagDef) set(c *Command, v string) *UsageError {
 		return setProvider(c, v)
 	case regionFlag, regionUpdateFlag:
 		return setRegion(c, v)
-	case tierFlag, tierUpdateFlag:
+	case tierFlag, tierUpdateFlag, tierStartFlag:
 		return setTier(&c.Tier, "tier", v)
 	case maxTierFlag:
 		return setTier(&c.MaxTier, "max tier", v)
@@ -96,6 +96,12 @@ type Op struct {
 	// Action is the policy action checked when the command is typed and
 	// again when a button for it is clicked; empty for help.
 	Action access.Action
+	// Resource is what Action reads or changes, for the policy check
+	// (access.Request.Resource): the zero value is a workspace; the
+	// processor and connection operations name theirs, because Atlas asks
+	// more of a caller for them (a GROUP_READ_ONLY person may list
+	// workspaces, not processors).
+	Resource access.Resource
 	// Confirm says the worker first shows what would happen, with a
 	// confirmation button only the requester may click, within
 	// [ConfirmFor]; nothing changes before the click.
@@ -104,8 +110,9 @@ type Op struct {
 	// approvers may be asked to approve (policy approvals:).
 	Approval bool
 	// Working is the acknowledgement shown while the worker runs, after
-	// "Working on it: ". %[1]s is the project, %[2]s the workspace (already
-	// escaped and formatted by the edge). Create acknowledges with its own
+	// "Working on it: ". %[1]s is the project, %[2]s the workspace and,
+	// for ArgsProcessor, %[3]s the processor (already escaped and
+	// formatted by the edge). Create acknowledges with its own
 	// richer text.
 	Working string
 	// Offers are the operations whose buttons this operation's answer
@@ -185,6 +192,10 @@ var (
 		name: "region", arg: "REGION",
 		help: "move to this region (Atlas name or the cloud's code); the provider is the region's unless --provider says",
 	}
+	tierStartFlag = &flagDef{
+		name: "tier", arg: joinWords(atlas.Tiers, "|"),
+		help: "run the processor on this tier instead of the workspace's (Atlas's :startWith)",
+	}
 	dryRunFlag = &flagDef{
 		name: "dry-run",
 		help: "show the Atlas request that would be sent, and send nothing",
@@ -235,17 +246,60 @@ var (
 		flags:    []*flagDef{projectFlag, dryRunFlag},
 		examples: []string{"delete orders-ws", "delete orders-ws --project prod --dry-run"},
 	}
+	processorsCmd = &Op{
+		name: Processors, Args: ArgsWorkspace, arg: "<workspace>", Action: access.ActionList, Resource: access.ResourceProcessor,
+		Offers:   []Name{Start, Stop},
+		Working:  "listing the stream processors of %[2]s in project %[1]s…",
+		summary:  "list a workspace's stream processors: state, tier, message counts; Start/Stop buttons",
+		flags:    []*flagDef{projectFlag},
+		examples: []string{"processors orders-ws", "processors orders-ws --project prod"},
+	}
+	processorCmd = &Op{
+		name: Processor, Args: ArgsProcessor, Action: access.ActionDescribe, Resource: access.ResourceProcessor,
+		Offers:   []Name{Start, Stop},
+		Working:  "looking up stream processor %[3]s in %[2]s, project %[1]s…",
+		summary:  "show one stream processor: state, stats, pipeline stages and JSON, dead letter queue",
+		flags:    []*flagDef{projectFlag},
+		examples: []string{"processor orders-ws solarDemo"},
+	}
+	startCmd = &Op{
+		name: Start, Args: ArgsProcessor, Action: access.ActionOperate, Resource: access.ResourceProcessor, Approval: true,
+		Button:  "Start",
+		Working: "starting stream processor %[3]s in %[2]s, project %[1]s…",
+		summary: "start a stream processor (one already running is left alone)",
+		flags:   []*flagDef{tierStartFlag, projectFlag, dryRunFlag},
+		examples: []string{
+			"start orders-ws solarDemo",
+			"start orders-ws solarDemo --tier SP10 --dry-run",
+		},
+	}
+	stopCmd = &Op{
+		name: Stop, Args: ArgsProcessor, Action: access.ActionOperate, Resource: access.ResourceProcessor,
+		Confirm: true, Approval: true, Button: "Stop…",
+		Working:  "looking up stream processor %[3]s in %[2]s, project %[1]s; nothing stops before you confirm…",
+		summary:  "stop a stream processor (asks you to confirm first: stopping interrupts its pipeline)",
+		flags:    []*flagDef{projectFlag, dryRunFlag},
+		examples: []string{"stop orders-ws solarDemo", "stop orders-ws solarDemo --project prod --dry-run"},
+	}
+	connectionsCmd = &Op{
+		name: Connections, Args: ArgsWorkspace, arg: "<workspace>", Action: access.ActionList, Resource: access.ResourceConnection,
+		Working:  "listing the connections of %[2]s in project %[1]s…",
+		summary:  "list a workspace's connections: name, type, state and what each points at",
+		flags:    []*flagDef{projectFlag},
+		examples: []string{"connections orders-ws"},
+	}
 	helpCmd = &Op{
 		name: Help, arg: "[" + joinWords(helpTopics, "|") + "]",
 		summary:  "show this help, or one subcommand's (also: -h, --help, or nothing at all)",
 		examples: []string{"help create", "create --help"},
 	}
 	// subcommands is in the order help shows them.
-	subcommands = []*Op{createCmd, listCmd, describeCmd, updateCmd, deleteCmd, helpCmd}
+	subcommands = []*Op{createCmd, listCmd, describeCmd, updateCmd, deleteCmd,
+		processorsCmd, processorCmd, startCmd, stopCmd, connectionsCmd, helpCmd}
 )
 
 // helpTopics are the subcommands `help` can take, in order.
-var helpTopics = []Name{Create, List, Describe, Update, Delete}
+var helpTopics = []Name{Create, List, Describe, Update, Delete, Processors, Processor, Start, Stop, Connections}
 
 // subcommandNames are the names of subcommands, for suggestions.
 var subcommandNames = func() []Name {
@@ -261,6 +315,7 @@ var subcommandNames = func() []Name {
 var synonyms = map[string]Name{
 	"new": Create, "add": Create, "make": Create, "provision": Create,
 	"ls": List, "rm": Delete, "remove": Delete, "destroy": Delete, "drop": Delete,
+	"run": Start, "resume": Start, "pause": Stop, "halt": Stop, "pipelines": Processors,
 	"change": Update, "set": Update, "scale": Update, "resize": Update, "modify": Update, "show": Describe, "get": Describe, "info": Describe, "status": Describe,
 }
 
@@ -318,7 +373,7 @@ func (sc *Op) usage() string {
 // subcommand constant.)
 func HelpText() string {
 	var b strings.Builder
-	b.WriteString("/stream creates, inspects, updates and deletes MongoDB Atlas Stream Processing workspaces.\n\nUsage:\n")
+	b.WriteString("/stream creates, inspects, updates and deletes MongoDB Atlas Stream Processing workspaces,\nand lists, starts and stops their stream processors.\n\nUsage:\n")
 	for _, sc := range subcommands {
 		b.WriteString("  " + sc.usage() + "\n")
 	}

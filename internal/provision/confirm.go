@@ -94,7 +94,7 @@ func (r *run) current(ctx, actx context.Context, s *session) (ws *atlas.StreamWo
 		r.problem = gerr
 		res, err = r.answer(ctx, s, OutcomeFailed, r.failure(gerr, 0))
 	case errors.Is(gerr, atlas.ErrNotFound):
-		res, err = r.answer(ctx, s, OutcomeNotFound, reply.NotFound(r.job.Name, r.project()))
+		res, err = r.answer(ctx, s, OutcomeNotFound, r.workspaceNotFound(actx))
 	case gerr != nil:
 		r.problem = gerr
 		res, err = r.answer(ctx, s, OutcomeFailed, r.failure(gerr, 0))
@@ -179,7 +179,7 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 	if !ok {
 		return r.answer(ctx, s, OutcomeAlreadyDecided, reply.Notice("This was already decided (someone clicked before you, or your click arrived twice); nothing more was done."))
 	}
-	state := reply.Decision{Op: string(r.job.action()), UserID: c.Requester, Name: r.job.Name, Project: r.project(),
+	state := reply.Decision{Op: string(r.job.action()), UserID: c.Requester, Name: r.job.Name, Processor: r.job.Processor, Project: r.project(),
 		By: r.job.Slack.UserID, At: r.w.d.Now(), Confirmed: c.Step == string(button.StepConfirm), Status: reply.StatusPending}
 	if r.job.action() == ActionUpdate && state.Confirmed {
 		state.Summary = changeSummary(r.requested())
@@ -192,7 +192,7 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 	d := act(ctx)
 	state.Status = reply.StatusFailed
 	switch d.outcome {
-	case OutcomeUpdated, OutcomeDeleted, OutcomeAlreadyDeleted, OutcomeNoChange:
+	case OutcomeUpdated, OutcomeDeleted, OutcomeAlreadyDeleted, OutcomeNoChange, OutcomeStopped:
 		state.Status = reply.StatusDone
 	}
 	s.res.Outcome = d.outcome
@@ -237,7 +237,7 @@ func (r *run) applyUpdate(ctx context.Context) decided {
 	defer cancel()
 	ws, err := r.get(actx)
 	if errors.Is(err, atlas.ErrNotFound) && !atlas.IsErrorCode(err, "GROUP_NOT_FOUND") {
-		return decided{outcome: OutcomeNotFound, final: reply.NotFound(r.job.Name, r.project())}
+		return decided{outcome: OutcomeNotFound, final: r.workspaceNotFound(actx)}
 	}
 	if err != nil {
 		r.problem = err

@@ -106,7 +106,7 @@ func (e *env) click(m slackrec.Call, actionID, user string) provision.Job {
 			e.t.Fatalf("block ID: %v", err)
 		}
 		return provision.Job{ID: "click-" + user, Action: provision.Action(v.Op), GroupID: v.GroupID, ProjectAlias: "dev",
-			Name: v.Workspace, Tier: string(v.Tier), MaxTier: string(v.MaxTier), Provider: string(v.Provider), Region: v.Region,
+			Name: v.Workspace, Processor: v.Processor, Tier: string(v.Tier), MaxTier: string(v.MaxTier), Provider: string(v.Provider), Region: v.Region,
 			Slack: &provision.SlackTarget{TeamID: "T0001", ChannelID: m.Channel, UserID: user, ResponseURL: e.slack.ResponseURL("click-" + user)},
 			Click: &provision.Click{Step: string(v.Step), OpID: v.OpID, Requester: v.Requester, MessageTS: m.TS, IssuedAt: v.IssuedAt}}
 	}

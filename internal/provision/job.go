@@ -20,6 +20,12 @@ const (
 	ActionDescribe Action = "describe"
 	ActionUpdate   Action = "update"
 	ActionDelete   Action = "delete"
+	// The operations on a workspace's stream processors and connections.
+	ActionProcessors  Action = "processors"
+	ActionProcessor   Action = "processor"
+	ActionStart       Action = "start"
+	ActionStop        Action = "stop"
+	ActionConnections Action = "connections"
 	// ActionNotice posts Job.Notice to the caller alone and does nothing
 	// else: the edge's private answer to a refused click (the ack of a
 	// click cannot carry a message).
@@ -144,6 +150,9 @@ func (j Job) LogValue() slog.Value {
 		slog.String("group_id", j.GroupID),
 		slog.String("workspace", j.Name),
 	}
+	if j.Processor != "" {
+		attrs = append(attrs, slog.String("processor", j.Processor))
+	}
 	if j.Click != nil {
 		attrs = append(attrs, slog.String("click", j.Click.Step), slog.String("op_id", j.Click.OpID))
 	}
@@ -173,4 +182,14 @@ func (j Job) Workspace() *atlas.StreamWorkspace {
 		w.SampleConnections = &atlas.SampleConnections{Solar: atlas.Ptr(true)}
 	}
 	return w
+}
+
+// startOptions are the options of a start Job: nil for a plain :start,
+// the tier for :startWith. The worker sends them; the Slack edge shows
+// them for --dry-run.
+func (j Job) startOptions() *atlas.StartOptions {
+	if j.Tier == "" {
+		return nil
+	}
+	return &atlas.StartOptions{Tier: atlas.Tier(j.Tier)}
 }

@@ -64,6 +64,27 @@ var operations = map[Action]operation{
 			return m, p, nil, err
 		},
 	},
+	ActionProcessors:  {run: (*run).processors},
+	ActionProcessor:   {run: (*run).processor},
+	ActionConnections: {run: (*run).connections},
+	ActionStart: {
+		run: (*run).start,
+		preview: func(j Job) (string, string, []byte, error) {
+			return atlas.PreviewStart(j.GroupID, j.Name, j.Processor, j.startOptions())
+		},
+		check: func(j Job) error {
+			_, _, _, err := atlas.PreviewStart(j.GroupID, j.Name, j.Processor, j.startOptions())
+			return err
+		},
+	},
+	ActionStop: {
+		run: (*run).stop,
+		preview: func(j Job) (string, string, []byte, error) {
+			m, p, err := atlas.PreviewStop(j.GroupID, j.Name, j.Processor)
+			return m, p, nil, err
+		},
+		check: func(j Job) error { _, _, err := atlas.PreviewStop(j.GroupID, j.Name, j.Processor); return err },
+	},
 	ActionNotice: {run: (*run).notice, local: true},
 }
 
@@ -110,10 +131,16 @@ func (r *run) opID() string {
 // button renders one button for step of op on workspace name, issued now.
 // The requester is the Job's caller. The n-th block of the message gets it.
 func (r *run) button(op command.Name, step button.Step, name string, n int, label string) (reply.Button, bool) {
+	return r.buttonOn(op, step, name, r.job.Processor, n, label)
+}
+
+// buttonOn is [run.button] for an operation on processor proc of
+// workspace name (a row of a processors list names its own).
+func (r *run) buttonOn(op command.Name, step button.Step, name, proc string, n int, label string) (reply.Button, bool) {
 	v := button.Value{Op: op, Step: step, GroupID: r.job.GroupID, Workspace: name,
 		Requester: r.job.Slack.UserID, OpID: r.opID(), IssuedAt: r.w.d.Now()}
 	if command.Lookup(op).Args == command.ArgsProcessor {
-		v.Processor = r.job.Processor
+		v.Processor = proc
 	}
 	if op == command.Update && step == button.StepConfirm {
 		v.Tier, v.MaxTier = atlas.Tier(r.job.Tier), atlas.Tier(r.job.MaxTier)

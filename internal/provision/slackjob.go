@@ -145,9 +145,16 @@ func (r *run) createInSlack(ctx context.Context, s *session) (*Result, error) {
 // failure renders err (from Atlas, a conflict, a timeout, a secret) for the
 // thread.
 func (r *run) failure(err error, tries int) reply.Message {
-	f := reply.Failure{Action: string(r.job.action()), Name: r.job.Name, Project: r.project(), Tries: tries}
-	if r.job.action() == ActionList {
+	f := reply.Failure{Action: string(r.job.action()), Name: r.job.Name, Processor: r.job.Processor, Project: r.project(), Tries: tries}
+	switch r.job.action() {
+	case ActionList:
 		f.Name = ""
+	case ActionProcessors:
+		f.Action = "list the stream processors of"
+	case ActionConnections:
+		f.Action = "list the connections of"
+	case ActionProcessor:
+		f.Action = "read"
 	}
 	var (
 		ae *atlas.APIError
@@ -168,8 +175,11 @@ func (r *run) failure(err error, tries int) reply.Message {
 		f.Advice = fmt.Sprintf("It may still appear: check with /stream describe %s in a minute before trying again.", r.job.Name)
 	case errors.As(err, &ae):
 		f.Err = ae
-		if a := r.job.action(); a == ActionUpdate || a == ActionDelete {
+		switch a := r.job.action(); {
+		case a == ActionUpdate || a == ActionDelete:
 			f.Advice = changeAdvice(ae.StatusCode)
+		case r.job.Processor != "" || a == ActionProcessors || a == ActionConnections:
+			f.Advice = processorAdvice(ae.StatusCode, r.job.Name, r.job.Processor)
 		}
 		if ae.Detail == "" && ae.Body != "" {
 			f.Summary = "Atlas answered: " + ae.Body
@@ -265,8 +275,8 @@ func (r *run) describe(ctx context.Context, s *session) (*Result, error) {
 	}
 	ws, err := r.get(actx)
 	switch {
-	case errors.Is(err, atlas.ErrNotFound):
-		return r.answer(ctx, s, OutcomeNotFound, reply.NotFound(r.job.Name, r.project()))
+	case errors.Is(err, atlas.ErrNotFound) && !atlas.IsErrorCode(err, "GROUP_NOT_FOUND"):
+		return r.answer(ctx, s, OutcomeNotFound, r.workspaceNotFound(actx))
 	case err != nil:
 		r.problem = err
 		return r.answer(ctx, s, OutcomeFailed, r.failure(err, 0))

@@ -23,6 +23,14 @@ type AtlasAPI interface {
 	UpdateStreamWorkspace(ctx context.Context, groupID, name string, u *atlas.StreamWorkspaceUpdate, opts ...atlas.CallOption) (*atlas.StreamWorkspace, error)
 	DeleteStreamWorkspace(ctx context.Context, groupID, name string, opts ...atlas.CallOption) error
 	ProjectUser(ctx context.Context, groupID, username string) (*atlas.ProjectUser, error)
+
+	// A workspace's stream processors and connections.
+	AllStreamProcessors(ctx context.Context, groupID, workspace string) ([]atlas.StreamProcessor, error)
+	GetStreamProcessor(ctx context.Context, groupID, workspace, name string, opts ...atlas.CallOption) (*atlas.StreamProcessor, error)
+	StartStreamProcessor(ctx context.Context, groupID, workspace, name string, opts ...atlas.CallOption) error
+	StartStreamProcessorWith(ctx context.Context, groupID, workspace, name string, start *atlas.StartOptions, opts ...atlas.CallOption) error
+	StopStreamProcessor(ctx context.Context, groupID, workspace, name string, opts ...atlas.CallOption) error
+	AllStreamConnections(ctx context.Context, groupID, workspace string) ([]atlas.StreamConnection, error)
 }
 
 // AtlasSource hands the worker the container's Atlas client. RefreshAtlas

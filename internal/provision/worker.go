@@ -138,6 +138,11 @@ const (
 	// A click came after the confirmation was decided: nothing was done.
 	OutcomeAlreadyDecided Outcome = "already_decided"
 	OutcomeNotified       Outcome = "notified"
+	// A start or stop was sent; the answer shows the state Atlas reports
+	// afterwards. (A processor already in the state asked for is
+	// OutcomeNoChange: nothing was sent.)
+	OutcomeStarted Outcome = "started"
+	OutcomeStopped Outcome = "stopped"
 )
 
 // Result is what [Worker.Handle] returns, as JSON. For a direct invocation

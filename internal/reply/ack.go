@@ -94,14 +94,20 @@ func AckCreate(c Creating) Ack {
 // AckWorking acknowledges a command handed to the worker with its
 // declared text (command.Op.Working): "Working on it: " and working, in
 // which %[1]s is the project and %[2]s the workspace, both escaped (the
-// workspace as inline code), e.g.
+// workspace as inline code), and %[3]s, %[4]s… the further names (a
+// processor), also as inline code, e.g.
 //
 //	Working on it: looking up `orders-ws` in project dev…
-func AckWorking(working, project, name string) Ack {
+func AckWorking(working, project, name string, more ...string) Ack {
 	if working == "" {
 		working = "on it in project %[1]s…"
 	}
-	return ephemeral("Working on it: " + fmt.Sprintf(working, Escape(project), "`"+Escape(name)+"`"))
+	args := make([]any, 0, 2+len(more))
+	args = append(args, Escape(project), "`"+Escape(name)+"`")
+	for _, m := range more {
+		args = append(args, "`"+Escape(m)+"`")
+	}
+	return ephemeral("Working on it: " + fmt.Sprintf(working, args...))
 }
 
 // AckHelp shows the command's help text. The text is escaped: help shows

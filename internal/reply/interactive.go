@@ -57,23 +57,28 @@ func actionBlocks(bs []Button, room int) ([]slack.Block, int) {
 			curID = b.BlockID
 			out = append(out, cur)
 		}
-		el := slack.NewButtonBlockElement(b.ActionID, b.Value, slack.NewTextBlockObject(slack.PlainTextType, truncate(b.Label, 75), true, false))
-		if b.Style != "" {
-			el = el.WithStyle(b.Style)
-		}
-		if c := b.Confirm; c != nil {
-			el = el.WithConfirm(slack.NewConfirmationBlockObject(
-				slack.NewTextBlockObject(slack.PlainTextType, truncate(c.Title, 100), false, false),
-				slack.NewTextBlockObject(slack.MarkdownType, truncate(c.Text, 300), false, false),
-				slack.NewTextBlockObject(slack.PlainTextType, truncate(c.Yes, 30), false, false),
-				slack.NewTextBlockObject(slack.PlainTextType, truncate(c.No, 30), false, false)))
-			if b.Style == slack.StyleDanger {
-				el.Confirm.Style = slack.StyleDanger
-			}
-		}
-		cur.Elements.ElementSet = append(cur.Elements.ElementSet, el)
+		cur.Elements.ElementSet = append(cur.Elements.ElementSet, b.element())
 	}
 	return out, dropped
+}
+
+// element renders the button as a Block Kit element.
+func (b Button) element() *slack.ButtonBlockElement {
+	el := slack.NewButtonBlockElement(b.ActionID, b.Value, slack.NewTextBlockObject(slack.PlainTextType, truncate(b.Label, 75), true, false))
+	if b.Style != "" {
+		el = el.WithStyle(b.Style)
+	}
+	if c := b.Confirm; c != nil {
+		el = el.WithConfirm(slack.NewConfirmationBlockObject(
+			slack.NewTextBlockObject(slack.PlainTextType, truncate(c.Title, 100), false, false),
+			slack.NewTextBlockObject(slack.MarkdownType, truncate(c.Text, 300), false, false),
+			slack.NewTextBlockObject(slack.PlainTextType, truncate(c.Yes, 30), false, false),
+			slack.NewTextBlockObject(slack.PlainTextType, truncate(c.No, 30), false, false)))
+		if b.Style == slack.StyleDanger {
+			el.Confirm.Style = slack.StyleDanger
+		}
+	}
+	return el
 }
 
 // withButtons appends bs to m's blocks within Slack's 50 blocks.
@@ -201,13 +206,16 @@ func AskDelete(d DeleteAsk) Message {
 // Decision is the state of a confirmation message after a click, from
 // which [Decided] renders it anew, without buttons.
 type Decision struct {
-	// Op is the operation ("delete", "update"); Summary what it changes
-	// ("tier SP10 → SP30"), or empty.
-	Op      string
-	UserID  string // who asked
-	Name    string
-	Project string
-	Summary string
+	// Op is the operation ("delete", "update", "stop"); Summary what it
+	// changes ("tier SP10 → SP30"), or empty.
+	Op     string
+	UserID string // who asked
+	Name   string // the workspace
+	// Processor is the stream processor the operation acts on (stop);
+	// empty for an operation on the workspace.
+	Processor string
+	Project   string
+	Summary   string
 	// By is who clicked, At when; Confirmed false means cancelled.
 	By        string
 	At        time.Time
@@ -222,6 +230,10 @@ type Decision struct {
 //	<@U…> asked to delete stream workspace `orders-ws` in project dev · confirmed by <@U…> at 09:31 UTC ✅
 func Decided(d Decision) Message {
 	what := fmt.Sprintf("%s asked to %s stream workspace %s in project %s", mention(d.UserID), Escape(d.Op), code(d.Name), Escape(d.Project))
+	if d.Processor != "" {
+		what = fmt.Sprintf("%s asked to %s stream processor %s in workspace %s, project %s",
+			mention(d.UserID), Escape(d.Op), code(d.Processor), code(d.Name), Escape(d.Project))
+	}
 	if d.Summary != "" {
 		what += " (" + Escape(d.Summary) + ")"
 	}

@@ -204,6 +204,10 @@ type Failure struct {
 	// "Could not create stream workspace `orders-ws`".
 	Action string
 	Name   string
+	// Processor, when set, is the stream processor in workspace Name the
+	// action was on: "Could not start stream processor `p` in workspace
+	// `orders-ws`".
+	Processor string
 	// Project is the policy alias or project ID, for display.
 	Project string
 	// Summary says what went wrong in plain words when Atlas's own error
@@ -246,8 +250,12 @@ func Advice(status, tries int) string {
 // badRequestDetail, and one line of advice.
 func Failed(f Failure) Message {
 	head := fmt.Sprintf("❌ Could not %s stream workspace %s in project %s.", Escape(f.Action), code(f.Name), Escape(f.Project))
-	if f.Name == "" {
+	switch {
+	case f.Name == "":
 		head = fmt.Sprintf("❌ Could not %s stream workspaces in project %s.", Escape(f.Action), Escape(f.Project))
+	case f.Processor != "":
+		head = fmt.Sprintf("❌ Could not %s stream processor %s in workspace %s (project %s).",
+			Escape(f.Action), code(f.Processor), code(f.Name), Escape(f.Project))
 	}
 	text := strings.ReplaceAll(head, "`", "")
 	blocks := []slack.Block{section(head)}
@@ -317,10 +325,23 @@ func Denied(reason string) Message {
 	return Message{Text: line, Blocks: []slack.Block{section(line)}}
 }
 
-// NotFound renders describe's answer for a name Atlas does not know.
-func NotFound(name, project string) Message {
+// NotFound renders the answer for a workspace name Atlas does not know
+// (describe, update, delete, and every command that names a workspace);
+// see [WorkspaceNotFound] for one with a suggestion.
+func NotFound(name, project string) Message { return WorkspaceNotFound(name, project, "") }
+
+// WorkspaceNotFound renders the answer for a workspace name Atlas does not
+// know, with the nearest existing name when there is one (see
+// suggest.NearestName), and where to see them all:
+//
+//	No workspace named `ordres-ws` in project dev. Did you mean `orders-ws`? `/stream list` shows the project's workspaces.
+func WorkspaceNotFound(name, project, suggestion string) Message {
 	line := fmt.Sprintf("No workspace named %s in project %s.", code(name), Escape(project))
-	return Message{Text: strings.ReplaceAll(line, "`", ""), Blocks: []slack.Block{section(line)}}
+	if suggestion != "" {
+		line += fmt.Sprintf(" Did you mean %s?", code(suggestion))
+	}
+	line += " `/stream list` shows the project's workspaces."
+	return Message{Text: truncate(strings.ReplaceAll(line, "`", ""), maxTextFallback), Blocks: []slack.Block{section(line)}}
 }
 
 // List renders a compact table of workspaces (name, provider/region, tier,

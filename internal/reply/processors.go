@@ -26,9 +26,12 @@ type Scope struct {
 
 // ProcessorButtons returns the buttons of one processor (Start, Stop…), or
 // nil for none, for example when the caller may not operate. The button
-// values are the caller's business; the renderers only place the
-// elements. A nil ProcessorButtons means no buttons at all.
-type ProcessorButtons func(p atlas.StreamProcessor) []slack.BlockElement
+// values are the caller's business; the renderers only place them, in a
+// block whose block_id is the first button's BlockID (the edge checks a
+// click against it, and Slack wants each block_id once a message: give
+// each processor's buttons their own). A nil ProcessorButtons means no
+// buttons at all.
+type ProcessorButtons func(p atlas.StreamProcessor) []Button
 
 // Slack's Block Kit limits the renderers stay within.
 const (
@@ -133,16 +136,24 @@ func tierText(t atlas.Tier) string {
 	return truncate(Escape(string(t)), maxWord)
 }
 
-// buttonsFor calls buttons safely: nil means none.
-func buttonsFor(buttons ProcessorButtons, p atlas.StreamProcessor) []slack.BlockElement {
+// buttonsFor calls buttons safely: nil means none. It returns the
+// elements and the block_id of the block that holds them.
+func buttonsFor(buttons ProcessorButtons, p atlas.StreamProcessor) ([]slack.BlockElement, string) {
 	if buttons == nil {
-		return nil
+		return nil, ""
 	}
-	els := buttons(p)
-	if len(els) > MaxButtonsPerBlock {
-		els = els[:MaxButtonsPerBlock]
+	bs := buttons(p)
+	if len(bs) > MaxButtonsPerBlock {
+		bs = bs[:MaxButtonsPerBlock]
 	}
-	return els
+	if len(bs) == 0 {
+		return nil, ""
+	}
+	els := make([]slack.BlockElement, len(bs))
+	for i, b := range bs {
+		els[i] = b.element()
+	}
+	return els, bs[0].BlockID
 }
 
 // ProcessorsList renders `/stream processors <workspace>`: a summary of the
@@ -184,7 +195,7 @@ func ProcessorsList(s Scope, ps []atlas.StreamProcessor, buttons ProcessorButton
 		if shown == maxProcessorRows {
 			break
 		}
-		els := buttonsFor(buttons, p)
+		els, blockID := buttonsFor(buttons, p)
 		need := 1
 		if len(els) > 1 {
 			need = 2
@@ -194,13 +205,15 @@ func ProcessorsList(s Scope, ps []atlas.StreamProcessor, buttons ProcessorButton
 		}
 		line := fmt.Sprintf("%s *%s* · %s\n%s", stateBadge(p.State), code(p.Name), tierText(p.Tier), figures(p))
 		var acc *slack.Accessory
+		var opts []slack.SectionBlockOption
 		if len(els) == 1 {
 			acc = slack.NewAccessory(els[0])
+			opts = append(opts, slack.SectionBlockOptionBlockID(blockID))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(
-			slack.NewTextBlockObject(slack.MarkdownType, truncate(line, maxSectionText), false, false), nil, acc))
+			slack.NewTextBlockObject(slack.MarkdownType, truncate(line, maxSectionText), false, false), nil, acc, opts...))
 		if len(els) > 1 {
-			blocks = append(blocks, slack.NewActionBlock("", els...))
+			blocks = append(blocks, slack.NewActionBlock(blockID, els...))
 		}
 		shown++
 	}
@@ -325,8 +338,8 @@ func ProcessorDetail(s Scope, p atlas.StreamProcessor, buttons ProcessorButtons)
 		dlq = fmt.Sprintf("connection %s → %s", code(orDash(d.ConnectionName)), code(orDash(d.DB)+"."+orDash(d.Coll)))
 	}
 	blocks = append(blocks, section("*Dead letter queue*\n"+dlq))
-	if els := buttonsFor(buttons, p); len(els) > 0 {
-		blocks = append(blocks, slack.NewActionBlock("", els...))
+	if els, blockID := buttonsFor(buttons, p); len(els) > 0 {
+		blocks = append(blocks, slack.NewActionBlock(blockID, els...))
 	}
 	return Message{Text: truncate(text, maxTextFallback), Blocks: blocks}
 }
@@ -447,12 +460,13 @@ func ProcessorNotFound(s Scope, name, suggestion string) Message {
 }
 
 // ProcessorChanged renders the thread reply after a start or stop: what
-// was done (verb, e.g. "started") and the state Atlas reports afterwards.
+// was done (verb, e.g. "started") and the state and tier Atlas reports
+// afterwards.
 func ProcessorChanged(s Scope, verb string, p atlas.StreamProcessor) Message {
-	line := fmt.Sprintf("✅ Stream processor %s in workspace %s %s. Atlas now reports %s.",
-		code(p.Name), code(s.Workspace), Escape(verb), stateBadge(p.State))
-	text := fmt.Sprintf("Stream processor %s in workspace %s %s. Atlas now reports %s.",
-		Escape(p.Name), Escape(s.Workspace), Escape(verb), Escape(orDash(string(p.State))))
+	line := fmt.Sprintf("✅ Stream processor %s in workspace %s %s. Atlas now reports %s (%s).",
+		code(p.Name), code(s.Workspace), Escape(verb), stateBadge(p.State), tierText(p.Tier))
+	text := fmt.Sprintf("Stream processor %s in workspace %s %s. Atlas now reports %s (%s).",
+		Escape(p.Name), Escape(s.Workspace), Escape(verb), truncate(Escape(orDash(string(p.State))), maxWord), tierText(p.Tier))
 	return Message{Text: truncate(text, maxTextFallback), Blocks: []slack.Block{section(line), contextBlock(figures(p))}}
 }
 
@@ -463,4 +477,47 @@ func ProcessorUnchanged(s Scope, p atlas.StreamProcessor, already string) Messag
 	line := fmt.Sprintf("Stream processor %s in workspace %s is %s (%s); nothing was sent to Atlas.",
 		code(p.Name), code(s.Workspace), Escape(already), stateBadge(p.State))
 	return Message{Text: truncate(stripEmoji(line), maxTextFallback), Blocks: []slack.Block{section(line)}}
+}
+
+// StopAsk is what the worker shows for `/stream stop`: the processor as
+// Atlas reports it, with a danger Stop (behind Slack's confirm dialog) and
+// Cancel.
+type StopAsk struct {
+	UserID    string
+	Scope     Scope
+	Processor atlas.StreamProcessor
+	Stop      Button
+	Cancel    Button
+}
+
+// AskStop renders the stop confirmation message:
+//
+//	<@U…> asks to *stop* stream processor `solarDemo` in workspace `orders-ws` (project dev).
+//	🟢 STARTED · SP10 · in 926 · out 383 · DLQ 2 · changed …
+//	[Stop] [Cancel]
+func AskStop(a StopAsk) Message {
+	p, s := a.Processor, a.Scope
+	head := fmt.Sprintf("%s asks to *stop* stream processor %s in workspace %s (project %s). Stopping interrupts its pipeline until it is started again.",
+		mention(a.UserID), code(p.Name), code(s.Workspace), Escape(s.Project))
+	text := fmt.Sprintf("%s asks to stop stream processor %s in workspace %s (project %s), now %s.",
+		mention(a.UserID), Escape(p.Name), Escape(s.Workspace), Escape(s.Project), Escape(orDash(string(p.State))))
+	m := Message{Text: truncate(text, maxTextFallback), Blocks: []slack.Block{
+		section(head),
+		section(fmt.Sprintf("%s · %s\n%s", stateBadge(p.State), tierText(p.Tier), figures(p))),
+		contextBlock("Only " + mention(a.UserID) + " can confirm, within 15 minutes. Nothing has been stopped yet."),
+	}}
+	return withButtons(m, []Button{a.Stop, a.Cancel})
+}
+
+// ProcessorRequest renders the parent message of a start, under which the
+// answer is threaded: who asked to do what (verb, e.g. "start") to which
+// processor, and the status (⏳, then ✅ or ❌).
+func ProcessorRequest(s Scope, userID, verb, processor, detail string, st Status) Message {
+	line := fmt.Sprintf("%s asked to %s stream processor %s in workspace %s · project %s",
+		mention(userID), Escape(verb), code(processor), code(s.Workspace), Escape(s.Project))
+	if detail != "" {
+		line += " · " + Escape(detail)
+	}
+	line += " " + string(st)
+	return Message{Text: truncate(strings.ReplaceAll(line, "`", ""), maxTextFallback), Blocks: []slack.Block{section(line)}}
 }

@@ -3,8 +3,10 @@ package reply
 import (
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -16,28 +18,31 @@ var scope = Scope{Project: "dev", GroupID: "6a1b2c3d4e5f6a7b8c9d0e1f", Workspace
 
 // testButtons stands in for the button codec: Stop for a running
 // processor, Start for a stopped or created one, none for a failed one
-// (as if the caller could only look).
-func testButtons(p atlas.StreamProcessor) []slack.BlockElement {
+// (as if the caller could only look). Each processor's block has its own
+// block_id.
+func testButtons(p atlas.StreamProcessor) []Button {
 	switch p.State {
 	case atlas.ProcessorStarted:
-		b := slack.NewButtonBlockElement("processor_stop", "v1:stop:"+p.Name, slack.NewTextBlockObject(slack.PlainTextType, "Stop", false, false))
-		b.Style = slack.StyleDanger
-		return []slack.BlockElement{b}
+		return []Button{{Label: "Stop…", ActionID: "processor_stop", Value: "v1:stop:" + p.Name, BlockID: blockID(p), Style: slack.StyleDanger}}
 	case atlas.ProcessorStopped, atlas.ProcessorCreated:
-		b := slack.NewButtonBlockElement("processor_start", "v1:start:"+p.Name, slack.NewTextBlockObject(slack.PlainTextType, "Start", false, false))
-		b.Style = slack.StylePrimary
-		return []slack.BlockElement{b}
+		return []Button{{Label: "Start", ActionID: "processor_start", Value: "v1:start:" + p.Name, BlockID: blockID(p), Style: slack.StylePrimary}}
 	}
 	return nil
 }
 
+// blockID is a block_id per processor name, in the codec's alphabet as
+// real ones are.
+func blockID(p atlas.StreamProcessor) string {
+	return fmt.Sprintf("b.%08x", crc32.ChecksumIEEE([]byte(p.Name)))
+}
+
 // twoButtons returns two buttons per processor, which need an actions
 // block of their own.
-func twoButtons(p atlas.StreamProcessor) []slack.BlockElement {
-	mk := func(id string) slack.BlockElement {
-		return slack.NewButtonBlockElement(id, id+":"+p.Name, slack.NewTextBlockObject(slack.PlainTextType, id, false, false))
+func twoButtons(p atlas.StreamProcessor) []Button {
+	mk := func(id string) Button {
+		return Button{Label: id, ActionID: id, Value: id + ":" + p.Name, BlockID: blockID(p)}
 	}
-	return []slack.BlockElement{mk("start"), mk("details")}
+	return []Button{mk("start"), mk("details")}
 }
 
 const solarStats = `{"name":"solarDemo","status":"running","scaleFactor":1,"inputMessageCount":926,"inputMessageSize":410310,` +
@@ -101,6 +106,17 @@ func TestProcessorsGolden(t *testing.T) {
 		{"processor_not_found", ProcessorNotFound(scope, "solarDem", "solarDemo")},
 		{"processor_changed", ProcessorChanged(scope, "started", solarProcessor())},
 		{"processor_unchanged", ProcessorUnchanged(scope, solarProcessor(), "already running")},
+		{"ask_stop", AskStop(StopAsk{UserID: "U2CERLKJA", Scope: scope, Processor: solarProcessor(),
+			Stop:   Button{Label: "Stop", ActionID: "streambot.confirm.stop", Value: "v", BlockID: "streambot.x.0", Style: slack.StyleDanger},
+			Cancel: Button{Label: "Cancel", ActionID: "streambot.cancel.stop", Value: "v", BlockID: "streambot.x.0"}})},
+		{"decided_stop", Decided(Decision{Op: "stop", UserID: "U2CERLKJA", Name: "orders-ws", Processor: "solarDemo", Project: "dev",
+			By: "U2CERLKJA", At: time.Date(2026, 3, 12, 9, 31, 0, 0, time.UTC), Confirmed: true, Status: StatusDone})},
+		{"workspace_not_found_suggest", WorkspaceNotFound("ordres-ws", "dev", "orders-ws")},
+		{"processor_request", ProcessorRequest(scope, "U2CERLKJA", "start", "solarDemo", "on tier SP10", StatusPending)},
+		{"failed_start", Failed(Failure{Action: "start", Name: "orders-ws", Processor: "orders-enrich", Project: "dev",
+			Err: &atlas.APIError{StatusCode: 409, ErrorCode: "STREAM_PROCESSOR_INVALID_STATE", Reason: "Conflict",
+				Detail: "cannot start: $merge target unreachable"},
+			Advice: "Atlas refuses this in the processor's current state."})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -322,4 +338,60 @@ func BenchmarkRenderProcessors120(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(size), "msg-bytes")
+}
+
+// Every processor's buttons sit in a block whose block_id is theirs, once
+// per message: the edge checks a click's value against its block, and
+// Slack refuses a message with a block_id twice.
+func TestProcessorsList_blockIDs(t *testing.T) {
+	for name, buttons := range map[string]ProcessorButtons{"one": testButtons, "two": twoButtons} {
+		m := ProcessorsList(scope, manyProcessors(20), buttons)
+		var blocks []struct {
+			Type      string `json:"type"`
+			BlockID   string `json:"block_id"`
+			Accessory *struct {
+				Value string `json:"value"`
+			} `json:"accessory"`
+			Elements []struct {
+				Value string `json:"value"`
+			} `json:"elements"`
+		}
+		b, err := json.Marshal(m.Blocks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &blocks); err != nil {
+			t.Fatal(err)
+		}
+		seen, withButtons := map[string]bool{}, 0
+		for _, bl := range blocks {
+			var values []string
+			if bl.Accessory != nil {
+				values = append(values, bl.Accessory.Value)
+			}
+			if bl.Type == "actions" {
+				for _, e := range bl.Elements {
+					values = append(values, e.Value)
+				}
+			}
+			if len(values) == 0 {
+				continue
+			}
+			withButtons++
+			if bl.BlockID == "" || seen[bl.BlockID] {
+				t.Errorf("%s: block_id %q is empty or used twice", name, bl.BlockID)
+			}
+			seen[bl.BlockID] = true
+			_, proc, _ := strings.Cut(values[0], ":")
+			if proc = strings.TrimPrefix(proc, "stop:"); true {
+				proc = strings.TrimPrefix(proc, "start:")
+			}
+			if want := blockID(atlas.StreamProcessor{Name: proc}); bl.BlockID != want {
+				t.Errorf("%s: the button of %s sits in block %q, want %q", name, proc, bl.BlockID, want)
+			}
+		}
+		if withButtons == 0 {
+			t.Errorf("%s: no block holds a button", name)
+		}
+	}
 }

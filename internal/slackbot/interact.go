@@ -128,7 +128,7 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 		refuse("step not handled", "This button does nothing yet.")
 		return
 	}
-	req := access.Request{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel, Action: op.Action, Project: v.GroupID}
+	req := access.Request{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel, Action: op.Action, Resource: op.Resource, Project: v.GroupID}
 	d := h.policy.Authorize(ctx, req)
 	if !d.Allowed {
 		refuse("denied", "Not allowed: "+d.Reason)
@@ -139,8 +139,8 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 		return
 	}
 	if confirmation && v.Expired(h.now()) {
-		refuse("expired", fmt.Sprintf("This confirmation expired (after %d minutes), so nothing was done. Run /stream %s %s again.",
-			int(command.ConfirmFor.Minutes()), v.Op, v.Workspace))
+		refuse("expired", fmt.Sprintf("This confirmation expired (after %d minutes), so nothing was done. Run /stream %s again.",
+			int(command.ConfirmFor.Minutes()), strings.TrimSpace(string(v.Op)+" "+v.Workspace+" "+v.Processor)))
 		return
 	}
 

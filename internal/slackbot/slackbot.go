@@ -299,7 +299,7 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 	// Authorization comes before everything else, --dry-run included: a
 	// dry run shows the project's ID in the request path, which only a
 	// caller allowed on the project may see.
-	req := access.Request{TeamID: sc.TeamID, UserID: sc.UserID, ChannelID: sc.ChannelID, Action: op.Action, Project: cmd.Project}
+	req := access.Request{TeamID: sc.TeamID, UserID: sc.UserID, ChannelID: sc.ChannelID, Action: op.Action, Resource: op.Resource, Project: cmd.Project}
 	d := h.policy.Authorize(ctx, req)
 	if !d.Allowed {
 		return reply.AckDenied(d.Reason)
@@ -323,7 +323,11 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 	if project == "" {
 		project = d.GroupID // no alias: the caller typed the ID
 	}
-	ack := reply.AckWorking(op.Working, project, job.Name)
+	var more []string
+	if job.Processor != "" {
+		more = append(more, job.Processor)
+	}
+	ack := reply.AckWorking(op.Working, project, job.Name, more...)
 	if op.Name() == command.Create {
 		ack = reply.AckCreate(reply.Creating{
 			Project: project, Name: job.Name, Provider: job.Provider, Region: job.Region,
@@ -362,7 +366,7 @@ func (h *Handler) offers(ctx context.Context, op *command.Op, req access.Request
 			continue
 		}
 		r := req
-		r.Action = o.Action
+		r.Action, r.Resource = o.Action, o.Resource
 		if h.quiet.Authorize(ctx, r).Allowed {
 			out = append(out, string(n))
 		}

@@ -211,18 +211,60 @@ func (c *Client) StartStreamProcessor(ctx context.Context, groupID, workspace, n
 //
 // Atlas reference: https://www.mongodb.com/docs/api/doc/atlas-admin-api-v2/operation/operation-startgroupstreamprocessorwith
 func (c *Client) StartStreamProcessorWith(ctx context.Context, groupID, workspace, name string, start *StartOptions, opts ...CallOption) error {
-	if err := validateProcessor(groupID, workspace, name); err != nil {
+	body, err := startWithBody(groupID, workspace, name, start)
+	if err != nil {
 		return err
+	}
+	path := withQuery(processorPath(groupID, workspace, name, "startWith"), nil, opts)
+	return c.sendVersioned(ctx, http.MethodPost, path, StartWithAPIVersion, body, nil)
+}
+
+// startWithBody validates a :startWith call and returns its body.
+func startWithBody(groupID, workspace, name string, start *StartOptions) (*StartOptions, error) {
+	if err := validateProcessor(groupID, workspace, name); err != nil {
+		return nil, err
 	}
 	body := &StartOptions{}
 	if start != nil {
 		*body = *start
 	}
 	if body.Tier != "" && body.Tier.Rank() < 0 {
-		return &ValidationError{Field: "tier", Value: string(body.Tier), Message: "the tier is one of " + joinStrings(Tiers)}
+		return nil, &ValidationError{Field: "tier", Value: string(body.Tier), Message: "the tier is one of " + joinStrings(Tiers)}
 	}
-	path := withQuery(processorPath(groupID, workspace, name, "startWith"), nil, opts)
-	return c.sendVersioned(ctx, http.MethodPost, path, StartWithAPIVersion, body, nil)
+	return body, nil
+}
+
+// PreviewStart returns exactly what a start would send, without sending
+// anything, after the same validation: with start nil,
+// [Client.StartStreamProcessor]'s POST …/processor/{name}:start without a
+// body; otherwise [Client.StartStreamProcessorWith]'s POST …:startWith and
+// its JSON body, produced by the same encoding. The path is absolute
+// ("/api/atlas/v2/groups/…").
+func PreviewStart(groupID, workspace, name string, start *StartOptions) (method, path string, body []byte, err error) {
+	if start == nil {
+		if err := validateProcessor(groupID, workspace, name); err != nil {
+			return "", "", nil, err
+		}
+		return http.MethodPost, "/" + apiPath + processorPath(groupID, workspace, name, "start"), nil, nil
+	}
+	b, err := startWithBody(groupID, workspace, name, start)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if body, err = encodeJSON(b); err != nil {
+		return "", "", nil, fmt.Errorf("atlas: encode start body: %w", err)
+	}
+	return http.MethodPost, "/" + apiPath + processorPath(groupID, workspace, name, "startWith"), body, nil
+}
+
+// PreviewStop returns exactly what [Client.StopStreamProcessor] would send
+// (a POST …/processor/{name}:stop without a body), after the same
+// validation.
+func PreviewStop(groupID, workspace, name string) (method, path string, err error) {
+	if err := validateProcessor(groupID, workspace, name); err != nil {
+		return "", "", err
+	}
+	return http.MethodPost, "/" + apiPath + processorPath(groupID, workspace, name, "stop"), nil
 }
 
 // StopStreamProcessor stops the processor called name in workspace

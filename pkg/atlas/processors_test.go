@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -465,4 +466,54 @@ func FuzzProcessorStats(f *testing.F) {
 			t.Fatalf("json.Marshal with stats %q = %s, %v; want valid JSON", raw, b, err)
 		}
 	})
+}
+
+// PreviewStart and PreviewStop show exactly the request the calls send:
+// method, path and body, compared with what the server received.
+func TestPreviewStartStop(t *testing.T) {
+	c, mux, _ := setup(t)
+	var got []string
+	mux.HandleFunc("POST "+wsPath+"/processor/{verb}", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got = append(got, r.Method+" "+r.URL.EscapedPath()+" "+string(body))
+		writeJSON(w, r, http.StatusOK, "")
+	})
+	ctx := context.Background()
+	tier := &StartOptions{Tier: TierSP10}
+	if err := errors.Join(
+		c.StartStreamProcessor(ctx, testGroupID, testWorkspace, "solar.Demo-1"),
+		c.StartStreamProcessorWith(ctx, testGroupID, testWorkspace, "solar.Demo-1", tier),
+		c.StopStreamProcessor(ctx, testGroupID, testWorkspace, "solar.Demo-1"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	m, p, b, err := PreviewStart(testGroupID, testWorkspace, "solar.Demo-1", nil)
+	want = append(want, m+" "+p+" "+string(b))
+	m, p, b, err2 := PreviewStart(testGroupID, testWorkspace, "solar.Demo-1", tier)
+	want = append(want, m+" "+p+" "+string(b))
+	m, p, err3 := PreviewStop(testGroupID, testWorkspace, "solar.Demo-1")
+	want = append(want, m+" "+p+" ")
+	if err := errors.Join(err, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("previews differ from the requests sent (-preview +sent):\n%s", diff)
+	}
+	if !strings.HasSuffix(want[1], `:startWith {"tier":"SP10"}`) {
+		t.Errorf("PreviewStart with a tier = %q, want :startWith with the tier", want[1])
+	}
+	for _, bad := range []func() error{
+		func() error { _, _, _, err := PreviewStart(testGroupID, testWorkspace, "has space", nil); return err },
+		func() error {
+			_, _, _, err := PreviewStart(testGroupID, testWorkspace, "p", &StartOptions{Tier: "SP7"})
+			return err
+		},
+		func() error { _, _, err := PreviewStop("nothex", testWorkspace, "p"); return err },
+		func() error { _, _, err := PreviewStop(testGroupID, testWorkspace, "프로세서"); return err },
+	} {
+		if err := bad(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("preview of a bad request = %v, want ErrInvalid", err)
+		}
+	}
 }

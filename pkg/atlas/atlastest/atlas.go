@@ -132,6 +132,8 @@ type Atlas struct {
 	report      func(error)           // from WithViolationReport, or nil
 	checker     Checker               // from WithChecker, or nil
 	streams     map[setKey]*streamSet // processors and connections, see processors.go
+	// sampleProcessors: see WithSampleProcessors.
+	sampleProcessors bool
 }
 
 type project struct {
@@ -153,6 +155,13 @@ type user struct {
 
 // Option configures an [Atlas].
 type Option func(*Atlas)
+
+// WithSampleProcessors gives every workspace created with the solar sample
+// connection two stream processors reading it, as a person would set them
+// up to try stream processing: "solarDemo" (STARTED) and "solarAlerts"
+// (STOPPED), on [DefaultPipeline]. `streambot serve` uses it with the
+// embedded Atlas, so the processor commands have something to show.
+func WithSampleProcessors() Option { return func(a *Atlas) { a.sampleProcessors = true } }
 
 // WithLatency adds d before every answer, as a real network and API would.
 func WithLatency(d time.Duration) Option { return func(a *Atlas) { a.latency = d } }

@@ -34,6 +34,8 @@ import (
 //     connection's authentication is answered with its mechanism and user
 //     name only: password, sslKey and the other write-only fields never
 //     leave the simulator (the spec forbids them in answers).
+//   - Deleting a workspace while one of its processors is STARTED answers
+//     409 [CodeProcessorsRunning] and deletes nothing.
 //   - Processors and connections belong to a workspace by name; they stay
 //     while a deleted workspace is still visible (WithDeleteDelay) and are
 //     dropped once it is gone or replaced by a new one of that name (see
@@ -48,6 +50,10 @@ const (
 	CodeProcessorNotFound       = "STREAM_PROCESSOR_NOT_FOUND"
 	CodeProcessorAlreadyStarted = "STREAM_PROCESSOR_ALREADY_STARTED"
 	CodeProcessorNotStarted     = "STREAM_PROCESSOR_NOT_STARTED"
+	// CodeProcessorsRunning answers the delete of a workspace whose
+	// processors run (409). Atlas refuses such a delete; the spec names no
+	// code for it, so this one is the simulator's.
+	CodeProcessorsRunning = "STREAM_PROCESSORS_RUNNING"
 )
 
 // The processor and connection operations.
@@ -204,6 +210,12 @@ func (a *Atlas) AddProcessor(groupID, workspace string, p Processor) error {
 	if slices.ContainsFunc(s.processors, func(q *processor) bool { return q.name == p.Name }) {
 		return fmt.Errorf("atlastest: AddProcessor: %s already has a processor %q", workspace, p.Name)
 	}
+	s.processors = append(s.processors, a.newProcessor(p))
+	return nil
+}
+
+// newProcessor is the stored form of a seeded processor.
+func (a *Atlas) newProcessor(p Processor) *processor {
 	now := a.now().UTC()
 	st := &processor{id: newID(), name: p.Name, state: p.State, tier: p.Tier, pipeline: p.Pipeline, dlq: p.DLQ,
 		rate: p.Rate, in: p.InputMessages, failReason: p.FailReason, changed: now, tick: now}
@@ -216,8 +228,22 @@ func (a *Atlas) AddProcessor(groupID, workspace string, p Processor) error {
 	if st.rate <= 0 {
 		st.rate = DefaultRate
 	}
-	s.processors = append(s.processors, st)
-	return nil
+	return st
+}
+
+// addSampleProcessorsLocked adds WithSampleProcessors' two processors to a
+// new workspace, unless it already has processors of those names.
+func (a *Atlas) addSampleProcessorsLocked(groupID string, ws *workspace) {
+	s := a.setLocked(groupID, ws.ws.Name, ws, true)
+	for _, p := range []Processor{
+		{Name: "solarDemo", State: atlas.ProcessorStarted},
+		{Name: "solarAlerts", State: atlas.ProcessorStopped,
+			DLQ: &atlas.DLQ{ConnectionName: "sample_stream_solar", DB: "solar", Coll: "dlq"}},
+	} {
+		if !slices.ContainsFunc(s.processors, func(q *processor) bool { return q.name == p.Name }) {
+			s.processors = append(s.processors, a.newProcessor(p))
+		}
+	}
 }
 
 // AddConnection adds a connection to a workspace's registry (see

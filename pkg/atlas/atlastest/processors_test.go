@@ -350,3 +350,50 @@ func TestAddProcessorRefusesBadSeeds(t *testing.T) {
 		t.Error("AddProcessor with a duplicate name succeeded")
 	}
 }
+
+// Atlas refuses to delete a workspace while a processor runs: 409, and
+// the workspace and its processors stay. Once stopped, the delete goes
+// through.
+func TestDeleteRefusedWhileProcessorsRun(t *testing.T) {
+	e := setup(t)
+	e.create("ws", "AWS", "VIRGINIA_USA", false)
+	e.mustAdd("ws", Processor{Name: "runner", State: atlas.ProcessorStarted})
+	e.mustAdd("ws", Processor{Name: "idle"})
+	r := e.api(req{method: "DELETE", path: wsPath("ws")})
+	if r.status != 409 || r.apiErr(t).ErrorCode != CodeProcessorsRunning {
+		t.Fatalf("delete with a running processor: %d %s, want 409 %s", r.status, r.body, CodeProcessorsRunning)
+	}
+	if _, ok := e.srv.Workspace(groupID, "ws"); !ok {
+		t.Fatal("the refused delete removed the workspace")
+	}
+	if st, ok := e.srv.ProcessorState(groupID, "ws", "runner"); !ok || st != atlas.ProcessorStarted {
+		t.Fatalf("the running processor after the refused delete: %s, %v", st, ok)
+	}
+	if r := e.proc("POST", wsPath("ws")+"/processor/runner:stop", ""); r.status != 200 {
+		t.Fatalf("stop: %d", r.status)
+	}
+	if r := e.api(req{method: "DELETE", path: wsPath("ws")}); r.status != 202 {
+		t.Fatalf("delete once stopped: %d %s, want 202", r.status, r.body)
+	}
+	if _, ok := e.srv.ProcessorState(groupID, "ws", "idle"); ok {
+		t.Error("the deleted workspace's processors are still known")
+	}
+}
+
+// WithSampleProcessors gives a workspace created with the solar sample two
+// processors; one without the sample gets none.
+func TestWithSampleProcessors(t *testing.T) {
+	e := setup(t, WithSampleProcessors())
+	e.create("solar", "AWS", "VIRGINIA_USA", true)
+	e.create("plain", "AWS", "VIRGINIA_USA", false)
+	for name, want := range map[string]atlas.ProcessorState{"solarDemo": atlas.ProcessorStarted, "solarAlerts": atlas.ProcessorStopped} {
+		if st, ok := e.srv.ProcessorState(groupID, "solar", name); !ok || st != want {
+			t.Errorf("%s: %s, %v; want %s", name, st, ok, want)
+		}
+	}
+	var page atlas.StreamProcessorPage
+	e.proc("GET", wsPath("plain")+"/processors", "").decode(t, &page)
+	if len(page.Results) != 0 {
+		t.Errorf("a workspace without the sample has %d processors", len(page.Results))
+	}
+}

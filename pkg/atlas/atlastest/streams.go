@@ -81,6 +81,9 @@ func (a *Atlas) createStream(w http.ResponseWriter, c *call) {
 	}
 	ws := &workspace{ws: stored, hiddenGets: a.hostDelay}
 	p.workspaces = append(p.workspaces, ws)
+	if a.sampleProcessors && len(stored.Connections) > 0 {
+		a.addSampleProcessorsLocked(groupID, ws)
+	}
 	out := a.render(c.r, ws, true)
 	a.mu.Unlock()
 	a.ok(w, c.r, http.StatusOK, out)
@@ -143,14 +146,30 @@ func (a *Atlas) updateStream(w http.ResponseWriter, c *call) {
 }
 
 // deleteStream is DELETE /api/atlas/v2/groups/{groupId}/streams/{tenantName}:
-// 202, and the workspace is gone after the delete delay.
+// 202, and the workspace is gone after the delete delay, its processors and
+// connections with it. While a processor runs, Atlas refuses: 409
+// [CodeProcessorsRunning], nothing deleted.
 func (a *Atlas) deleteStream(w http.ResponseWriter, c *call) {
+	running := ""
 	a.withWorkspace(w, c, func(ws *workspace) (int, any) {
+		if set := a.setLocked(c.params["groupId"], c.params["tenantName"], ws, false); set != nil && ws.deleteAfter.IsZero() {
+			for _, p := range set.processors {
+				if p.state == atlas.ProcessorStarted {
+					running = p.name
+					return 0, nil
+				}
+			}
+		}
 		if ws.deleteAfter.IsZero() {
 			ws.deleteAfter = a.now().Add(a.deleteDelay)
 		}
 		return http.StatusAccepted, map[string]any{}
 	})
+	if running != "" {
+		a.fail(w, c.r, http.StatusConflict, CodeProcessorsRunning,
+			fmt.Sprintf("Cannot delete stream workspace %s while stream processor %s is running; stop its processors first.",
+				c.params["tenantName"], running), nil)
+	}
 }
 
 // withWorkspace runs f on the named workspace under the lock and answers
