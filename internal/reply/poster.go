@@ -110,16 +110,23 @@ func msgOptions(m Message) []slack.MsgOption {
 // and returns the message's timestamp. A rate limit is waited out when the
 // context's deadline allows, up to the poster's tries.
 func (p *Poster) PostMessage(ctx context.Context, channel, threadTS string, m Message) (string, error) {
+	_, ts, err := p.postMessage(ctx, channel, threadTS, m)
+	return ts, err
+}
+
+// postMessage is [Poster.PostMessage], also returning the channel Slack
+// posted in: a direct message's D… ID when channel is a user ID.
+func (p *Poster) postMessage(ctx context.Context, channel, threadTS string, m Message) (string, string, error) {
 	opts := msgOptions(m)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	var ts string
+	var posted, ts string
 	err := p.call(ctx, "chat.postMessage", func() (err error) {
-		_, ts, err = p.chat.PostMessageContext(ctx, channel, opts...)
+		posted, ts, err = p.chat.PostMessageContext(ctx, channel, opts...)
 		return err
 	})
-	return ts, err
+	return posted, ts, err
 }
 
 // Update replaces the message ts in channel with m (chat.update), waiting
@@ -230,13 +237,19 @@ type Thread struct {
 // other failure ephemerally. Start never fails; [Thread.Finish] reports.
 func (p *Poster) Start(ctx context.Context, t Target, parent Message) *Thread {
 	th := &Thread{p: p, target: t}
-	ts, err := p.PostMessage(ctx, t.ChannelID, "", parent)
+	posted, ts, err := p.postMessage(ctx, t.ChannelID, "", parent)
 	if err != nil {
 		th.ParentErr = err
 		th.fallback = fallbackFor(err)
 		return th
 	}
 	th.ts = ts
+	if posted != "" {
+		// The thread and chat.update need the conversation's ID: for a
+		// direct message (t.ChannelID a user ID, as the create form's
+		// default) that is the D… ID Slack answered with.
+		th.target.ChannelID = posted
+	}
 	return th
 }
 

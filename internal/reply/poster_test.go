@@ -161,6 +161,27 @@ func TestThread(t *testing.T) {
 	}
 }
 
+// A thread started with a user ID (the create form's direct message)
+// continues in the D… conversation Slack answered with: chat.update does
+// not take a user ID.
+func TestThreadInADirectMessage(t *testing.T) {
+	rec, p, _ := setup(t)
+	th := p.Start(t.Context(), reply.Target{ChannelID: "U0CREATOR", UserID: "U0CREATOR"}, parent)
+	d, err := th.Finish(t.Context(), final, done)
+	if err != nil || d.Route != reply.RouteThread || !d.ParentUpdated {
+		t.Fatalf("Finish() = %+v, %v; want the thread and the parent updated", d, err)
+	}
+	var got []string
+	for _, c := range rec.Calls() {
+		got = append(got, c.Method+" "+c.Channel)
+	}
+	dm := slackrec.DMChannel("U0CREATOR")
+	want := []string{"chat.postMessage U0CREATOR", "chat.postMessage " + dm, "chat.update " + dm}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
 func TestPostMessageRateLimitBeyondDeadline(t *testing.T) {
 	rec, p, clk := setup(t)
 	rec.Inject(slackrec.PostMessage, slackrec.Fault{Times: 1, RetryAfter: "120"})
