@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/form"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 )
 
@@ -39,6 +42,9 @@ func (c *console) call(sc slackrec.Call) {
 		if sc.ResponseType == "in_channel" {
 			head = "💬 streambot (through the command's response_url):"
 		}
+	case slackrec.ViewsOpen, slackrec.ViewsUpdate:
+		c.print("🪟 streambot opens a form ("+sc.Method+"):", renderView(sc.View))
+		return
 	default:
 		return // lookups (users.info, usergroups.users.list) show nothing in Slack
 	}
@@ -148,4 +154,34 @@ func mrkdwn(s string) string {
 	})
 	s = bold.ReplaceAllString(strings.ReplaceAll(emoji.Replace(s), "```", ""), "$1")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// renderView is a modal as text (form.RenderViewAsText), from the JSON the
+// app sent to views.open.
+func renderView(raw json.RawMessage) string {
+	var v slack.ModalViewRequest
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "(a view that does not parse: " + err.Error() + ")"
+	}
+	return form.RenderViewAsText(v)
+}
+
+// renderSubmissionResponse is the answer to a view_submission as the person
+// sees it: the form closes (an empty body), the errors under their fields,
+// or the form replaced by a notice.
+func renderSubmissionResponse(body []byte) string {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return "(the form closes)"
+	}
+	var r slack.ViewSubmissionResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		return "(an answer that does not parse: " + err.Error() + ")"
+	}
+	switch {
+	case r.ResponseAction == slack.RAErrors:
+		return "the form stays open, with:\n" + form.RenderErrorsAsText(r.Errors)
+	case r.View != nil:
+		return "the form is replaced by:\n" + form.RenderViewAsText(*r.View)
+	}
+	return string(body)
 }

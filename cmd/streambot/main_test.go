@@ -30,6 +30,11 @@ func TestDemo(t *testing.T) {
 		".virginia-usa.a.query.mongodb.net",
 		"NO_PAYMENT_INFORMATION_FOUND",
 		"Not allowed",
+		"🪟 streambot opens a form (views.open):",
+		"[modal] Create workspace",
+		"the form stays open, with:\n   • name: ",
+		"(the form closes)",
+		".ohio-usa.a.query.mongodb.net",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, got)
