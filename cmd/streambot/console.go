@@ -43,7 +43,7 @@ func (c *console) call(sc slackrec.Call) {
 			head = "💬 streambot (through the command's response_url):"
 		}
 	case slackrec.ViewsOpen, slackrec.ViewsUpdate:
-		c.print("🪟 streambot opens a form ("+sc.Method+"):", renderView(sc.View))
+		c.print("🪟 streambot opens a form ("+sc.Method+"):", renderView(sc.View)+submitHint(sc.View))
 		return
 	default:
 		return // lookups (users.info, usergroups.users.list) show nothing in Slack
@@ -164,6 +164,19 @@ func renderView(raw json.RawMessage) string {
 		return "(a view that does not parse: " + err.Error() + ")"
 	}
 	return form.RenderViewAsText(v)
+}
+
+// submitHint is how to submit the create form view with `streambot
+// submit`; empty for another view.
+func submitHint(raw json.RawMessage) string {
+	var v struct {
+		CallbackID      string `json:"callback_id"`
+		PrivateMetadata string `json:"private_metadata"`
+	}
+	if json.Unmarshal(raw, &v) != nil || v.CallbackID != form.CallbackID {
+		return ""
+	}
+	return "\n(submit with: streambot submit --metadata '" + v.PrivateMetadata + "' name=orders-ws region=VIRGINIA_USA tier=SP30)"
 }
 
 // renderSubmissionResponse is the answer to a view_submission as the person

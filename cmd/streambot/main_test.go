@@ -131,6 +131,7 @@ func TestSubcommandHelp(t *testing.T) {
 		"demo":  {"-v"},
 		"slash": {"-url", "-secret", "-user", "-channel", "-team", "-response-url", "-json"},
 		"click": {"-url", "-secret", "-user", "-channel", "-team", "-message-ts", "-action-id", "-block-id", "-response-url"},
+		"submit": {"-url", "-secret", "-user", "-team", "-metadata", "-view-id", "-callback-id"},
 	} {
 		t.Run(cmd, func(t *testing.T) {
 			for _, h := range []string{"-h", "--help"} {
