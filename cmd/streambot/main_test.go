@@ -127,10 +127,10 @@ func TestServeAndSlash(t *testing.T) {
 func TestSubcommandHelp(t *testing.T) {
 	noEnv := func(string) string { return "" }
 	for cmd, flags := range map[string][]string{
-		"serve": {"-addr"},
-		"demo":  {"-v"},
-		"slash": {"-url", "-secret", "-user", "-channel", "-team", "-response-url", "-json"},
-		"click": {"-url", "-secret", "-user", "-channel", "-team", "-message-ts", "-action-id", "-block-id", "-response-url"},
+		"serve":  {"-addr"},
+		"demo":   {"-v"},
+		"slash":  {"-url", "-secret", "-user", "-channel", "-team", "-response-url", "-json"},
+		"click":  {"-url", "-secret", "-user", "-channel", "-team", "-message-ts", "-action-id", "-block-id", "-response-url"},
 		"submit": {"-url", "-secret", "-user", "-team", "-metadata", "-view-id", "-callback-id"},
 	} {
 		t.Run(cmd, func(t *testing.T) {

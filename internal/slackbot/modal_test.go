@@ -228,8 +228,8 @@ func TestForm_triggerRefusedFallsBackToFlags(t *testing.T) {
 func shortcutBody(callbackID, user, trigger string) string {
 	p, _ := json.Marshal(map[string]any{
 		"type": "shortcut", "token": "legacy", "action_ts": "1765099800.000100",
-		"team": map[string]any{"id": "T1DC2JH3J", "domain": "testteamnow"},
-		"user": map[string]any{"id": user, "username": "roadrunner", "team_id": "T1DC2JH3J"},
+		"team":                  map[string]any{"id": "T1DC2JH3J", "domain": "testteamnow"},
+		"user":                  map[string]any{"id": user, "username": "roadrunner", "team_id": "T1DC2JH3J"},
 		"is_enterprise_install": false, "callback_id": callbackID, "trigger_id": trigger,
 	})
 	return url.Values{"payload": {string(p)}}.Encode()
