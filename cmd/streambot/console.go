@@ -43,7 +43,7 @@ func (c *console) call(sc slackrec.Call) {
 			head = "💬 streambot (through the command's response_url):"
 		}
 	case slackrec.ViewsOpen, slackrec.ViewsUpdate:
-		c.print("🪟 streambot opens a form ("+sc.Method+"):", renderView(sc.View)+submitHint(sc.View))
+		c.print("🪟 streambot opens a form ("+sc.Method+"):", strings.TrimRight(renderView(sc.View), "\n")+submitHint(sc.View))
 		return
 	default:
 		return // lookups (users.info, usergroups.users.list) show nothing in Slack
@@ -172,11 +172,25 @@ func submitHint(raw json.RawMessage) string {
 	var v struct {
 		CallbackID      string `json:"callback_id"`
 		PrivateMetadata string `json:"private_metadata"`
+		Blocks          []struct {
+			BlockID string `json:"block_id"`
+			Element struct {
+				InitialOption *struct {
+					Value string `json:"value"`
+				} `json:"initial_option"`
+			} `json:"element"`
+		} `json:"blocks"`
 	}
 	if json.Unmarshal(raw, &v) != nil || v.CallbackID != form.CallbackID {
 		return ""
 	}
-	return "\n(submit with: streambot submit --metadata '" + v.PrivateMetadata + "' name=orders-ws region=VIRGINIA_USA tier=SP30)"
+	project := ""
+	for _, b := range v.Blocks {
+		if b.BlockID == form.BlockProject && b.Element.InitialOption != nil {
+			project = " project=" + b.Element.InitialOption.Value
+		}
+	}
+	return "\n(submit with: streambot submit --metadata '" + v.PrivateMetadata + "' name=orders-ws" + project + " region=VIRGINIA_USA tier=SP30)"
 }
 
 // renderSubmissionResponse is the answer to a view_submission as the person
