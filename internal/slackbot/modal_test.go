@@ -495,3 +495,42 @@ func TestForm_handoffFailureKeepsTheFormOpenWithTheReason(t *testing.T) {
 	code, body := env.submit(t, payload)
 	checkRefused(t, code, body, "", "couldn't hand that off")
 }
+
+// SlackBot opens and updates views with the bot token of the moment, on a
+// recording Slack that checks the token and the view.
+func TestSlackBotViews(t *testing.T) {
+	rec := slackrec.New(t, "xoxb-test")
+	src := newFakeSecrets(testSecret)
+	bot := NewSlackBot(src, slack.OptionAPIURL(rec.APIURL()))
+	view := form.NoticeView("hello")
+	resp, err := bot.OpenViewContext(t.Context(), "trig-1", view)
+	if err != nil || resp.ID == "" {
+		t.Fatalf("OpenViewContext = %+v, %v", resp, err)
+	}
+	if _, err := bot.UpdateViewContext(t.Context(), form.NoticeView("updated"), "", resp.Hash, resp.ID); err != nil {
+		t.Fatalf("UpdateViewContext: %v", err)
+	}
+	if got, _ := rec.CurrentView(resp.ID); !strings.Contains(string(got), "updated") {
+		t.Errorf("view after the update = %s", got)
+	}
+
+	// A rotated token is used at once; the recording Slack refuses the old one.
+	src.mu.Lock()
+	src.cached.BotToken = "xoxb-rotated"
+	src.mu.Unlock()
+	var se slack.SlackErrorResponse
+	if _, err := bot.OpenViewContext(t.Context(), "trig-2", view); !errors.As(err, &se) || se.Err != "invalid_auth" {
+		t.Errorf("open with the rotated token on a Slack that knows the old one = %v, want invalid_auth", err)
+	}
+	calls := rec.Calls(slackrec.ViewsOpen)
+	if last := calls[len(calls)-1]; last.Token != "xoxb-rotated" {
+		t.Errorf("token sent = %q, want the rotated one", last.Token)
+	}
+
+	src.mu.Lock()
+	src.cached.BotToken = ""
+	src.mu.Unlock()
+	if _, err := bot.OpenViewContext(t.Context(), "trig-3", view); !errors.Is(err, errNoBotToken) {
+		t.Errorf("open without a bot token = %v, want errNoBotToken", err)
+	}
+}
