@@ -36,11 +36,11 @@ func (d *recordingDispatcher) Dispatch(_ context.Context, job provision.Job) err
 	return nil
 }
 
-// TestSlashCommandEventMakesJob runs slash-command.json, freshly signed (as
-// `-resign` writes it), through the Slack function's handler and checks
-// that the Job it hands to the worker is exactly job.json.
-func TestSlashCommandEventMakesJob(t *testing.T) {
-	data, err := marshalEvent(slashCommandEvent(time.Now()))
+// asDelivered is ev as the Lambda runtime hands it to the handler: written
+// as the sample files are, read back.
+func asDelivered(t *testing.T, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	data, err := marshalEvent(ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,9 +48,15 @@ func TestSlashCommandEventMakesJob(t *testing.T) {
 	if err := json.Unmarshal(data, &req); err != nil {
 		t.Fatal(err)
 	}
-	var want provision.Job
-	decodeStrict(t, "job.json", &want)
+	return req
+}
 
+// slackHandler is the Slack function's handler as the sample events need
+// it: the signing secret of Slack's documentation example, a policy that
+// lets U2CERLKJA create and delete in dev, the clock at now, and a
+// dispatcher that keeps the Jobs.
+func slackHandler(t *testing.T, now time.Time) (*slackbot.Handler, *recordingDispatcher) {
+	t.Helper()
 	policy, err := access.Load([]byte(`
 projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}
 default_project: dev
@@ -66,12 +72,24 @@ grants:
 		Secrets:    secrets.NewStore(func(k string) string { return env[k] }, nil),
 		Policy:     policy,
 		Dispatcher: d,
-		Now:        func() time.Time { return want.RequestedAt },
+		Now:        func() time.Time { return now },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h, d
+}
+
+// TestSlashCommandEventMakesJob runs slash-command.json, freshly signed (as
+// `-resign` writes it), through the Slack function's handler and checks
+// that the Job it hands to the worker is exactly job.json.
+func TestSlashCommandEventMakesJob(t *testing.T) {
+	req := asDelivered(t, slashCommandEvent(time.Now()))
+	var want provision.Job
+	decodeStrict(t, "job.json", &want)
+
+	h, d := slackHandler(t, want.RequestedAt)
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil {
 		t.Fatalf("Handle: %v", err)
@@ -139,37 +157,10 @@ func TestCreateRequestEventReturnsWorkspace(t *testing.T) {
 // through the Slack function's handler and checks that the Job it hands
 // to the worker is exactly job-delete.json.
 func TestBlockActionsEventMakesJob(t *testing.T) {
-	data, err := marshalEvent(blockActionsEvent(time.Now()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		t.Fatal(err)
-	}
+	req := asDelivered(t, blockActionsEvent(time.Now()))
 	var want provision.Job
 	decodeStrict(t, "job-delete.json", &want)
-	policy, err := access.Load([]byte(`
-projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}
-default_project: dev
-grants:
-  - {subjects: ["user:U2CERLKJA"], projects: [dev], role: GROUP_STREAM_PROCESSING_OWNER}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{secrets.EnvSlackSigningSecret: exampleSigningSecret}
-	d := &recordingDispatcher{}
-	h, err := slackbot.New(slackbot.Config{
-		Secrets:    secrets.NewStore(func(k string) string { return env[k] }, nil),
-		Policy:     policy,
-		Dispatcher: d,
-		Now:        func() time.Time { return want.RequestedAt },
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, d := slackHandler(t, want.RequestedAt)
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("Handle = HTTP %d %s, %v; want 200", resp.StatusCode, resp.Body, err)
@@ -189,37 +180,10 @@ grants:
 // SP50 --sample-solar --project dev` makes in the same channel.
 func TestViewSubmissionEventMakesJob(t *testing.T) {
 	_, payload := readViewSubmission(t)
-	data, err := marshalEvent(viewSubmissionEvent(payload, time.Now()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		t.Fatal(err)
-	}
-	policy, err := access.Load([]byte(`
-projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}
-default_project: dev
-grants:
-  - {subjects: ["user:U2CERLKJA"], projects: [dev], role: GROUP_STREAM_PROCESSING_OWNER}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := asDelivered(t, viewSubmissionEvent(payload, time.Now()))
 	// A minute after the form in the sample was opened.
 	now := time.Unix(1796601600, 0).Add(time.Minute).UTC()
-	env := map[string]string{secrets.EnvSlackSigningSecret: exampleSigningSecret}
-	d := &recordingDispatcher{}
-	h, err := slackbot.New(slackbot.Config{
-		Secrets:    secrets.NewStore(func(k string) string { return env[k] }, nil),
-		Policy:     policy,
-		Dispatcher: d,
-		Now:        func() time.Time { return now },
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, d := slackHandler(t, now)
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil || resp.StatusCode != http.StatusOK || resp.Body != "" {
 		t.Fatalf("Handle = HTTP %d %q, %v; want an empty 200 (the form closes)", resp.StatusCode, resp.Body, err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,21 +29,8 @@ func waitOutput(t *testing.T, out *testtools.Buffer, re *regexp.Regexp) []string
 // does: /stream delete, then the Delete button the console shows, pressed
 // with `streambot click`; a click by someone else is refused first.
 func TestServeAndClick(t *testing.T) {
-	addr := freeAddr(t)
-	env := map[string]string{
-		"SLACK_SIGNING_SECRET": "local-secret",
-		"ACCESS_POLICY": `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
-			"grants": [{"subjects": ["user:U0ALICE", "user:U0CAROL"], "projects": ["dev"], "role": "GROUP_OWNER"}]}`,
-	}
-	getenv := func(k string) string { return env[k] }
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	var serveOut testtools.Buffer
-	served := make(chan error, 1)
-	go func() { served <- run(ctx, []string{"serve", "--addr", addr}, getenv, &serveOut, &bytes.Buffer{}) }()
-	waitListening(t, addr)
-	// serve prints its addresses just after it starts listening
-	waitOutput(t, &serveOut, regexp.MustCompile(regexp.QuoteMeta("POST http://"+addr+"/slack/interactions")))
+	addr, getenv, serveOut, stopServe := startServe(t, `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
+		"grants": [{"subjects": ["user:U0ALICE", "user:U0CAROL"], "projects": ["dev"], "role": "GROUP_OWNER"}]}`)
 	slash := func(text ...string) {
 		t.Helper()
 		var out bytes.Buffer
@@ -54,9 +40,9 @@ func TestServeAndClick(t *testing.T) {
 		}
 	}
 	slash("create", "orders-ws", "--region", "VIRGINIA_USA")
-	waitOutput(t, &serveOut, regexp.MustCompile(`✅ Stream workspace .orders-ws. created`))
+	waitOutput(t, serveOut, regexp.MustCompile(`✅ Stream workspace .orders-ws. created`))
 	slash("delete", "orders-ws")
-	m := waitOutput(t, &serveOut, regexp.MustCompile(`--message-ts (\S+)\):[\s\S]*\[Delete ⚠\]  \(streambot click '([^']+)'\)`))
+	m := waitOutput(t, serveOut, regexp.MustCompile(`--message-ts (\S+)\):[\s\S]*\[Delete ⚠\]  \(streambot click '([^']+)'\)`))
 	ts, value := m[1], m[2]
 
 	click := func(user string) {
@@ -69,10 +55,10 @@ func TestServeAndClick(t *testing.T) {
 		}
 	}
 	click("U0CAROL")
-	waitOutput(t, &serveOut, regexp.MustCompile(`Only the person who asked can confirm this`))
+	waitOutput(t, serveOut, regexp.MustCompile(`Only the person who asked can confirm this`))
 	click("U0ALICE")
-	waitOutput(t, &serveOut, regexp.MustCompile(`🗑️ Deleted stream workspace .orders-ws.`))
-	waitOutput(t, &serveOut, regexp.MustCompile(`confirmed by @U0ALICE at .* ✅`))
+	waitOutput(t, serveOut, regexp.MustCompile(`🗑️ Deleted stream workspace .orders-ws.`))
+	waitOutput(t, serveOut, regexp.MustCompile(`confirmed by @U0ALICE at .* ✅`))
 
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"click", "--url", "http://" + addr + "/slack/interactions", "--secret", "wrong", value}, getenv, &out, &bytes.Buffer{})
@@ -82,13 +68,5 @@ func TestServeAndClick(t *testing.T) {
 	if err := run(t.Context(), []string{"click", "not-a-value"}, getenv, &out, &bytes.Buffer{}); !isUsage(err) {
 		t.Errorf("click with a value that does not parse and no --action-id = %v, want a usage error", err)
 	}
-	stop()
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	stopServe()
 }

@@ -18,20 +18,8 @@ import (
 // thread answers in the command's channel; a second form with the same
 // name is answered in the thread by the worker, as the slash command is.
 func TestServeForm(t *testing.T) {
-	addr := freeAddr(t)
-	env := map[string]string{
-		"SLACK_SIGNING_SECRET": "local-secret",
-		"ACCESS_POLICY": `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
-			"grants": [{"subjects": ["user:U0ALICE"], "projects": ["dev"], "role": "GROUP_OWNER"}]}`,
-	}
-	getenv := func(k string) string { return env[k] }
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	var serveOut testtools.Buffer
-	served := make(chan error, 1)
-	go func() { served <- run(ctx, []string{"serve", "--addr", addr}, getenv, &serveOut, &bytes.Buffer{}) }()
-	waitListening(t, addr)
-	waitOutput(t, &serveOut, regexp.MustCompile(regexp.QuoteMeta("POST http://"+addr+"/slack/interactions")))
+	addr, getenv, serveOut, stopServe := startServe(t, `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
+		"grants": [{"subjects": ["user:U0ALICE"], "projects": ["dev"], "role": "GROUP_OWNER"}]}`)
 
 	openForm := func(n int) string {
 		t.Helper()
@@ -39,11 +27,11 @@ func TestServeForm(t *testing.T) {
 		if err := run(t.Context(), []string{"slash", "--url", "http://" + addr + "/slack/commands", "create"}, getenv, &out, &bytes.Buffer{}); err != nil {
 			t.Fatalf("slash create: %v\n%s", err, out.String())
 		}
-		if strings.Contains(out.String(), "Not allowed") || strings.Contains(out.String(), "could not open") {
-			t.Fatalf("slash create answered %q, want the form", out.String())
+		if !strings.Contains(out.String(), "HTTP 200 with an empty body") {
+			t.Fatalf("slash create answered %q, want an empty 200 (the form opened)", out.String())
 		}
 		ms := regexp.MustCompile(`submit --metadata '([^']+)'`).FindAllStringSubmatch(
-			waitOutputN(t, &serveOut, regexp.MustCompile(`submit --metadata '([^']+)'`), n), -1)
+			waitOutputN(t, serveOut, regexp.MustCompile(`submit --metadata '([^']+)'`), n), -1)
 		return ms[n-1][1]
 	}
 	submit := func(metadata string, fields ...string) string {
@@ -57,7 +45,7 @@ func TestServeForm(t *testing.T) {
 	}
 
 	md := openForm(1)
-	waitOutput(t, &serveOut, regexp.MustCompile(`\[modal\] Create workspace[\s\S]*• Project \[project\]: one of dev \(selected\)`))
+	waitOutput(t, serveOut, regexp.MustCompile(`\[modal\] Create workspace[\s\S]*• Project \[project\]: one of dev \(selected\)`))
 	fields := []string{"project=6a1b2c3d4e5f6a7b8c9d0e1f", "region=VIRGINIA_USA", "tier=SP30"}
 	if got := submit(md, append(fields, "name=orders ws")...); !strings.Contains(got, "the form stays open") || !strings.Contains(got, "• name: ") {
 		t.Errorf("submit with a bad name printed %q, want the error on the name", got)
@@ -68,7 +56,7 @@ func TestServeForm(t *testing.T) {
 	if got := submit(md, append(fields, "name=orders-ws")...); !strings.Contains(got, "(the form closes)") {
 		t.Errorf("submit printed %q, want the form closed", got)
 	}
-	waitOutput(t, &serveOut, regexp.MustCompile(`💬 streambot in C0PLATFORM:\n.*orders-ws[\s\S]*✅ Stream workspace .orders-ws. created`))
+	waitOutput(t, serveOut, regexp.MustCompile(`💬 streambot in C0PLATFORM:\n.*orders-ws[\s\S]*✅ Stream workspace .orders-ws. created`))
 
 	// The same name again: the edge cannot know it is taken (it holds no
 	// Atlas credentials); the worker says so in the thread.
@@ -76,7 +64,7 @@ func TestServeForm(t *testing.T) {
 	if got := submit(md2, append(fields, "name=orders-ws")...); !strings.Contains(got, "(the form closes)") {
 		t.Errorf("second submit printed %q", got)
 	}
-	waitOutput(t, &serveOut, regexp.MustCompile(`↳ reply in the thread:\n.*orders-ws. already exist`))
+	waitOutput(t, serveOut, regexp.MustCompile(`↳ reply in the thread:\n.*orders-ws. already exist`))
 
 	// Someone else's form, and a form that is not ours, are refused whole.
 	var out bytes.Buffer
@@ -88,15 +76,7 @@ func TestServeForm(t *testing.T) {
 	if err := run(t.Context(), []string{"submit", "--metadata", md, "colour=red"}, getenv, &out, &bytes.Buffer{}); !isUsage(err) {
 		t.Errorf("submit with an unknown field = %v, want a usage error", err)
 	}
-	stop()
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	stopServe()
 }
 
 // waitOutputN polls out until re matches n times (for at most 30 s) and
@@ -112,4 +92,36 @@ func waitOutputN(t *testing.T, out *testtools.Buffer, re *regexp.Regexp, n int) 
 	}
 	t.Fatalf("the console never showed %s %d times:\n%s", re, n, out.String())
 	return ""
+}
+
+// startServe runs `streambot serve` on a free loopback port with the
+// inline access policy (JSON) and a local signing secret, and waits until
+// it listens. It returns the address, the environment to run other
+// subcommands with, serve's console output, and a function that stops
+// serve as Ctrl-C does and fails the test unless it ends cleanly.
+func startServe(t *testing.T, policy string) (string, func(string) string, *testtools.Buffer, func()) {
+	t.Helper()
+	addr := freeAddr(t)
+	env := map[string]string{"SLACK_SIGNING_SECRET": "local-secret", "ACCESS_POLICY": policy}
+	getenv := func(k string) string { return env[k] }
+	ctx, stop := context.WithCancel(t.Context())
+	t.Cleanup(stop)
+	out := &testtools.Buffer{}
+	served := make(chan error, 1)
+	go func() { served <- run(ctx, []string{"serve", "--addr", addr}, getenv, out, &bytes.Buffer{}) }()
+	waitListening(t, addr)
+	// serve prints its addresses just after it starts listening
+	waitOutput(t, out, regexp.MustCompile(regexp.QuoteMeta("POST http://"+addr+"/slack/interactions")))
+	return addr, getenv, out, func() {
+		t.Helper()
+		stop()
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Fatalf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+	}
 }

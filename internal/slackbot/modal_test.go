@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,7 +19,6 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/reply/slackrec"
-	"github.com/streambot/streambot/internal/testtools"
 )
 
 // formEnv is a testEnv whose handler opens views on a recording Slack,
@@ -40,27 +38,8 @@ func newFormEnv(t *testing.T, policyExtra string) *formEnv {
 // opens views on rec.
 func newFormTestEnv(t *testing.T, policyExtra string, rec *slackrec.Server) *testEnv {
 	t.Helper()
-	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
-	h, err := New(Config{
-		Secrets:    env.secrets,
-		Policy:     loadPolicy(t, policyExtra),
-		Dispatcher: env.dispatch,
-		Views:      NewSlackBot(env.secrets, slack.OptionAPIURL(rec.APIURL())),
-		Now:        func() time.Time { return fixedNow },
-		Logger:     slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	env.h = h
-	t.Cleanup(func() {
-		for _, secret := range []string{testSecret, "xoxb-test", "hooks.slack.com", "/response/"} {
-			if strings.Contains(env.logs.String(), secret) {
-				t.Errorf("logs contain %q:\n%s", secret, env.logs)
-			}
-		}
-	})
-	return env
+	return newTestEnvConfig(t, Config{Policy: loadPolicy(t, policyExtra),
+		Views: NewSlackBot(newFakeSecrets(testSecret), slack.OptionAPIURL(rec.APIURL()))})
 }
 
 // slash sends `/stream text` by user (signed) and returns the response.
@@ -477,13 +456,7 @@ func newTestEnvPolicy(t *testing.T, policy string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
-	env.h, err = New(Config{Secrets: env.secrets, Policy: p, Dispatcher: env.dispatch, Now: func() time.Time { return fixedNow },
-		Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return newTestEnvConfig(t, Config{Policy: p})
 }
 
 func TestForm_handoffFailureKeepsTheFormOpenWithTheReason(t *testing.T) {
