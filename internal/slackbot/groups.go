@@ -82,7 +82,9 @@ func (b *SlackBot) OpenViewContext(ctx context.Context, triggerID string, view s
 }
 
 // UpdateViewContext replaces the open view viewID (views.update); hash,
-// when not empty, must be the view's current one.
+// when not empty, must be the view's current one. The edge does not need
+// it today; it is here for a form opened in two steps (form.LoadingView,
+// then the form), should the cold path ever come near the 3 seconds.
 func (b *SlackBot) UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error) {
 	c, err := b.api(ctx)
 	if err != nil {
