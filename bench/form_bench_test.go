@@ -21,9 +21,8 @@ import (
 type formOpen struct {
 	toOpen time.Duration // the event handed to the emulator → views.open arriving at Slack
 	toAck  time.Duration // the event handed to the emulator → the (empty) acknowledgement
-	// fromStart is the emulator's start → views.open: with the emulator's
-	// own start-up, an upper bound of a cold start's (Lambda's init of a
-	// provided.al2023 function is not in it on AWS either).
+	// fromStart is the emulator's start → views.open: toOpen plus the
+	// emulator's own start-up, a generous upper bound.
 	fromStart time.Duration
 }
 
@@ -62,8 +61,9 @@ func openForm(b *testing.B, fn *lambdatest.Function, rec *slackrec.Server, n int
 // with no arguments and calls views.open on a recording Slack before it
 // acknowledges. Timed from the event being handed to the emulator to
 // views.open arriving at Slack (open) and to the acknowledgement (ack):
-// cold (a fresh emulator each time, so the init — secret fetch, policy — is
-// inside) -runs times, then warm -invokes times on one function after 5
+// cold (a fresh emulator each time; the emulator starts the bootstrap on
+// the first invocation, as Lambda does, so the process start and the init
+// — secret fetch, policy — are inside) -runs times, then warm -invokes times on one function after 5
 // warm-ups; for the cold runs also from the emulator's start. Metrics:
 // medians and maxima in ms.
 //
