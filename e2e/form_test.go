@@ -115,6 +115,20 @@ func TestFormUnderEmulator(t *testing.T) {
 		t.Errorf("Atlas got %d creates, want at most one", n)
 	}
 
+	// A channel the bot is not in: the form's Job has no response_url to
+	// fall back to, so the answer goes to the person's direct message.
+	view3 := open()
+	s.slack.Inject(slackrec.PostMessage, slackrec.Fault{Times: 1, Error: "not_in_channel"})
+	values[form.BlockName] = "lonely-ws"
+	if resp := s.submitForm(view3.ViewID, creator, values); resp.Body != "" {
+		t.Fatalf("third submission answered %q", resp.Body)
+	}
+	s.settle()
+	answers = finalAnswers(s.slack)
+	if last := answers[len(answers)-1]; len(answers) != 3 || last.Channel != creator || !strings.Contains(last.Text, "lonely-ws") {
+		t.Errorf("answers %s, want the third in %s's direct message", describeCalls(answers), creator)
+	}
+
 	// A trigger_id that expired on the way: the private fallback.
 	s.slack.Inject(slackrec.ViewsOpen, slackrec.Fault{Times: 1, Error: "expired_trigger_id"})
 	resp, _ = s.command(slash{Text: "create"})

@@ -36,6 +36,10 @@ type manifest struct {
 			UsageHint    string `yaml:"usage_hint"`
 			ShouldEscape bool   `yaml:"should_escape"`
 		} `yaml:"slash_commands"`
+		AppHome struct {
+			MessagesTabEnabled         bool `yaml:"messages_tab_enabled"`
+			MessagesTabReadOnlyEnabled bool `yaml:"messages_tab_read_only_enabled"`
+		} `yaml:"app_home"`
 		Shortcuts []struct {
 			Name        string `yaml:"name"`
 			Type        string `yaml:"type"`
@@ -103,6 +107,10 @@ func TestSlackAppManifest(t *testing.T) {
 	if sc := m.Features.Shortcuts[0]; sc.Type != "global" || sc.CallbackID != form.CallbackID ||
 		sc.Name != "Create a stream workspace" || sc.Description == "" || len(sc.Description) > 100 {
 		t.Errorf("shortcut = %+v, want the global %q with callback_id %q and a short description", sc, "Create a stream workspace", form.CallbackID)
+	}
+	// The form's direct messages must be visible; nobody writes to the bot.
+	if h := m.Features.AppHome; !h.MessagesTabEnabled || !h.MessagesTabReadOnlyEnabled {
+		t.Errorf("app_home = %+v, want the Messages tab shown, read-only", h)
 	}
 	if m.DisplayInformation.Name == "" {
 		t.Error("display_information.name is empty")

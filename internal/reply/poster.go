@@ -34,7 +34,11 @@ const (
 	RouteResponseInChannel Route = "response_url_channel" // response_url, in_channel
 	RouteResponseEphemeral Route = "response_url_ephemeral"
 	RouteEphemeral         Route = "ephemeral" // chat.postEphemeral: the caller alone
-	RouteLost              Route = "lost"      // every path failed
+	// RouteDirect is chat.postMessage to the caller's user ID: the app's
+	// direct message with them, for a Job without a response_url (the
+	// create form's) whose channel cannot be used.
+	RouteDirect Route = "direct_message"
+	RouteLost   Route = "lost" // every path failed
 )
 
 const (
@@ -277,8 +281,9 @@ type Delivery struct {
 }
 
 // Finish delivers the final answer: in the parent's thread, else through
-// the response_url (in the channel or ephemeral, see [Poster.Start]); then
-// it updates the parent to parent. When every path fails, the returned
+// the response_url (in the channel or ephemeral, see [Poster.Start]), or,
+// when the Job has none, in the caller's direct message; then it updates
+// the parent to parent. When every path fails, the returned
 // error wraps [ErrUndelivered].
 func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, error) {
 	var d Delivery
@@ -291,7 +296,17 @@ func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, 
 			fallback = fallbackFor(err)
 		}
 	}
-	if d.Route == "" {
+	switch {
+	case d.Route != "":
+	case th.target.ResponseURL == "" && th.target.UserID != "" && th.p.chat != nil:
+		// No response_url to fall back to (a create form's Job, whose
+		// channel the bot may not be in): the person's direct message.
+		if _, err := th.p.PostMessage(ctx, th.target.UserID, "", final); err == nil {
+			d.Route = RouteDirect
+		} else {
+			d.Errs = append(d.Errs, err)
+		}
+	default:
 		if err := th.p.Respond(ctx, th.target.ResponseURL, fallback, final); err == nil {
 			d.Route = RouteResponseEphemeral
 			if fallback == InChannel {

@@ -182,6 +182,25 @@ func TestThreadInADirectMessage(t *testing.T) {
 	}
 }
 
+// A Job without a response_url (the create form's) whose channel the bot
+// is not in gets its answer in the caller's direct message.
+func TestThreadWithoutResponseURLFallsBackToADirectMessage(t *testing.T) {
+	rec, p, _ := setup(t)
+	rec.Inject(slackrec.PostMessage, slackrec.Fault{Times: 1, Error: "not_in_channel"})
+	th := p.Start(t.Context(), reply.Target{ChannelID: "C1", UserID: "U0CREATOR"}, parent)
+	d, err := th.Finish(t.Context(), final, done)
+	if err != nil || d.Route != reply.RouteDirect {
+		t.Fatalf("Finish() = %+v, %v; want the direct message", d, err)
+	}
+	calls := rec.Delivered(slackrec.PostMessage)
+	if len(calls) != 1 || calls[0].Channel != "U0CREATOR" || calls[0].Text != final.Text {
+		t.Errorf("delivered %+v, want the final answer posted to U0CREATOR", calls)
+	}
+	if n := len(rec.Calls(slackrec.ResponseURL)); n != 0 {
+		t.Errorf("%d response_url posts without a response_url", n)
+	}
+}
+
 func TestPostMessageRateLimitBeyondDeadline(t *testing.T) {
 	rec, p, clk := setup(t)
 	rec.Inject(slackrec.PostMessage, slackrec.Fault{Times: 1, RetryAfter: "120"})
