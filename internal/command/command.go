@@ -16,6 +16,7 @@ const (
 	Describe Name = "describe"
 	Update   Name = "update"
 	Delete   Name = "delete"
+	History  Name = "history"
 )
 
 // Command is a parsed `/stream …` command. Values are canonical: provider,

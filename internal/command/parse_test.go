@@ -257,7 +257,8 @@ func TestUsageErrorText(t *testing.T) {
 				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
 				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
 				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" +
-				"       /stream help [create|list|describe|update|delete]"},
+				"       /stream history [<workspace>] [--project ALIAS|GROUP_ID]\n" +
+				"       /stream help [create|list|describe|update|delete|history]"},
 		{"update orders-ws",
 			"update changes nothing: give --tier, --max-tier or --region\n" + updateUsage},
 		{"update orders-ws --provider GCP",
@@ -278,7 +279,8 @@ func TestUsageErrorText(t *testing.T) {
 				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
 				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
 				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" +
-				"       /stream help [create|list|describe|update|delete]"},
+				"       /stream history [<workspace>] [--project ALIAS|GROUP_ID]\n" +
+				"       /stream help [create|list|describe|update|delete|history]"},
 	}
 	for _, tc := range tests {
 		_, err := Parse(tc.text)
@@ -508,5 +510,27 @@ func TestOps_declarations(t *testing.T) {
 	}
 	if Lookup("nope") != nil {
 		t.Error(`Lookup("nope") != nil`)
+	}
+}
+
+func TestParseHistory(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ text, workspace, project string }{
+		{"history", "", ""},
+		{"history orders-ws", "orders-ws", ""},
+		{"history --project prod", "", "prod"},
+		{"history orders-ws --project prod", "orders-ws", "prod"},
+	} {
+		c, err := Parse(tc.text)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.text, err)
+			continue
+		}
+		if c.Name != History || c.Workspace != tc.workspace || c.Project != tc.project {
+			t.Errorf("Parse(%q) = %+v, want history of %q in %q", tc.text, c, tc.workspace, tc.project)
+		}
+	}
+	if _, err := Parse("history a b"); err == nil {
+		t.Error(`Parse("history a b") = nil error, want one: history takes one workspace at most`)
 	}
 }

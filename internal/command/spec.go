@@ -93,6 +93,9 @@ type Op struct {
 
 	// Args is how many positional arguments the operation takes.
 	Args Args
+	// Optional makes the workspace of an ArgsWorkspace operation optional
+	// (history: a project's or one workspace's).
+	Optional bool
 	// Action is the policy action checked when the command is typed and
 	// again when a button for it is clicked; empty for help.
 	Action access.Action
@@ -235,17 +238,24 @@ var (
 		flags:    []*flagDef{projectFlag, dryRunFlag},
 		examples: []string{"delete orders-ws", "delete orders-ws --project prod --dry-run"},
 	}
+	historyCmd = &Op{
+		name: History, Args: ArgsWorkspace, Optional: true, arg: "[<workspace>]", Action: access.ActionList,
+		Working:  "reading the last operations on project %[1]s from the state table…",
+		summary:  "the last 20 operations on the project (or one workspace): when, who, what, approved by whom, outcome",
+		flags:    []*flagDef{projectFlag},
+		examples: []string{"history", "history orders-ws --project prod"},
+	}
 	helpCmd = &Op{
 		name: Help, arg: "[" + joinWords(helpTopics, "|") + "]",
 		summary:  "show this help, or one subcommand's (also: -h, --help, or nothing at all)",
 		examples: []string{"help create", "create --help"},
 	}
 	// subcommands is in the order help shows them.
-	subcommands = []*Op{createCmd, listCmd, describeCmd, updateCmd, deleteCmd, helpCmd}
+	subcommands = []*Op{createCmd, listCmd, describeCmd, updateCmd, deleteCmd, historyCmd, helpCmd}
 )
 
 // helpTopics are the subcommands `help` can take, in order.
-var helpTopics = []Name{Create, List, Describe, Update, Delete}
+var helpTopics = []Name{Create, List, Describe, Update, Delete, History}
 
 // subcommandNames are the names of subcommands, for suggestions.
 var subcommandNames = func() []Name {

@@ -64,7 +64,8 @@ var operations = map[Action]operation{
 			return m, p, nil, err
 		},
 	},
-	ActionNotice: {run: (*run).notice, local: true},
+	ActionNotice:  {run: (*run).notice, local: true},
+	ActionHistory: {run: (*run).history, local: true}, // the state table, not Atlas
 }
 
 // Handles reports whether the worker has a handler for action a.
