@@ -239,12 +239,12 @@ type run struct {
 	atlasUntil time.Time     // Atlas work stops here: hard - reserve
 	api        AtlasAPI
 	refreshed  bool
-	opid       string // the ID the Job's buttons carry; see run.opID
+	opid       string           // the ID the Job's buttons carry; see run.opID
 	owner      string           // this attempt's claim on the operation; "" before a claim
 	record     *state.Operation // the operation as claimed
 	aborted    bool             // AfterParent ended the Job: no outcome is recorded
-	problem    error  // the failure behind the answer, for the log
-	lost       error  // why no answer was delivered, for the log
+	problem    error            // the failure behind the answer, for the log
+	lost       error            // why no answer was delivered, for the log
 }
 
 func (r *run) project() string {
