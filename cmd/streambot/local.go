@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
@@ -20,6 +21,7 @@ import (
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/internal/state"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -136,6 +138,12 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 		return nil, err
 	}
 	slackAPIURL := slackAPIBase(env.get("SLACK_API_URL"))
+	// One record of operations for the edge and the worker: in memory
+	// unless STATE_TABLE names a DynamoDB table.
+	st, err := state.FromEnv(env.get, func() (aws.Config, error) { return secrets.EnvAWSConfig(env.get) })
+	if err != nil {
+		return nil, err
+	}
 	worker, err := provision.NewWorker(provision.Deps{
 		Atlas: provision.NewAtlasClients(store, provision.AtlasConfig{
 			BaseURL:    env.get("ATLAS_BASE_URL"),
@@ -145,6 +153,7 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 		Slack:      provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
 		HTTPClient: responses,
 		Logger:     o.log,
+		State:      st,
 	})
 	if err != nil {
 		return nil, err
@@ -152,7 +161,7 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	s.jobs = &localDispatcher{worker: worker}
 	groups := access.NewSlackGroups(slackbot.NewSlackGroupMembers(store, slack.OptionAPIURL(slackAPIURL)), 5*time.Minute, 700*time.Millisecond)
 	s.handler, err = slackbot.New(slackbot.Config{
-		Secrets: store, Policy: o.policy, Dispatcher: s.jobs, Groups: groups, Logger: o.log,
+		Secrets: store, Policy: o.policy, Dispatcher: s.jobs, Groups: groups, Logger: o.log, State: st,
 	})
 	if err != nil {
 		return nil, err

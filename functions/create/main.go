@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/internal/state"
 )
 
 func main() {
@@ -32,6 +34,12 @@ func main() {
 		log.Error("invalid secrets configuration", "error", err.Error())
 		os.Exit(1)
 	}
+	// STATE_TABLE: the DynamoDB record of operations (required in Lambda).
+	st, err := state.FromEnv(os.Getenv, func() (aws.Config, error) { return secrets.EnvAWSConfig(os.Getenv) })
+	if err != nil {
+		log.Error("invalid state table configuration", "error", err.Error())
+		os.Exit(1)
+	}
 	w, err := provision.NewWorker(provision.Deps{
 		Atlas: provision.NewAtlasClients(store, provision.AtlasConfig{
 			BaseURL:    cfg.AtlasBaseURL,
@@ -41,10 +49,9 @@ func main() {
 		Slack: provision.NewSlackClients(store, slack.OptionAPIURL(cfg.SlackAPIURL),
 			slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second})),
 		Logger: log,
-		// Claims (once-only confirmations) is in-memory per container until
-		// the DynamoDB state table (STATE_TABLE, internal/state) plugs in
-		// here; Counts (processors and connections on the delete
-		// confirmation) until the Atlas processors client does.
+		State:  st,
+		// Counts (processors and connections on the delete confirmation)
+		// plugs in here with the Atlas processors client.
 	})
 	if err != nil {
 		log.Error("worker setup failed", "error", err.Error())

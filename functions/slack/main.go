@@ -22,6 +22,7 @@ import (
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/internal/state"
 )
 
 const (
@@ -74,12 +75,18 @@ func main() {
 	})
 	groups := access.NewSlackGroups(slackbot.NewSlackGroupMembers(store, slack.OptionAPIURL(cfg.slackAPIURL)), groupTTL, groupTimeout)
 
+	// STATE_TABLE: the DynamoDB record of operations (required in Lambda).
+	st, err := state.FromEnv(os.Getenv, func() (aws.Config, error) { return secrets.EnvAWSConfig(os.Getenv) })
+	if err != nil {
+		fatal(logger, "invalid state table configuration", err)
+	}
 	h, err := slackbot.New(slackbot.Config{
 		Secrets:    store,
 		Policy:     cfg.policy,
 		Dispatcher: dispatch.NewLambda(invoker, cfg.createFunction),
 		Groups:     groups,
 		Logger:     logger,
+		State:      st,
 	})
 	if err != nil {
 		fatal(logger, "cannot build the handler", err)

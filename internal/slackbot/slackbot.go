@@ -38,6 +38,7 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/internal/state"
 )
 
 // MaxBodyBytes is the largest request body the handler reads; larger ones
@@ -89,6 +90,10 @@ type Config struct {
 	// Interactions answer the interaction types the edge does not handle
 	// itself (view_submission, shortcut, …); block_actions are the edge's.
 	Interactions map[slack.InteractionType]InteractionHandler
+	// State records every changing operation once and decides approvals
+	// (state.FromEnv: DynamoDB in Lambda); nil means an in-memory store,
+	// once-only within this process.
+	State state.Store
 }
 
 // Handler serves Slack's slash-command requests. Create it with [New]; it
@@ -105,6 +110,7 @@ type Handler struct {
 	log             *slog.Logger
 	dispatchTimeout time.Duration
 	interactions    map[slack.InteractionType]InteractionHandler
+	state           state.Store
 }
 
 // New returns a Handler, or an error if a required dependency is missing.
@@ -130,9 +136,13 @@ func New(cfg Config) (*Handler, error) {
 		log:             cfg.Logger,
 		dispatchTimeout: cfg.DispatchTimeout,
 		interactions:    cfg.Interactions,
+		state:           cfg.State,
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.state == nil {
+		h.state = state.NewMemory(state.WithClock(h.now))
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -330,10 +340,7 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 			RegionInput: job.RegionInput, Tier: job.Tier, MaxTier: job.MaxTier, SampleSolar: job.SampleSolar,
 		})
 	}
-	if !h.dispatch(ctx, job) {
-		return reply.AckHandoffFailed(job.ID)
-	}
-	return ack
+	return h.Start(ctx, job, ack)
 }
 
 // dispatch hands job to the worker within the dispatch timeout and logs
