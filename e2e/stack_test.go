@@ -32,6 +32,7 @@ import (
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/state/statetest"
 	"github.com/streambot/streambot/pkg/atlas/atlasspec"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
@@ -114,6 +115,11 @@ type stack struct {
 
 	motoEndpoint   string
 	sm             *secretsmanager.Client
+	// stateTable is the stack's state table in moto_server, created from
+	// the template; stateEndpoint the one-request-at-a-time proxy in front
+	// of moto (statetest.Serialized) that both functions use, so that
+	// moto applies conditional writes atomically as DynamoDB does.
+	stateTable, stateEndpoint string
 	slackSecretARN string
 	atlasSecretARN string
 
@@ -198,6 +204,8 @@ func newServices(t *testing.T, cfg stackConfig) *stack {
 	// The secrets, through the real SDK.
 	s.motoEndpoint = motoserver.Shared(t)
 	s.sm = secretsmanager.NewFromConfig(motoserver.Config(t.Context(), s.motoEndpoint))
+	s.stateTable = statetest.NewTable(t, motoserver.Config(t.Context(), s.motoEndpoint))
+	s.stateEndpoint = statetest.Serialized(t, s.motoEndpoint)
 	prefix := "e2e/" + secretName.ReplaceAllString(t.Name(), "_") + "-" + randomHex(4)
 	s.slackSecretARN = s.putNewSecret(prefix+"/slack", mustJSON(map[string]string{
 		"signing_secret": s.signingSecret, "bot_token": s.botToken,
@@ -221,6 +229,8 @@ func (s *stack) commonEnv() map[string]string {
 		"LOG_LEVEL":                        "debug",
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.motoEndpoint,
 		"SLACK_API_URL":                    s.slack.APIURL(),
+		"STATE_TABLE":                      s.stateTable,
+		"AWS_ENDPOINT_URL_DYNAMODB":        s.stateEndpoint,
 	}
 }
 
