@@ -171,6 +171,9 @@ func History(project, workspace string, es []HistoryEntry) Message {
 		return Message{Text: strings.ReplaceAll(line, "`", ""), Blocks: []slack.Block{section(line)}}
 	}
 	head := fmt.Sprintf("The last %d operations on %s, newest first:", len(es), scope)
+	if len(es) == 1 {
+		head = "The last operation on " + scope + ":"
+	}
 	lines := make([]string, 0, len(es))
 	for _, e := range es {
 		l := slackDate(e.When) + " · " + mention(e.Who) + " · " + Escape(e.Op)
