@@ -370,3 +370,82 @@ func TestUpdateAndDeleteJobs(t *testing.T) {
 		t.Errorf("job-delete.json click = %+v, want block-actions.json's operation", del.Click)
 	}
 }
+
+const approvalClickFile = "approval-click.json"
+
+// approvalRequest is the Approve button of the approval request the
+// worker posted for U2CERLKJA's create of billing-ws on prod (a protected
+// project); U0LEAD clicks it in approval-click.json.
+func approvalRequest() button.Value {
+	return button.Value{Op: command.Create, Step: button.StepApprove, GroupID: "5f1a2b3c4d5e6f7a8b9c0d1e",
+		Workspace: "billing-ws", Requester: "U2CERLKJA", OpID: "398738663017.47445629121.0c1d2e3f405162738495a6b7c8d9e0f1",
+		IssuedAt: clickIssued}
+}
+
+// approvalClickEvent is the event API Gateway sends when U0LEAD clicks
+// Approve, signed at ts.
+func approvalClickEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
+	v := approvalRequest()
+	enc, err := v.Encode()
+	if err != nil {
+		panic(err)
+	}
+	return apiEvent("/slack/interactions", slackbot.ClickBody(slackbot.Click{
+		TeamID: "T1DC2JH3J", ChannelID: "C0123ABCD", UserID: "U0LEAD", UserName: "lead",
+		ActionID: v.ActionID(), BlockID: v.BlockID(0), Value: enc, MessageTS: "1741771920.000300",
+		ResponseURL: "https://hooks.slack.com/actions/T1DC2JH3J/398738663018/aB3dE5fG7hI9jK1lM3nO5pQ7",
+		TriggerID:   "398738663018.47445629121.2ce8f704c1d6e3d4b9e1f5c6d7b8e9fa",
+	}), ts)
+}
+
+func TestApprovalClickEvent(t *testing.T) {
+	if *resign {
+		data, err := marshalEvent(approvalClickEvent(time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(approvalClickFile, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	decodeStrict(t, approvalClickFile, &ev)
+	ts := time.UnixMilli(ev.RequestContext.TimeEpoch)
+	if diff := cmp.Diff(approvalClickEvent(ts), ev); diff != "" {
+		t.Errorf("%s differs from a freshly built event (-want +got); rebuild it with go test ./events -run ApprovalClick -resign:\n%s", approvalClickFile, diff)
+	}
+	body, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+		t.Fatal(err)
+	}
+	a := cb.ActionCallback.BlockActions
+	if len(a) != 1 {
+		t.Fatalf("%d actions, want 1", len(a))
+	}
+	v, err := button.Parse(a[0].Value, time.Now())
+	if err != nil || v != approvalRequest() || a[0].ActionID != "streambot.approve.create" || cb.User.ID != "U0LEAD" {
+		t.Errorf("the click is %+v (%v) on %s by %s, want U0LEAD approving the create", v, err, a[0].ActionID, cb.User.ID)
+	}
+}
+
+// TestHistoryJob: job-history.json is the Job of `/stream history
+// orders-ws` on dev, answered by the worker from the state table.
+func TestHistoryJob(t *testing.T) {
+	var j provision.Job
+	decodeStrict(t, "job-history.json", &j)
+	if j.Action != provision.ActionHistory || j.Name != "orders-ws" || j.GroupID != "6a1b2c3d4e5f6a7b8c9d0e1f" || j.Slack == nil ||
+		j.Slack.ResponseURL == "" || j.Approval != nil {
+		t.Errorf("job-history.json = %+v, want the history of orders-ws on dev", j)
+	}
+	if _, err := command.Parse("history " + j.Name); err != nil {
+		t.Errorf("the command behind it does not parse: %v", err)
+	}
+}
