@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -201,5 +202,49 @@ func TestStateTableUnavailable(t *testing.T) {
 				t.Errorf("%d parent messages, want none", len(posts))
 			}
 		})
+	}
+}
+
+// BenchmarkWorkerCreateState is BenchmarkWorkerCreate with the state
+// table: each Job is begun first (the edge's write, not timed), then the
+// worker claims it, records its parent and its outcome. The difference
+// between the two sub-benchmarks is what the table adds to a Job (three
+// writes); against moto_server that is a local HTTP round trip per write.
+//
+//	STREAMBOT_REQUIRE_TOOLS=1 go test -run '^$' -bench WorkerCreateState -benchtime 200x ./internal/provision
+func BenchmarkWorkerCreateState(b *testing.B) {
+	b.Run("memory", func(b *testing.B) { benchWorkerState(b, state.NewMemory()) })
+	b.Run("dynamo-moto", func(b *testing.B) {
+		cfg := motoserver.Config(context.Background(), motoserver.Shared(b))
+		benchWorkerState(b, state.NewDynamo(dynamodb.NewFromConfig(cfg), statetest.NewTable(b, cfg)))
+	})
+}
+
+func benchWorkerState(b *testing.B, st state.Store) {
+	e := newEnv(b, func(s *setting) {
+		s.quiet = true
+		s.deps = func(d *provision.Deps) {
+			d.Sleep = func(context.Context, time.Duration) error { return nil }
+			d.State = st
+		}
+	})
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		j := e.job(func(j *provision.Job) { j.ID, j.Name = "bench."+strconv.Itoa(i), "bench-"+strconv.Itoa(i) })
+		rec, err := provision.NewOperation(j)
+		if err == nil {
+			_, err = st.Begin(ctx, rec)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := e.w.Handle(ctx, j)
+		if err != nil || res.Outcome != provision.OutcomeCreated {
+			b.Fatalf("Handle() = %+v, %v", res, err)
+		}
 	}
 }
