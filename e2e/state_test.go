@@ -172,4 +172,3 @@ func TestWorkerKilledAfterParentIsFinishedByRetry(t *testing.T) {
 		t.Errorf("Atlas holds %d workspaces, want 1", n)
 	}
 }
-

@@ -19,7 +19,9 @@
 // websocket, not a signature, authenticates Slack).
 //
 // The ack path makes no Atlas call and no Slack Web API call, except the
-// access policy's cached user-group lookup.
+// access policy's cached user-group lookup. A request that may change
+// something costs one conditional write to the state table (see
+// [Handler.Start]): recorded once, or held for an approval.
 package slackbot
 
 import (
