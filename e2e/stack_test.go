@@ -113,15 +113,15 @@ type stack struct {
 	relay    *lambdatest.Relay
 	fns      map[string]*lambdatest.Function // every function started, by name, for the log search
 
-	motoEndpoint string
-	sm           *secretsmanager.Client
+	motoEndpoint   string
+	sm             *secretsmanager.Client
+	slackSecretARN string
+	atlasSecretARN string
 	// stateTable is the stack's state table in moto_server, created from
 	// the template; stateEndpoint the one-request-at-a-time proxy in front
 	// of moto (statetest.Serialized) that both functions use, so that
 	// moto applies conditional writes atomically as DynamoDB does.
 	stateTable, stateEndpoint string
-	slackSecretARN            string
-	atlasSecretARN            string
 
 	signingSecret string
 	botToken      string

@@ -135,6 +135,13 @@ func (r *run) finish(ctx context.Context, res *Result, err error) {
 	if r.owner == "" || r.aborted {
 		return
 	}
+	if err != nil {
+		// Nothing reached Slack: Handle hands the Job to Lambda's retry,
+		// which takes the claim over once its lease has passed and answers
+		// (a create finds its workspace by name). Recording an end here
+		// would make that retry a silent duplicate.
+		return
+	}
 	to, outcome := state.StatusDone, OutcomeFailed
 	if res != nil {
 		outcome = res.Outcome
@@ -217,7 +224,9 @@ func (r *run) history(ctx context.Context, s *session) (*Result, error) {
 		case state.StatusApproved, state.StatusRunning, state.StatusDone, state.StatusFailed:
 			e.ApprovedBy = op.DecidedBy // set only by an approval on these
 		case state.StatusRejected, state.StatusCancelled:
-			e.Outcome = "by " + op.DecidedBy
+			if op.DecidedBy != "" { // a cancelled confirmation has no decider recorded
+				e.Outcome = "by " + op.DecidedBy
+			}
 		}
 		es[i] = e
 	}

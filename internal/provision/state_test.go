@@ -17,6 +17,8 @@ import (
 
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/reply"
+	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/state"
 	"github.com/streambot/streambot/internal/state/statetest"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
@@ -246,5 +248,26 @@ func benchWorkerState(b *testing.B, st state.Store) {
 		if err != nil || res.Outcome != provision.OutcomeCreated {
 			b.Fatalf("Handle() = %+v, %v", res, err)
 		}
+	}
+}
+
+// A Job whose answer reached nobody is handed to Lambda's retry (Handle
+// fails), and its claim is left to lapse rather than finished: the retry
+// takes it over and answers, instead of being a silent duplicate.
+func TestUndeliveredJobIsAnsweredByTheRetry(t *testing.T) {
+	e := newEnv(t)
+	e.slack.Inject(slackrec.PostMessage, slackrec.Fault{Times: 20, Error: "account_inactive"})
+	e.slack.Inject(slackrec.ResponseURL, slackrec.Fault{Status: 404})
+	j := e.job()
+	if _, err := e.handle(j); err == nil {
+		t.Fatal("Handle() = nil error, want the undelivered answer handed to Lambda's retry")
+	}
+	_ = e.clock.Sleep(t.Context(), 2*time.Minute) // Lambda retries after the lease
+	res, err := e.handle(j)
+	if err != nil || res.Outcome != provision.OutcomeAlreadyExisted || res.Route != reply.RouteResponseEphemeral {
+		t.Fatalf("retry = %+v, %v; want already_existed, answered through the response_url", res, err)
+	}
+	if n := e.atlas.Calls(atlastest.OpCreateStream); n != 1 {
+		t.Errorf("%d creates, want 1", n)
 	}
 }
