@@ -3,15 +3,12 @@ package provision_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/slack-go/slack"
 
@@ -179,16 +176,7 @@ func TestStateTableUnavailable(t *testing.T) {
 	missing := func(t *testing.T) state.Store {
 		return state.NewDynamo(dynamodb.NewFromConfig(motoserver.Config(t.Context(), motoserver.Shared(t))), "no-such-table")
 	}
-	throttled := func(t *testing.T) state.Store {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}`))
-		}))
-		t.Cleanup(srv.Close)
-		return state.NewDynamo(dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-			Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 2}), "streambot-state")
-	}
+	throttled := func(t *testing.T) state.Store { return statetest.Throttled(t) }
 	for name, mk := range map[string]func(*testing.T) state.Store{"missing": missing, "throttled": throttled} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, withStore(mk(t)))

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/streambot/streambot/internal/button"
@@ -20,6 +18,7 @@ import (
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/state"
+	"github.com/streambot/streambot/internal/state/statetest"
 	"github.com/streambot/streambot/internal/testtools"
 )
 
@@ -334,17 +333,7 @@ func TestStateTableUnavailable(t *testing.T) {
 		cfg := motoserver.Config(t.Context(), motoserver.Start(t))
 		return state.NewDynamo(dynamodb.NewFromConfig(cfg), "no-such-table")
 	}
-	throttled := func(t *testing.T) state.Store {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}`))
-		}))
-		t.Cleanup(srv.Close)
-		client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-			Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 2})
-		return state.NewDynamo(client, "streambot-state")
-	}
+	throttled := func(t *testing.T) state.Store { return statetest.Throttled(t) }
 	for name, mk := range map[string]func(*testing.T) state.Store{"missing": missing, "throttled": throttled} {
 		t.Run(name, func(t *testing.T) {
 			env, _, _ := approvalEnv(t, mk(t))
