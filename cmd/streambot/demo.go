@@ -239,12 +239,7 @@ func demoSteps() []demoStep {
 		{
 			title: "history: who did what on prod, approved by whom", user: alice, text: "history --project prod",
 			check: func(d *demo, r stepResult) []string {
-				var answer string
-				for _, c := range r.calls {
-					if c.Method == slackrec.ResponseURL && !c.Failed {
-						answer += renderMessage(c.Text, c.Blocks)
-					}
-				}
+				answer := responses(r.calls)
 				return all(
 					expect(strings.Contains(answer, "billing-ws"), "the history lists the create of billing-ws"),
 					expect(strings.Contains(answer, "approved by"), "it says who approved it"),
@@ -254,12 +249,7 @@ func demoSteps() []demoStep {
 		{
 			title: "list the project's workspaces", user: alice, text: "list",
 			check: func(d *demo, r stepResult) []string {
-				var answer string
-				for _, c := range r.calls {
-					if c.Method == slackrec.ResponseURL && !c.Failed {
-						answer += renderMessage(c.Text, c.Blocks)
-					}
-				}
+				answer := responses(r.calls)
 				return all(
 					expect(strings.Contains(answer, "No stream workspaces"), "the list is empty: orders-ws was deleted"),
 					expect(!strings.Contains(answer, "payments-ws"), "the answer does not list the refused payments-ws"),
@@ -462,6 +452,17 @@ func privateAnswer(calls []slackrec.Call, s string) bool {
 		}
 	}
 	return false
+}
+
+// responses is the rendered text of the answers through the response_url.
+func responses(calls []slackrec.Call) string {
+	var b strings.Builder
+	for _, c := range calls {
+		if c.Method == slackrec.ResponseURL && !c.Failed {
+			b.WriteString(renderMessage(c.Text, c.Blocks))
+		}
+	}
+	return b.String()
 }
 
 // threadReply is the rendered text of the replies posted in a thread.
