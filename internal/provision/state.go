@@ -135,11 +135,17 @@ func (r *run) finish(ctx context.Context, res *Result, err error) {
 	if r.owner == "" || r.aborted {
 		return
 	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
 	if err != nil {
 		// Nothing reached Slack: Handle hands the Job to Lambda's retry,
-		// which takes the claim over once its lease has passed and answers
-		// (a create finds its workspace by name). Recording an end here
-		// would make that retry a silent duplicate.
+		// which must be able to claim it at once and answer (a create
+		// finds its workspace by name). Recording an end here would make
+		// that retry a silent duplicate; if the release fails, the retry
+		// takes over when the lease lapses.
+		if _, rerr := r.w.d.State.Transition(fctx, r.stateID(), state.Release(r.owner)); rerr != nil {
+			r.w.log.WarnContext(ctx, "claim not released", "job_id", r.job.ID, "op_id", r.stateID(), "error", rerr.Error())
+		}
 		return
 	}
 	to, outcome := state.StatusDone, OutcomeFailed
@@ -157,8 +163,6 @@ func (r *run) finish(ctx context.Context, res *Result, err error) {
 	if errors.As(r.problem, &ae) && ae.ErrorCode != "" {
 		text += ": " + ae.ErrorCode
 	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
-	defer cancel()
 	if _, ferr := r.w.d.State.Transition(fctx, r.stateID(), state.Finish(r.owner, to, text)); ferr != nil {
 		r.w.log.WarnContext(ctx, "outcome not recorded", "job_id", r.job.ID, "op_id", r.stateID(), "error", ferr.Error())
 	}

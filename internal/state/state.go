@@ -122,6 +122,10 @@ type Status string
 //	queued ─────────────────────────────▶ running ──▶ done | failed
 //	pending_approval ──▶ approved ──────▶ running
 //	pending_approval ──▶ rejected | cancelled | expired
+//
+// [Release] gives a running claim back to queued (the worker's answer
+// reached nobody and Lambda retries the Job); a confirmation's Cancel
+// finishes a running claim as cancelled.
 const (
 	StatusQueued          Status = "queued"           // accepted, handed to the worker
 	StatusPendingApproval Status = "pending_approval" // waiting for an approver
