@@ -92,6 +92,8 @@ type stackConfig struct {
 	noAtlasSecret bool
 	// inlinePolicy passes the policy as ACCESS_POLICY instead of a file.
 	inlinePolicy bool
+	// policyExtra is appended to policyYAML (more grants, approvals).
+	policyExtra string
 	// lambdaEndpoint, when set, replaces the relay as the Slack function's
 	// AWS_ENDPOINT_URL_LAMBDA.
 	lambdaEndpoint string
@@ -131,6 +133,17 @@ type stack struct {
 	moreSecrets []string
 
 	seq atomic.Int64 // numbers trigger IDs and response_urls
+
+	// policy is the access policy the Slack function gets.
+	policy string
+}
+
+// policyText is the stack's policy: policyYAML unless a test added to it.
+func (s *stack) policyText() string {
+	if s.policy == "" {
+		return policyYAML
+	}
+	return s.policy
 }
 
 // newStack starts a stack for t: [newServices], then one Slack function
@@ -143,6 +156,7 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 	if cfg.createTimeout > 0 {
 		timeout = cfg.createTimeout
 	}
+	s.policy = policyYAML + cfg.policyExtra
 	s.createFn = s.startFunction(createPkg, s.createEnv(), cfg.inlinePolicy,
 		lambdatest.WithFunctionName(createFunctionName), lambdatest.WithTimeout(timeout))
 	s.relay = lambdatest.EventRelay(t, s.createFn)
@@ -262,10 +276,10 @@ func (s *stack) startFunction(pkg string, env map[string]string, inlinePolicy bo
 	switch {
 	case pkg != slackPkg:
 	case inlinePolicy:
-		env["ACCESS_POLICY"] = policyYAML
+		env["ACCESS_POLICY"] = s.policyText()
 	default:
 		file := filepath.Join(filepath.Dir(boot), "access.yaml")
-		if err := os.WriteFile(file, []byte(policyYAML), 0o600); err != nil {
+		if err := os.WriteFile(file, []byte(s.policyText()), 0o600); err != nil {
 			s.t.Fatal(err)
 		}
 		env["ACCESS_POLICY_FILE"] = file

@@ -12,6 +12,7 @@ import (
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/slackbot"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -170,5 +171,81 @@ func TestWorkerKilledAfterParentIsFinishedByRetry(t *testing.T) {
 	}
 	if n := s.atlas.Workspaces(devGroupID); n != 1 {
 		t.Errorf("Atlas holds %d workspaces, want 1", n)
+	}
+}
+
+// approvalPolicy lets the creator create on prod, which needs an
+// approval by someone else among the creator and U0LEAD.
+const approvalPolicy = `  - subjects: [user:` + creator + `]
+    projects: [prod]
+    role: GROUP_STREAM_PROCESSING_OWNER
+approvals:
+  - projects: [prod]
+    actions: [create]
+    approvers: [user:` + creator + `, user:` + lead + `]
+    expires: 1h
+`
+
+const lead = "U0LEAD"
+
+// TestApprovalByClick is an approval's whole road through the built
+// bootstraps and the shared state table: the protected create waits with
+// its request in the channel; the requester's own Approve is refused; the
+// lead's Approve, double-clicked, runs the create once, answered in the
+// request's thread, and the request is re-rendered without buttons.
+func TestApprovalByClick(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackConfig{policyExtra: approvalPolicy})
+	resp, _ := s.command(slash{Text: "create billing-ws --region VIRGINIA_USA --tier SP10 --project prod"})
+	if ack := ackText(t, resp); !strings.Contains(ack, "asks for an approval") {
+		t.Fatalf("ack %q, want it to say an approval is needed", ack)
+	}
+	s.settle()
+	if n := s.atlas.Calls(atlastest.OpCreateStream); n != 0 {
+		t.Fatalf("%d creates before the approval", n)
+	}
+	self := confirmation(t, s.slack, "streambot.approve.create", creator)
+	s.invoke(apiEventTo("/slack/interactions", slackbot.ClickBody(self), s.signingSecret, time.Now()))
+	s.settle()
+	if n := s.atlas.Calls(atlastest.OpCreateStream); n != 0 {
+		t.Fatalf("%d creates after the requester's own approval", n)
+	}
+	click := confirmation(t, s.slack, "streambot.approve.create", lead)
+	body := slackbot.ClickBody(click)
+	for range 2 {
+		s.invoke(apiEventTo("/slack/interactions", body, s.signingSecret, time.Now()))
+	}
+	s.settle()
+
+	if n := s.atlas.Calls(atlastest.OpCreateStream); n != 1 {
+		t.Errorf("%d creates, want 1", n)
+	}
+	if _, ok := s.atlas.Workspace(prodGroupID, "billing-ws"); !ok {
+		t.Error("the workspace was not created on prod")
+	}
+	var answered, noted bool
+	for _, c := range s.slack.Delivered(slackrec.PostMessage) {
+		if c.ThreadTS == click.MessageTS {
+			answered = answered || strings.Contains(c.Text, "billing-ws")
+			noted = noted || strings.Contains(c.Text, "<@"+lead+"> approved this")
+		}
+	}
+	if !answered || !noted {
+		t.Errorf("thread of the request: answer %t, approval noted %t; want both:\n%s", answered, noted, describeCalls(s.slack.Calls()))
+	}
+	var rerendered bool
+	for _, c := range s.slack.Delivered(slackrec.Update) {
+		rerendered = rerendered || c.TS == click.MessageTS && strings.Contains(c.Text, "done (created)") && !strings.Contains(string(c.Blocks), `"actions"`)
+	}
+	if !rerendered {
+		t.Error("the request was not re-rendered as done, without buttons")
+	}
+	var refused, twice bool
+	for _, c := range s.slack.Delivered(slackrec.ResponseURL) {
+		refused = refused || strings.Contains(c.Text, "someone else must approve")
+		twice = twice || strings.Contains(c.Text, "already approved")
+	}
+	if !refused || !twice {
+		t.Errorf("private answers: self-approval refused %t, second click told %t; want both", refused, twice)
 	}
 }
