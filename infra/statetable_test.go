@@ -83,7 +83,8 @@ func TestStateTable(t *testing.T) {
 // Each function gets exactly the DynamoDB actions internal/state uses for
 // its part, on exactly the table (and, for Query, its two indexes):
 //   - the Slack edge: Begin (PutItem) to record a command once and
-//     recognise a replay, and the click-time decisions
+//     recognise a replay, Get (GetItem) of a waiting approval's record to
+//     check the approver against it, and the click-time decisions
 //     approve/reject/cancel/expire (UpdateItem);
 //   - the worker: Get (GetItem), claim, parent and finish (UpdateItem),
 //     Begin (PutItem) of a Job sent to it directly, and /stream history
@@ -120,6 +121,7 @@ func TestStateTableGrants(t *testing.T) {
 	want := map[string]map[string][]string{
 		edgeName + "Role": {
 			"dynamodb:PutItem":    {table},
+			"dynamodb:GetItem":    {table},
 			"dynamodb:UpdateItem": {table},
 		},
 		workerName + "Role": {

@@ -229,6 +229,11 @@ func TestApproval_refusals(t *testing.T) {
 			v.Requester = "U0SOMEONE"
 			return v
 		}(), user: requester, want: []string{"someone else must approve"}, status: state.StatusPendingApproval},
+		{name: "a forged value naming another project", v: func() button.Value {
+			v := approvalButton(button.StepApprove)
+			v.GroupID = devGroupID
+			return v
+		}(), user: approver, want: []string{"another request"}, status: state.StatusPendingApproval},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

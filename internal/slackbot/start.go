@@ -105,18 +105,34 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 // once, a replayed click, or a click after expiry, rejection or
 // cancellation decide nothing. Then the worker gets the stored Job with
 // the decision: it records it in the thread, re-renders the request and,
-// once approved, runs the operation.
+// once approved, runs the operation. The record is read first (GetItem)
+// so that the approver is checked against what it holds.
 func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallback, channel string, v *button.Value, refuse func(reason, text string)) {
 	op := command.Lookup(v.Op)
 	clicker := cb.User.ID
+	// The record, not the button, says what is approved: its project,
+	// operation and requester are what the approver is checked against.
+	cur, err := h.state.Get(ctx, v.OpID)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
+		return
+	case err != nil:
+		h.log.ErrorContext(ctx, "state table unavailable", "op_id", v.OpID, "error", err)
+		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
+		return
+	case cur.GroupID != v.GroupID || cur.Kind != string(v.Op) || cur.Workspace != v.Workspace:
+		refuse("button does not match its request", "This button names another request than the one it belongs to, so nothing was done.")
+		return
+	}
 	var t state.Transition
 	step := provision.ApprovalRejected
 	switch {
-	case v.Step == button.StepReject && clicker == v.Requester:
+	case v.Step == button.StepReject && clicker == cur.Requester:
 		t, step = state.Cancel(clicker), provision.ApprovalCancelled
 	default:
 		d := h.policy.CanApprove(ctx, access.ApproveRequest{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel,
-			GroupID: v.GroupID, Action: op.Action, RequesterID: v.Requester})
+			GroupID: cur.GroupID, Action: op.Action, RequesterID: cur.Requester})
 		if !d.Allowed {
 			refuse("not an approver", "You cannot "+string(v.Step)+" this: "+d.Reason)
 			return
