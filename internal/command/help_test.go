@@ -47,7 +47,7 @@ func TestHelpOverview(t *testing.T) {
 		t.Errorf("HelpText() has %d lines, want at most 15:\n%s", len(lines), help)
 	}
 	for _, op := range Ops() {
-		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "• "+string(op.Name())+" ") }) {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "• /stream "+string(op.Name())+" ") }) {
 			t.Errorf("HelpText() has no line for %s:\n%s", op.Name(), help)
 		}
 	}

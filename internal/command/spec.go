@@ -372,7 +372,7 @@ func HelpText() string {
 	var b strings.Builder
 	b.WriteString("/stream manages MongoDB Atlas Stream Processing workspaces and their stream processors:\n")
 	for _, sc := range subcommands {
-		b.WriteString("• " + sc.title() + " — " + sc.summary + "\n")
+		b.WriteString("• /stream " + sc.title() + " — " + sc.summary + "\n")
 	}
 	b.WriteString("Every command takes --" + projectFlag.name + " " + projectFlag.arg +
 		". `/stream help <command>` shows one command's flags and examples, e.g. `/stream help create`.\n")
