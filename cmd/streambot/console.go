@@ -147,6 +147,8 @@ func mrkdwn(s string) string {
 			return label // Slack shows the date in the reader's zone; the fallback is UTC
 		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
 			return target
+		case strings.HasPrefix(target, "!subteam^"):
+			return "@" + strings.TrimPrefix(target, "!subteam^") // Slack shows the group's handle
 		case strings.HasPrefix(target, "!"):
 			return "@" + strings.TrimPrefix(target, "!")
 		case label != "":

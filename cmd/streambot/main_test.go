@@ -228,6 +228,7 @@ func TestMrkdwn(t *testing.T) {
 		{"typed &lt;!channel&gt; &amp; more", "typed <!channel> & more"},
 		{"```code```", "code"},
 		{"<!here>", "@here"},
+		{"through <!subteam^S0PLATFORM>; ask <#C0ADMINS>", "through @S0PLATFORM; ask #C0ADMINS"},
 		{":no_entry: Not allowed", "⛔ Not allowed"},
 	}
 	for _, tc := range tests {
