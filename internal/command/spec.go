@@ -374,8 +374,8 @@ func HelpText() string {
 	for _, sc := range subcommands {
 		b.WriteString("• /stream " + sc.title() + " — " + sc.summary + "\n")
 	}
-	b.WriteString("Every command takes --" + projectFlag.name + " " + projectFlag.arg +
-		". `/stream help <command>` shows one command's flags and examples, e.g. `/stream help create`.\n")
+	b.WriteString("Commands take --" + projectFlag.name + " " + projectFlag.arg + " (default: the channel's project). " +
+		"`/stream help <command>` shows one command's flags and examples, e.g. `/stream help create`.\n")
 	return b.String()
 }
 
