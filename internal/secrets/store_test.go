@@ -3,6 +3,7 @@ package secrets_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,8 +76,14 @@ func createSecret(t *testing.T, sm *secretsmanager.Client, value string) string 
 	return aws.ToString(out.ARN)
 }
 
+// secretSeq makes every secret name unique: the moto_server is shared by
+// the whole package and outlives a run, so `go test -count=N` would
+// otherwise meet the names of the run before.
+var secretSeq atomic.Int64
+
+// secretName returns a name no other call in this process returns.
 func secretName(t *testing.T) string {
-	return "streambot/" + strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name())
+	return fmt.Sprintf("streambot/%s-%d", strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name()), secretSeq.Add(1))
 }
 
 func putSecret(t *testing.T, sm *secretsmanager.Client, arn, value string) {
