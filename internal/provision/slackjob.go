@@ -202,6 +202,9 @@ func (r *run) checkRole(ctx context.Context, api SlackAPI) (denial string, err e
 	case err != nil:
 		return "", err
 	}
+	if !pu.Active() {
+		return inactiveDenial(pu, r.project(), string(r.job.action()), roles), nil
+	}
 	for _, have := range pu.Roles {
 		for _, want := range r.job.RequiredRoles {
 			if have == want {
@@ -253,4 +256,23 @@ func (r *run) describe(ctx context.Context, answer func(Outcome, reply.Message) 
 	res, aerr := answer(OutcomeDescribed, reply.Describe(r.project(), *ws, r.w.UIURL(r.job.GroupID)))
 	res.StreamWorkspace = ws
 	return res, aerr
+}
+
+// inactiveDenial explains why an Atlas user who is not an active member of
+// the organization is refused: Atlas lists invitees with the roles their
+// invitation would give, but they hold none of them until they join.
+func inactiveDenial(pu *atlas.ProjectUser, project, action, roles string) string {
+	var why string
+	switch pu.OrgMembershipStatus {
+	case atlas.MembershipPending:
+		why = "has been invited to the Atlas organization but has not accepted the invitation yet"
+	case atlas.MembershipInvitationExpired:
+		why = "was invited to the Atlas organization, but the invitation expired before it was accepted"
+	case atlas.MembershipInvitationRejected:
+		why = "declined the invitation to the Atlas organization"
+	default:
+		why = fmt.Sprintf("is not an active member of the Atlas organization (membership status %q)", pu.OrgMembershipStatus)
+	}
+	return fmt.Sprintf("The Atlas user %s %s. %s on project %s needs an active member of the organization with one of %s there.",
+		pu.Username, why, action, project, roles)
 }

@@ -398,6 +398,7 @@ func TestRoleCheck(t *testing.T) {
 		name        string
 		email       string   // in Slack; "" for none
 		atlasRoles  []string // nil: no Atlas user
+		status      string   // the Atlas user's orgMembershipStatus; "" is ACTIVE
 		wantOutcome provision.Outcome
 		want        []string
 	}{
@@ -406,6 +407,13 @@ func TestRoleCheck(t *testing.T) {
 			want: []string{"needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER", "GROUP_READ_ONLY"}},
 		{name: "no Atlas user", email: "ana@example.com", wantOutcome: provision.OutcomeDenied, want: []string{"No Atlas user with the email ana@example.com"}},
 		{name: "no email", wantOutcome: provision.OutcomeDenied, want: []string{"no email address", "users:read.email"}},
+		// Atlas lists invitees with the roles their invitation would give.
+		{name: "invitation pending", email: "ana@example.com", atlasRoles: []string{"GROUP_OWNER"}, status: atlas.MembershipPending,
+			wantOutcome: provision.OutcomeDenied, want: []string{"ana@example.com", "has not accepted", "invitation", "active member"}},
+		{name: "invitation expired", email: "ana@example.com", atlasRoles: []string{"GROUP_OWNER"}, status: atlas.MembershipInvitationExpired,
+			wantOutcome: provision.OutcomeDenied, want: []string{"ana@example.com", "invitation", "expired", "active member"}},
+		{name: "invitation rejected", email: "ana@example.com", atlasRoles: []string{"GROUP_OWNER"}, status: atlas.MembershipInvitationRejected,
+			wantOutcome: provision.OutcomeDenied, want: []string{"ana@example.com", "declined", "active member"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -413,7 +421,10 @@ func TestRoleCheck(t *testing.T) {
 			e := newEnv(t)
 			e.slack.AddUser("U012ABCDEF", tc.email)
 			e.atlas.AddProjectUser(groupID, "someone.else@example.com", "GROUP_OWNER")
-			if tc.atlasRoles != nil {
+			switch {
+			case tc.atlasRoles != nil && tc.status != "":
+				e.atlas.AddInvitedProjectUser(groupID, tc.email, tc.status, tc.atlasRoles...)
+			case tc.atlasRoles != nil:
 				e.atlas.AddProjectUser(groupID, tc.email, tc.atlasRoles...)
 			}
 			res, err := e.handle(e.job(func(j *provision.Job) { j.RequiredRoles = roles }))
