@@ -41,7 +41,7 @@ func TestAtlasWorkStopsBeforeTheDeadline(t *testing.T) {
 					return secrets.Atlas{}, ctx.Err()
 				}
 			},
-			want:  []string{"could not read its Atlas credentials", "deadline exceeded"},
+			want:  []string{"could not read its Atlas credentials", "timed out"},
 			route: reply.RouteResponseEphemeral,
 		},
 		{

@@ -53,8 +53,8 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 		r.problem = err
 		return answer(OutcomeFailed, reply.Failed(reply.Failure{
 			Action: string(r.job.action()), Name: r.job.Name, Project: r.project(),
-			Summary: "The bot could not read its Atlas credentials: " + err.Error(),
-			Advice:  "Nothing was sent to Atlas. An operator must fix the secret; then send the command again.",
+			Summary: "The bot could not read its Atlas credentials: " + secretTrouble(err) + ".",
+			Advice:  "Nothing was sent to Atlas. An operator must fix the secret (the worker's log has the details under job ID " + r.job.ID + "); then send the command again.",
 		}))
 	}
 	r.api = api
@@ -144,8 +144,8 @@ func (r *run) failure(err error, tries int) reply.Message {
 	var se *secrets.Error
 	switch {
 	case errors.As(err, &se):
-		f.Summary = "Atlas refused the bot's credentials, and re-reading them failed: " + se.Error()
-		f.Advice = "An operator must fix the Atlas secret; then send the command again."
+		f.Summary = "Atlas refused the bot's credentials, and re-reading them failed: " + secretTrouble(se) + "."
+		f.Advice = "An operator must fix the Atlas secret (the worker's log has the details under job ID " + r.job.ID + "); then send the command again."
 	case errors.As(err, &ce):
 		f.Summary = "A workspace with this name already exists with a different configuration: " + strings.Join(ce.Differences, "; ") + "."
 		f.Advice = "Nothing was changed. Pick another name, or use the existing workspace."
@@ -171,6 +171,22 @@ func (r *run) failure(err error, tries int) reply.Message {
 		f.Advice = "It is safe to try again (the bot never creates a workspace twice)."
 	}
 	return reply.Failed(f)
+}
+
+// secretTrouble says what is wrong with the Atlas secret in words fit for
+// the channel: the problem and the key at fault, never the secret's ARN
+// (it holds the AWS account ID) or the AWS error (it can quote the
+// function's role ARN). The full error is the Job's "problem" in the log.
+func secretTrouble(err error) string {
+	var se *secrets.Error
+	switch {
+	case errors.As(err, &se):
+		return se.Redacted()
+	case isTimeout(err):
+		return "timed out"
+	default:
+		return "see the log"
+	}
 }
 
 // checkRole looks the caller up in Atlas by their Slack email and checks

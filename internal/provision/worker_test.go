@@ -653,19 +653,57 @@ func TestFirstReadFaults(t *testing.T) {
 	}
 }
 
+// After a 401, a failed re-read of the secret is told in Slack in general
+// words; the secret's ARN (with the account ID) and the AWS error (which
+// quotes the role's ARN) go to the log only.
 func TestAtlas401AndTheSecretBreaks(t *testing.T) {
-	e := newEnv(t)
-	e.secrets.refreshFn = func(context.Context) (secrets.Atlas, error) {
-		return secrets.Atlas{}, &secrets.Error{Source: "arn:aws:secretsmanager:us-east-1:123456789012:secret:atlas-AbCdEf", Key: "client_secret", Problem: secrets.ProblemMissingKey}
+	const (
+		secretARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:atlas-AbCdEf"
+		roleARN   = "arn:aws:sts::123456789012:assumed-role/streambot-create-role/streambot-create"
+	)
+	tests := []struct {
+		name string
+		err  error
+		want []string // in Slack
+	}{
+		{"a key is missing", &secrets.Error{Source: secretARN, Key: "client_secret", Problem: secrets.ProblemMissingKey},
+			[]string{"re-reading them failed", `"client_secret"`, "missing or empty"}},
+		{"access denied", &secrets.Error{Source: secretARN, Problem: secrets.ProblemUnreadable,
+			Err: errors.New("AccessDeniedException: User: " + roleARN + " is not authorized to perform: secretsmanager:GetSecretValue on resource: " + secretARN)},
+			[]string{"re-reading them failed", "could not be read"}},
 	}
-	e.atlas.Inject(atlastest.OpGetStream, atlastest.Fault{Status: 401})
-	res, err := e.handle(e.job())
-	if err != nil || res.Outcome != provision.OutcomeFailed {
-		t.Fatalf("Handle() = %+v, %v; want failed", res, err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.secrets.refreshFn = func(context.Context) (secrets.Atlas, error) { return secrets.Atlas{}, tc.err }
+			e.atlas.Inject(atlastest.OpGetStream, atlastest.Fault{Status: 401})
+			res, err := e.handle(e.job())
+			if err != nil || res.Outcome != provision.OutcomeFailed {
+				t.Fatalf("Handle() = %+v, %v; want failed", res, err)
+			}
+			final := e.final()
+			contains(t, final, append(tc.want, "3f1a.trigger" /* the job ID, for the operator */)...)
+			noAWSDetails(t, final)
+			if !strings.Contains(e.logs.String(), secretARN) {
+				t.Errorf("the log lacks the secret's ARN:\n%s", e.logs)
+			}
+			if got := e.atlas.Calls(atlastest.OpCreateStream); got != 0 {
+				t.Errorf("create calls = %d, want 0", got)
+			}
+		})
 	}
-	contains(t, e.final(), "re-reading them failed", "secret:atlas-AbCdEf", `client_secret`)
-	if got := e.atlas.Calls(atlastest.OpCreateStream); got != 0 {
-		t.Errorf("create calls = %d, want 0", got)
+}
+
+// noAWSDetails fails the test if a Slack message shows an ARN or an AWS
+// account ID.
+func noAWSDetails(t *testing.T, c slackrec.Call) {
+	t.Helper()
+	all := c.Text + "\n" + string(c.Blocks)
+	for _, v := range []string{"arn:", "123456789012"} {
+		if strings.Contains(all, v) {
+			t.Errorf("the answer shows %q:\ntext: %s\nblocks: %s", v, c.Text, c.Blocks)
+		}
 	}
 }
 
