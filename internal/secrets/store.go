@@ -97,7 +97,10 @@ type cache[T any] struct {
 	mu    sync.Mutex
 	ok    bool
 	value T
-	at    time.Time
+	at    time.Time // when value was read
+	// tried is when the last read ended, whether it succeeded or failed:
+	// RefreshSlack's rate limit counts failures too.
+	tried time.Time
 }
 
 // NewStore returns a Store that reads variables through getenv (os.Getenv,
@@ -180,14 +183,17 @@ func (s *Store) Slack(ctx context.Context) (Slack, error) {
 	return s.fetchSlack(ctx, arn)
 }
 
-// RefreshSlack re-reads the Slack secret from Secrets Manager if the cached
-// copy is older than minAge (or there is none), and reports whether it did.
-// The Slack edge calls it once when a signature fails with a secret older
-// than a minute, in case the secret was rotated. Because a concurrent call may
-// have just refreshed it, compare the returned secret with the one that
-// failed rather than relying on the bool alone. On error the previous copy
-// stays cached. Without SLACK_SECRET_ARN it returns the plain variables and
-// false.
+// RefreshSlack re-reads the Slack secret from Secrets Manager if the last
+// read, successful or not, ended more than minAge ago (or nothing is
+// cached), and reports whether it did. The Slack edge calls it when a
+// signature fails, in case the secret was rotated; since anyone can send a
+// request with a bad signature, at most one re-read per minAge happens, and
+// a failed one counts, so while Secrets Manager fails forged requests
+// cannot each wait on it. Within minAge it returns the cached copy and
+// false. Because a concurrent call may have just refreshed it, compare the
+// returned secret with the one that failed rather than relying on the bool
+// alone. On error the previous copy stays cached. Without SLACK_SECRET_ARN
+// it returns the plain variables and false.
 func (s *Store) RefreshSlack(ctx context.Context, minAge time.Duration) (Slack, bool, error) {
 	arn := s.getenv(EnvSlackSecretARN)
 	if arn == "" {
@@ -196,7 +202,7 @@ func (s *Store) RefreshSlack(ctx context.Context, minAge time.Duration) (Slack, 
 	}
 	s.slack.mu.Lock()
 	defer s.slack.mu.Unlock()
-	if s.slack.ok && s.now().Sub(s.slack.at) < minAge {
+	if s.slack.ok && s.now().Sub(s.slack.tried) < minAge {
 		return s.slack.value, false, nil
 	}
 	v, err := s.fetchSlack(ctx, arn)
@@ -208,6 +214,7 @@ func (s *Store) RefreshSlack(ctx context.Context, minAge time.Duration) (Slack, 
 
 // fetchSlack reads and caches the Slack secret; s.slack.mu is held.
 func (s *Store) fetchSlack(ctx context.Context, arn string) (Slack, error) {
+	defer func() { s.slack.tried = s.now() }()
 	m, err := s.fetchJSON(ctx, EnvSlackSecretARN, arn)
 	if err != nil {
 		return Slack{}, err

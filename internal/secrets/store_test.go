@@ -374,6 +374,59 @@ func TestRefreshSlack(t *testing.T) {
 	}
 }
 
+// failing counts reads and fails every one while fail is set.
+type failing struct {
+	api  secrets.GetSecretValueAPI
+	fail atomic.Bool
+	n    atomic.Int32
+}
+
+func (f *failing) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	f.n.Add(1)
+	if f.fail.Load() {
+		return nil, errors.New("ServiceUnavailableException: try again later")
+	}
+	return f.api.GetSecretValue(ctx, in, opts...)
+}
+
+// A failed re-read counts like a good one: within minAge of any attempt,
+// RefreshSlack answers from the cache without calling Secrets Manager, so
+// requests with bad signatures cannot keep it busy while it fails.
+func TestRefreshSlackFailuresAreRateLimited(t *testing.T) {
+	sm := moto(t)
+	arn := createSecret(t, sm, slackJSON(signingSecret, botToken))
+	api := &failing{api: sm}
+	clk := &clock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	s := secrets.NewStore(env(map[string]string{secrets.EnvSlackSecretARN: arn}), api, secrets.WithClock(clk.Now))
+	ctx := context.Background()
+	if _, err := s.Slack(ctx); err != nil {
+		t.Fatalf("Slack: %v", err)
+	}
+	clk.Add(2 * time.Minute)
+	api.fail.Store(true)
+	if _, refreshed, err := s.RefreshSlack(ctx, time.Minute); err == nil || refreshed {
+		t.Errorf("RefreshSlack while Secrets Manager fails = (%v, %v), want (false, error)", refreshed, err)
+	}
+	for range 5 {
+		clk.Add(10 * time.Second) // 50 s after the failed attempt at most
+		got, refreshed, err := s.RefreshSlack(ctx, time.Minute)
+		if err != nil || refreshed || got.SigningSecret != signingSecret {
+			t.Errorf("RefreshSlack soon after a failed one = (%v, %v, %v), want (cached secret, false, nil)", got, refreshed, err)
+		}
+	}
+	if n := api.n.Load(); n != 2 {
+		t.Errorf("GetSecretValue called %d times, want 2 (the load and one failed re-read)", n)
+	}
+	clk.Add(11 * time.Second) // a minute after the failed attempt
+	api.fail.Store(false)
+	if _, refreshed, err := s.RefreshSlack(ctx, time.Minute); err != nil || !refreshed {
+		t.Errorf("RefreshSlack a minute after the failure = (%v, %v), want (true, nil)", refreshed, err)
+	}
+	if n := api.n.Load(); n != 3 {
+		t.Errorf("GetSecretValue called %d times, want 3", n)
+	}
+}
+
 func TestRefreshSlackWithoutCacheFetches(t *testing.T) {
 	sm := moto(t)
 	arn := createSecret(t, sm, slackJSON(signingSecret, botToken))
