@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 
@@ -43,11 +44,13 @@ func NewLambda(client Invoker, functionName string) *Lambda {
 }
 
 // Dispatch queues job for the worker. Anything but a 202 without a
-// FunctionError is a failure.
+// FunctionError is a failure; a [*RefusedError] when the Job certainly was
+// not queued, any other error when it may have been (a time-out, a 5xx, a
+// connection lost after the request went out).
 func (d *Lambda) Dispatch(ctx context.Context, job provision.Job) error {
 	payload, err := json.Marshal(job)
 	if err != nil {
-		return fmt.Errorf("encode job: %w", err)
+		return &RefusedError{Err: fmt.Errorf("encode job: %w", err)}
 	}
 	out, err := d.client.Invoke(ctx, &lambda.InvokeInput{
 		FunctionName:   aws.String(d.functionName),
@@ -55,7 +58,11 @@ func (d *Lambda) Dispatch(ctx context.Context, job provision.Job) error {
 		Payload:        payload,
 	})
 	if err != nil {
-		return fmt.Errorf("invoke %s: %w", d.functionName, err)
+		err = fmt.Errorf("invoke %s: %w", d.functionName, err)
+		if notQueued(err) {
+			return &RefusedError{Err: err}
+		}
+		return err
 	}
 	if out.FunctionError != nil {
 		return fmt.Errorf("invoke %s: function error %q", d.functionName, aws.ToString(out.FunctionError))
@@ -92,10 +99,50 @@ func (l *lazyInvoker) Invoke(ctx context.Context, params *lambda.InvokeInput, op
 		}
 		if err != nil {
 			l.mu.Unlock()
-			return nil, fmt.Errorf("lambda client: %w", err)
+			return nil, &RefusedError{Err: fmt.Errorf("lambda client: %w", err)} // nothing was sent
 		}
 		l.client = c
 	}
 	l.mu.Unlock()
 	return c.Invoke(ctx, params, optFns...)
+}
+
+// RefusedError says the Job certainly did not reach the worker: it could
+// not be encoded, the Lambda client could not be built, the connection was
+// refused, or Lambda answered with a client error other than a throttle
+// (the function does not exist, access is denied, the payload is too
+// large). Nothing will happen, and sending the command again is safe.
+// Every other dispatch error leaves the outcome unknown: Lambda may have
+// queued the Job before the answer was lost.
+type RefusedError struct{ Err error }
+
+// Error implements error.
+func (e *RefusedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Refused reports true: the Slack edge tells a certain refusal from an
+// unknown outcome by this method, without importing this package.
+func (e *RefusedError) Refused() bool { return true }
+
+// notQueued reports whether an Invoke error proves the Job was not
+// queued: a 4xx answer other than 429 (those refusals do not depend on the
+// moment, so an earlier attempt of the SDK's retries got the same), or a
+// refused connection. A throttle is left unknown: the SDK retries it, and an
+// earlier attempt that lost its answer may have been queued.
+func notQueued(err error) bool {
+	if _, ok := errors.AsType[*RefusedError](err); ok {
+		return true
+	}
+	var st interface{ HTTPStatusCode() int }
+	if errors.As(err, &st) && st.HTTPStatusCode() != 0 { // 0: no answer came
+		code := st.HTTPStatusCode()
+		return code >= 400 && code < 500 && code != http.StatusTooManyRequests
+	}
+	if ctxErr := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled); ctxErr {
+		return false
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

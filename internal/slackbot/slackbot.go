@@ -323,8 +323,8 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 	err = h.dispatcher.Dispatch(dctx, job)
 	cancel()
 	if err != nil {
-		h.log.ErrorContext(ctx, "job dispatch failed", "job", job, "error", err)
-		return reply.AckHandoffFailed(job.ID)
+		h.log.ErrorContext(ctx, "job dispatch failed", "job", job, "refused", refused(err), "error", err)
+		return handoffAck(job.ID, err)
 	}
 	if h.log.Enabled(ctx, slog.LevelInfo) {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "job dispatched", slog.Any("job", job))
