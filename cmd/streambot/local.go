@@ -142,9 +142,10 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 			APIVersion: env.get("ATLAS_API_VERSION"),
 			UserAgent:  "streambot-local/1",
 		}),
-		Slack:      provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
-		HTTPClient: responses,
-		Logger:     o.log,
+		Slack:       provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
+		HTTPClient:  responses,
+		SlackAPIURL: slackAPIURL,
+		Logger:      o.log,
 	})
 	if err != nil {
 		return nil, err

@@ -40,7 +40,8 @@ func main() {
 		}),
 		Slack: provision.NewSlackClients(store, slack.OptionAPIURL(cfg.SlackAPIURL),
 			slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second})),
-		Logger: log,
+		SlackAPIURL: cfg.SlackAPIURL,
+		Logger:      log,
 	})
 	if err != nil {
 		log.Error("worker setup failed", "error", err.Error())

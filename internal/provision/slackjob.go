@@ -28,7 +28,8 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 			slackAPI, chat = api, api
 		}
 	}
-	poster := reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep))
+	poster := reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep),
+		reply.WithSlackAPIURL(w.d.SlackAPIURL))
 
 	// answer delivers a single ephemeral answer (no thread).
 	answer := func(o Outcome, m reply.Message) (*Result, error) {

@@ -35,6 +35,10 @@ type Deps struct {
 	Slack SlackSource
 	// HTTPClient posts to response_urls; nil means a 10 s timeout client.
 	HTTPClient *http.Client
+	// SlackAPIURL is SLACK_API_URL. response_urls are posted to only on
+	// Slack's own hosts or on this URL's origin (a local or test Slack);
+	// see reply.CheckResponseURL.
+	SlackAPIURL string
 	// Now and Sleep are the clock; tests make both instant.
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error

@@ -55,6 +55,7 @@ type Poster struct {
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration) error
 	maxTries int
+	apiURL   string // response_urls on its origin are accepted too (WithSlackAPIURL)
 }
 
 // PosterOption configures a [Poster].
@@ -74,12 +75,14 @@ func WithMaxTries(n int) PosterOption { return func(p *Poster) { p.maxTries = ma
 
 // NewPoster returns a poster that talks to the Web API through chat (nil
 // when the bot token is unavailable: then only response_url works) and
-// posts to response_urls with hc (nil: a client with a 10 s timeout).
+// posts to response_urls with hc (nil: a client with a 10 s timeout), never
+// following a redirect. It posts only to Slack's response_url hosts, and to
+// SLACK_API_URL's origin with [WithSlackAPIURL]; see [CheckResponseURL].
 func NewPoster(chat ChatAPI, hc *http.Client, opts ...PosterOption) *Poster {
 	if hc == nil {
 		hc = &http.Client{Timeout: defaultResponseURLLimit}
 	}
-	p := &Poster{chat: chat, http: hc, now: time.Now, sleep: Sleep, maxTries: defaultMaxTries}
+	p := &Poster{chat: chat, http: noRedirects(hc), now: time.Now, sleep: Sleep, maxTries: defaultMaxTries}
 	for _, o := range opts {
 		o(p)
 	}
@@ -176,11 +179,15 @@ type responseMessage struct {
 }
 
 // Respond posts m to a slash command's response_url with the given response
-// type ([InChannel] or [Ephemeral]). Errors never contain the URL, which is
-// a credential.
+// type ([InChannel] or [Ephemeral]). A URL that is not Slack's is refused
+// unsent ([ErrResponseURLRefused]). Errors never contain the URL, which is
+// a credential, nor the body of the answer, which is the remote's.
 func (p *Poster) Respond(ctx context.Context, responseURL, responseType string, m Message) error {
 	if responseURL == "" {
 		return errors.New("response_url: none given")
+	}
+	if err := CheckResponseURL(responseURL, p.apiURL); err != nil {
+		return err
 	}
 	body, err := json.Marshal(responseMessage{Text: m.Text, Blocks: m.Blocks, ResponseType: responseType})
 	if err != nil {
@@ -200,9 +207,11 @@ func (p *Poster) Respond(ctx context.Context, responseURL, responseType string, 
 		return fmt.Errorf("response_url: %w", err)
 	}
 	defer resp.Body.Close()
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	// Drain a little so the connection can be reused; the body is never
+	// read into an error or a log.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("response_url: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(text))
+		return fmt.Errorf("response_url: HTTP %d", resp.StatusCode)
 	}
 	return nil
 }
