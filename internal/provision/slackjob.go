@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/secrets"
@@ -31,10 +32,19 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	poster := reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep),
 		reply.WithSlackAPIURL(w.d.SlackAPIURL))
 
+	// The final answer is bounded by the reserve, not by the deadline: it
+	// ends a fifth of the reserve before the deadline (so Handle returns
+	// and logs inside the invocation) and takes at most the reserve.
+	finish := func() (context.Context, context.CancelFunc) {
+		return context.WithDeadline(ctx, finishBy(r.hard, r.reserve, time.Now()))
+	}
+
 	// answer delivers a single ephemeral answer (no thread).
 	answer := func(o Outcome, m reply.Message) (*Result, error) {
 		res.Outcome = o
-		d, err := poster.Answer(ctx, target, m)
+		fctx, cancel := finish()
+		defer cancel()
+		d, err := poster.Answer(fctx, target, m)
 		res.Route = d.Route
 		if err != nil {
 			r.lost = err
@@ -109,7 +119,9 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 			UIURL: w.UIURL(r.job.GroupID), SampleSolar: r.job.SampleSolar})
 		parent = reply.Parent(req, reply.StatusDone)
 	}
-	d, err := th.Finish(ctx, final, parent)
+	fctx, fcancel := finish()
+	defer fcancel()
+	d, err := th.Finish(fctx, final, parent)
 	res.Route = d.Route
 	if err != nil {
 		r.lost = err // it joins d.Errs: Handle logs them once
@@ -127,6 +139,16 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 		w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", e.Error())
 	}
 	return res, nil
+}
+
+// finishBy is when the final answer must be done: a fifth of the reserve
+// before the hard deadline, and no later than the reserve from now.
+func finishBy(hard time.Time, reserve time.Duration, now time.Time) time.Time {
+	end := hard.Add(-reserve / 5)
+	if limit := now.Add(reserve); limit.Before(end) {
+		end = limit
+	}
+	return end
 }
 
 // failure renders err (from Atlas, a conflict, a timeout, a secret) for the

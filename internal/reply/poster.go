@@ -272,15 +272,43 @@ type Delivery struct {
 	Errs []error
 }
 
+// stepContext bounds one step of a final answer to num/den of the time
+// left before ctx's deadline, measured once (left), so that a step that
+// hangs leaves the later steps their time and the caller returns by the
+// deadline.
+func stepContext(ctx context.Context, left time.Duration, num, den int64) (context.Context, context.CancelFunc) {
+	if left <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, time.Duration(int64(left)*num/den))
+}
+
+// timeLeft is the time before ctx's deadline, or 0 when it has none.
+func timeLeft(ctx context.Context) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(time.Until(dl), time.Nanosecond)
+}
+
 // Finish delivers the final answer: in the parent's thread, else through
 // the response_url (in the channel or ephemeral, see [Poster.Start]); then
 // it updates the parent to parent. When every path fails, the returned
 // error wraps [ErrUndelivered].
+//
+// Finish returns by ctx's deadline whatever Slack does: the thread reply
+// and the response_url may each use two fifths of the time left when it
+// starts, chat.update what remains.
 func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, error) {
 	var d Delivery
 	fallback := th.fallback
+	left := timeLeft(ctx)
 	if th.ts != "" {
-		if _, err := th.p.PostMessage(ctx, th.target.ChannelID, th.ts, final); err == nil {
+		sctx, cancel := stepContext(ctx, left, 2, 5)
+		_, err := th.p.PostMessage(sctx, th.target.ChannelID, th.ts, final)
+		cancel()
+		if err == nil {
 			d.Route = RouteThread
 		} else {
 			d.Errs = append(d.Errs, err)
@@ -288,7 +316,10 @@ func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, 
 		}
 	}
 	if d.Route == "" {
-		if err := th.p.Respond(ctx, th.target.ResponseURL, fallback, final); err == nil {
+		sctx, cancel := stepContext(ctx, left, 2, 5)
+		err := th.p.Respond(sctx, th.target.ResponseURL, fallback, final)
+		cancel()
+		if err == nil {
 			d.Route = RouteResponseEphemeral
 			if fallback == InChannel {
 				d.Route = RouteResponseInChannel
@@ -316,10 +347,13 @@ func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, 
 // before the parent was posted). When the response_url fails it shows the
 // answer to the caller alone with chat.postEphemeral: these answers are
 // private, so they never fall back to the channel. The error wraps
-// [ErrUndelivered] when both fail.
+// [ErrUndelivered] when both fail. The response_url may use half the time
+// left before ctx's deadline, so the fallback still has its half.
 func (p *Poster) Answer(ctx context.Context, t Target, m Message) (Delivery, error) {
 	var d Delivery
-	err := p.Respond(ctx, t.ResponseURL, Ephemeral, m)
+	sctx, cancel := stepContext(ctx, timeLeft(ctx), 1, 2)
+	err := p.Respond(sctx, t.ResponseURL, Ephemeral, m)
+	cancel()
 	if err == nil {
 		d.Route = RouteResponseEphemeral
 		return d, nil
