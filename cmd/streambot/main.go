@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/streambot/streambot/internal/buildinfo"
 )
 
 const usage = `usage: streambot <command> [flags]
@@ -25,6 +27,7 @@ commands:
   demo    run a scripted /stream conversation against an embedded Atlas and Slack
   serve   serve POST /slack/commands locally (real Atlas/Slack when credentials are set)
   slash   send one signed slash command, e.g. streambot slash "create orders-ws --region VIRGINIA_USA"
+  version show the build (module version, VCS revision, Go version)
   help    show this text`
 
 func main() {
@@ -61,6 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
 	case "slash":
 		return runSlash(ctx, args[1:], getenv, stdout)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "streambot", buildinfo.Version())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -76,6 +76,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		go func() { socket <- runSocketMode(ctx, client, s.handler, log) }()
 		fmt.Fprintln(stdout, "  Socket Mode: also taking /stream commands over Slack's websocket (SLACK_APP_TOKEN)")
 	}
+	printSendHint(stdout, url)
 	fmt.Fprintln(stdout, "Ctrl-C stops; Jobs in flight finish first.")
 
 	var socketErr error

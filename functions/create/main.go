@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/slack-go/slack"
 
+	"github.com/streambot/streambot/internal/buildinfo"
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/secrets"
@@ -23,6 +24,7 @@ import (
 func main() {
 	cfg, err := loadConfig(os.Getenv)
 	log := logging.New(os.Stdout, cfg.LogLevel) // JSON, with Lambda's request ID
+	log.Info("streambot worker starting", "version", buildinfo.Version())
 	if err != nil {
 		log.Error("invalid configuration", "error", err.Error())
 		os.Exit(1)
