@@ -10,7 +10,7 @@ GOFLAGS_TEST ?= -race -count=1
 run:
 	$(GO) run ./cmd/streambot demo
 
-# The local server on 127.0.0.1:3000 (see README.md for the variables).
+# The local server on 127.0.0.1:3000 (see docs/configuration.md for the variables).
 # Without SLACK_SIGNING_SECRET it uses a fixed local one, which
 # `streambot slash --secret local-dev-secret` matches.
 serve:

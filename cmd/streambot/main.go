@@ -6,7 +6,7 @@
 //	streambot slash [flags] "…"   send one signed slash command and print the answer
 //
 // Configuration uses the names in DESIGN.md (SLACK_SIGNING_SECRET,
-// MONGODB_ATLAS_CLIENT_ID, ACCESS_POLICY_FILE, …); see README.md.
+// MONGODB_ATLAS_CLIENT_ID, ACCESS_POLICY_FILE, …); see docs/configuration.md.
 package main
 
 import (
