@@ -32,11 +32,13 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	poster := reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep),
 		reply.WithSlackAPIURL(w.d.SlackAPIURL))
 
-	// The final answer is bounded by the reserve, not by the deadline: it
-	// ends a fifth of the reserve before the deadline (so Handle returns
-	// and logs inside the invocation) and takes at most the reserve.
+	// The final answer ends a fifth of the reserve before the deadline,
+	// not at it, so Handle returns and logs inside the invocation however
+	// Slack behaves; Finish and Answer share that time out among their
+	// steps. It is not capped further: under load a slow Slack still gets
+	// every second the invocation has.
 	finish := func() (context.Context, context.CancelFunc) {
-		return context.WithDeadline(ctx, finishBy(r.hard, r.reserve, time.Now()))
+		return context.WithDeadline(ctx, finishBy(r.hard, r.reserve))
 	}
 
 	// answer delivers a single ephemeral answer (no thread).
@@ -142,13 +144,9 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 }
 
 // finishBy is when the final answer must be done: a fifth of the reserve
-// before the hard deadline, and no later than the reserve from now.
-func finishBy(hard time.Time, reserve time.Duration, now time.Time) time.Time {
-	end := hard.Add(-reserve / 5)
-	if limit := now.Add(reserve); limit.Before(end) {
-		end = limit
-	}
-	return end
+// before the hard deadline, the time Handle keeps to return and log.
+func finishBy(hard time.Time, reserve time.Duration) time.Time {
+	return hard.Add(-reserve / 5)
 }
 
 // failure renders err (from Atlas, a conflict, a timeout, a secret) for the
