@@ -161,7 +161,14 @@ func waitAnswered(t *testing.T, n int, sl *slackrec.Server) time.Time {
 			return time.Now()
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %v only %d of %d commands were answered", loadWait, replies, n)
+			failed := 0
+			for _, c := range sl.Calls() {
+				if c.Failed {
+					failed++
+				}
+			}
+			t.Fatalf("after %v only %d of %d commands were answered in their thread (%d chat.update, %d response_url posts, %d failed Slack calls)",
+				loadWait, replies, n, len(sl.Delivered(slackrec.Update)), len(sl.Delivered(slackrec.ResponseURL)), failed)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
