@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 
 	"github.com/slack-go/slack"
 
@@ -121,7 +122,17 @@ func (r *run) requestApproval(ctx context.Context, s *session, rec *state.Operat
 		return r.answer(ctx, s, OutcomeFailed, reply.Notice(
 			"The bot could not post the approval request in this channel ("+err.Error()+"), so nobody can approve it and nothing will run. Invite the bot to the channel and ask again."))
 	}
-	if _, err := r.w.d.State.SetParent(ctx, r.job.ID, s.target.ChannelID, ts); err != nil {
+	if _, err := r.w.d.State.SetParent(ctx, r.job.ID, s.target.ChannelID, ts); errors.Is(err, state.ErrConflict) {
+		// A copy of this Job (Lambda delivered it twice) posted the
+		// request first and sends the note: take this one back, so that
+		// one request with live buttons is in the channel.
+		r.w.log.InfoContext(ctx, "job is a duplicate", "job_id", r.job.ID, "status", string(rec.Status))
+		if derr := s.poster.Delete(ctx, s.target.ChannelID, ts); derr != nil {
+			r.w.log.WarnContext(ctx, "duplicate approval request not deleted", "job_id", r.job.ID, "error", derr.Error())
+		}
+		s.res.Outcome, s.res.Route = OutcomeDuplicate, ""
+		return s.res, nil
+	} else if err != nil {
 		r.w.log.WarnContext(ctx, "approval request not recorded as parent", "job_id", r.job.ID, "error", err.Error())
 	}
 	s.res.Outcome, s.res.Route = OutcomeAwaitingApproval, reply.RouteThread

@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -211,7 +212,14 @@ func (h *Handler) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	if !d.Allowed {
 		return viewResponse(form.NoticeResponse(":no_entry: Not allowed: " + reply.Escape(d.Reason)))
 	}
-	channel, _ := sub.Destination() // a user ID for a direct message
+	channel, dm := sub.Destination() // a user ID for a direct message
+	if _, ok := h.policy.ApprovalFor(d.GroupID, op.Action); ok && dm {
+		// Nobody but the person would see the approval request in their
+		// direct message: ask for a channel on the picker (Start refuses
+		// a direct message too, for the slash command's form).
+		return viewResponse(form.ErrorsResponse(map[string]string{form.BlockChannel: "Project " +
+			cmp.Or(d.ProjectAlias, d.GroupID) + " needs a second person's approval: pick a channel where the approvers can see the request."}))
+	}
 	sc := slack.SlashCommand{TeamID: cb.Team.ID, ChannelID: channel, UserID: cb.User.ID, UserName: cb.User.Name,
 		ResponseURL: sub.ResponseURL, Command: "/stream", TriggerID: cb.TriggerID}
 	cmd := sub.Command

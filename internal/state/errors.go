@@ -95,6 +95,8 @@ func stepName(t *Transition) string {
 		return "finish"
 	case StatusQueued:
 		return "release"
+	case StatusPendingApproval:
+		return "unapprove"
 	}
 	return "transition to " + string(t.To)
 }

@@ -127,8 +127,10 @@ type Status string
 //	pending_approval ──▶ rejected | cancelled | expired
 //
 // [Release] gives a running claim back to queued (the worker's answer
-// reached nobody and Lambda retries the Job); a confirmation's Cancel
-// finishes a running claim as cancelled.
+// reached nobody and Lambda retries the Job); [Unapprove] gives an
+// unclaimed approval back to pending_approval (its Job could not be handed
+// to the worker); a confirmation's Cancel finishes a running claim as
+// cancelled.
 const (
 	StatusQueued          Status = "queued"           // accepted, handed to the worker
 	StatusPendingApproval Status = "pending_approval" // waiting for an approver

@@ -8,8 +8,8 @@ import (
 
 // Transition describes one conditional change of an operation for
 // [Store.Transition]: the conditions under which it happens and what it
-// records. Build it with [Claim], [Approve], [Reject], [Cancel], [Expire]
-// or [Finish]; the fields are exported so a caller can read what it asks
+// records. Build it with [Claim], [Approve], [Unapprove], [Reject],
+// [Cancel], [Expire], [Release] or [Finish]; the fields are exported so a caller can read what it asks
 // for, and both stores interpret them the same way (the conformance tests
 // hold them to it).
 type Transition struct {
@@ -122,6 +122,20 @@ func Expire() Transition {
 		From:   []Status{StatusPendingApproval},
 		To:     StatusExpired,
 		Expiry: AfterExpiry,
+	}
+}
+
+// Unapprove takes back an approval that no worker has claimed yet, so
+// that the request waits again and can be approved again: the Job that
+// would run it could not be handed to the worker. It races the claim
+// fairly: if a worker got the Job after all, either its claim wins (the
+// operation runs, Unapprove gets [ErrConflict]) or Unapprove wins (the
+// claim loses); either way it runs at most once. The expiry is not
+// checked: a lapsed request is expired by the next click.
+func Unapprove() Transition {
+	return Transition{
+		From: []Status{StatusApproved},
+		To:   StatusPendingApproval,
 	}
 }
 
