@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 
 	"github.com/slack-go/slack"
@@ -95,8 +96,17 @@ func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err er
 		out = OutcomeExpired
 	}
 	s.res.Outcome = out
-	if rec.ParentTS == "" {
+	if rec.ParentTS == "" || !rec.Status.Final() {
 		return s.res, nil, false
+	}
+	// One note per decision, however often Lambda delivers the Job. A
+	// table that cannot be written costs at most a second note.
+	if _, err := r.w.d.State.Transition(ctx, r.job.ID, state.Announce(rec.Status, rand.Text())); errors.Is(err, state.ErrConflict) {
+		r.w.log.InfoContext(ctx, "job is a duplicate", "job_id", r.job.ID, "status", string(rec.Status))
+		s.res.Outcome = OutcomeDuplicate
+		return s.res, nil, false
+	} else if err != nil {
+		r.w.log.WarnContext(ctx, "decision note not claimed", "job_id", r.job.ID, "error", err.Error())
 	}
 	r.updateApproval(ctx, s, rec)
 	if _, err := s.poster.PostMessage(ctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(string(rec.Status), rec.DecidedBy)); err != nil {

@@ -166,6 +166,13 @@ func TestApproval_rejectionRecordedInTheThread(t *testing.T) {
 			contains(t, updates[0], "nothing was done")
 			finals := e.finals()
 			contains(t, finals[len(finals)-1], tc.want...)
+			// Delivered again: the decision is in the thread once.
+			if res, err := e.handle(decided(t, st, j.ID, tc.step, tc.by)); err != nil || res.Outcome != provision.OutcomeDuplicate {
+				t.Errorf("second copy = %+v, %v; want duplicate", res, err)
+			}
+			if n := len(e.finals()); n != len(finals) {
+				t.Errorf("%d answers after the second copy, want %d", n, len(finals))
+			}
 			if n := e.atlas.Calls(atlastest.OpCreateStream) + e.atlas.Calls(atlastest.OpToken); n != 0 {
 				t.Errorf("%d Atlas calls, want none", n)
 			}

@@ -369,6 +369,19 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
+			name:    "a rejection is announced once",
+			pending: true,
+			steps: []step{
+				{t: state.Reject(bob, "no")},
+				{t: state.Announce(state.StatusRejected, "w1")},
+				{t: state.Announce(state.StatusRejected, "w2"), refusal: state.RefusedOwner},
+				{t: state.Announce(state.StatusExpired, "w3"), refusal: state.RefusedStatus},
+			},
+			want: func(op *state.Operation) {
+				op.Status, op.DecidedBy, op.DecidedAt, op.Outcome, op.Owner = state.StatusRejected, bob, base, "no", "w1"
+			},
+		},
+		{
 			name:    "the requester cannot approve",
 			pending: true,
 			steps:   []step{{t: state.Approve(alice), refusal: state.RefusedRequester}},

@@ -80,6 +80,9 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // stepName names a transition for errors and logs.
 func stepName(t *Transition) string {
+	if t.IfUnowned {
+		return "announce"
+	}
 	switch t.To {
 	case StatusRunning:
 		return "claim"

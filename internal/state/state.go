@@ -31,6 +31,9 @@
 //     ExpiresAt), [Reject], [Cancel] (by the requester) and [Expire] move a
 //     pending_approval item exactly once; a second click gets [ErrConflict]
 //     with the decision already made.
+//   - Decision noted once: the worker that re-renders a rejected,
+//     cancelled or expired request takes [Announce] before it posts the
+//     decision in the thread.
 //   - One final answer: [Finish] moves the claimant's running item to done or
 //     failed with its outcome.
 //
