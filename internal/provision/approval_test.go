@@ -273,7 +273,9 @@ func TestApproval_lapsedRequestIsExpiredInHistory(t *testing.T) {
 	}
 	hist := func() slackrec.Call {
 		t.Helper()
-		h := e.job(func(j *provision.Job) { j.ID, j.Action, j.Name = "hist."+e.clock.Now().String(), provision.ActionHistory, "" })
+		h := e.job(func(j *provision.Job) {
+			j.ID, j.Action, j.Name = "hist."+e.clock.Now().String(), provision.ActionHistory, ""
+		})
 		if res, err := e.handle(h); err != nil || res.Outcome != provision.OutcomeHistory {
 			t.Fatalf("Handle(history) = %+v, %v", res, err)
 		}
