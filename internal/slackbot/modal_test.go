@@ -551,3 +551,22 @@ func TestForm_protectedProjectWaitsForApproval(t *testing.T) {
 		t.Errorf("%d Jobs, want no second one", n)
 	}
 }
+
+// A policy limited to an Enterprise Grid organization (teams: [E…]) lets
+// its people open and submit the form: the form's policy checks carry the
+// enterprise_id as the slash command's do.
+func TestForm_enterpriseGrid(t *testing.T) {
+	env := newFormEnv(t, "teams: [E0ORG]\n")
+	w := env.post(t, "/slack/commands", slashForm("create", "enterprise_id", "E0ORG", "trigger_id", "trig-grid"), time.Now())
+	views := env.opened(t)
+	if w.Code != http.StatusOK || w.Body.Len() != 0 || len(views) != 1 {
+		t.Fatalf("/stream create from the organization = %d %q with %d views, want the form", w.Code, w.Body.String(), len(views))
+	}
+	values := map[string]string{form.BlockName: "orders-ws", form.BlockProject: devGroupID, form.BlockRegion: "VIRGINIA_USA"}
+	payload := submissionWith(t, env.rec, views[0], "U0CREATOR", values, func(m map[string]any) {
+		m["enterprise"] = map[string]any{"id": "E0ORG", "name": "Org"}
+	})
+	if code, body := env.submit(t, payload); code != http.StatusOK || body != "" || len(env.dispatch.Jobs()) != 1 {
+		t.Errorf("submission from the organization = %d %q with %d Jobs, want it accepted", code, body, len(env.dispatch.Jobs()))
+	}
+}
