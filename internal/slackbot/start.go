@@ -63,7 +63,11 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 		approvers, why := h.approvable(job, op, &ap)
 		if why != "" {
 			h.log.WarnContext(ctx, "approval cannot be asked", "job_id", job.ID, "reason", why)
-			return reply.AckDeniedMrkdwn(access.Decision{Reason: why}.Mrkdwn()), why
+			text := reply.Escape(why)
+			if len(approvers) > 0 {
+				text += " (" + strings.Join(approvers, ", ") + ")"
+			}
+			return reply.AckDeniedMrkdwn(text), why
 		}
 		job.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: approvers,
 			ExpiresAt: h.now().Add(ap.Expires).UTC()}
@@ -103,30 +107,26 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 
 // approvable returns whom job's approval request names (as mentions):
 // the approvers of ap but the requester, who cannot approve their own
-// request. why is not empty when no request can be asked: the policy
-// names nobody else, or the request would go to a direct message, where
-// no approver sees it. why is plain text that names people as subjects
-// (user:U…), for access.Decision.Mrkdwn.
+// request. why is not empty when no request can be asked (plain text):
+// the policy names nobody else, or the request would go to a direct
+// message, where no approver sees it.
 func (h *Handler) approvable(job provision.Job, op *command.Op, ap *access.Approval) (mentions []string, why string) {
 	var requester, channel string
 	if job.Slack != nil {
 		requester, channel = job.Slack.UserID, job.Slack.ChannelID
 	}
-	var names []string
 	for _, s := range ap.Approvers {
 		if s.Kind == access.SubjectUser && s.ID == requester {
 			continue
 		}
 		mentions = append(mentions, s.Mention())
-		names = append(names, s.String())
 	}
 	what := "the access policy asks for an approval of " + string(op.Name()) + " on project " + cmp.Or(job.ProjectAlias, job.GroupID)
 	switch {
 	case len(mentions) == 0:
 		return nil, what + ", and names only you as its approver, so nobody can approve it and nothing was done; ask a policy admin to add an approver"
 	case isDirect(channel):
-		return nil, what + ", and only you would see the request in a direct message, so nothing was done; ask in a channel where " +
-			strings.Join(names, " or ") + " can see it"
+		return mentions, what + ", and only you would see the request in a direct message, so nothing was done; ask in a channel where the approvers can see it"
 	}
 	return mentions, ""
 }
