@@ -1,6 +1,6 @@
 // Package slackrec is a recording stand-in for the parts of Slack that
 // streambot talks to: the Web API methods chat.postMessage, chat.update,
-// chat.postEphemeral, users.info, usergroups.users.list, views.open,
+// chat.delete, chat.postEphemeral, users.info, usergroups.users.list, views.open,
 // views.update and views.push (as slack-go's *slack.Client calls them) and
 // slash-command response_urls. The views it gets are validated against
 // Block Kit's rules ([ValidateView]), and [Server.ViewSubmission] plays a
@@ -29,6 +29,8 @@ import (
 const (
 	PostMessage = "chat.postMessage"
 	Update      = "chat.update"
+	// Delete deletes a message the bot posted.
+	Delete = "chat.delete"
 	// PostEphemeral shows a message to one user in a channel.
 	PostEphemeral = "chat.postEphemeral"
 	UsersInfo     = "users.info"
@@ -293,6 +295,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.record(c)
 		writeJSON(w, map[string]any{"ok": true, "channel": channel, "ts": ts,
 			"message": map[string]any{"text": c.Text, "ts": ts, "thread_ts": c.ThreadTS}})
+	case Delete:
+		if c.Channel == "" || c.TS == "" {
+			s.refuse(w, c, "message_not_found")
+			return
+		}
+		s.record(c)
+		writeJSON(w, map[string]any{"ok": true, "channel": c.Channel, "ts": c.TS})
 	case PostEphemeral:
 		if c.Channel == "" || c.User == "" {
 			s.refuse(w, c, "channel_not_found")
