@@ -135,6 +135,10 @@ func TestServeProcessors(t *testing.T) {
 		"STARTED `solarDemo`[\\s\\S]*?\\[Stop…\\]  \\(streambot click '[^']+'\\)[\\s\\S]*?"+
 		"STOPPED `solarAlerts`[\\s\\S]*?\\[Start\\]  \\(streambot click '([^']+)'\\)"))
 	startOther := m[1]
+	s.slash("processor", "solar-ws", "solarDemo")
+	waitOutput(t, &s.out, regexp.MustCompile("Stream processor `solarDemo` in workspace `solar-ws`[\\s\\S]*?Pipeline"))
+	s.slash("connections", "solar-ws")
+	waitOutput(t, &s.out, regexp.MustCompile("1 connection in workspace `solar-ws`[\\s\\S]*?sample_stream_solar"))
 
 	s.slash("stop", "solar-ws", "solarDemo")
 	m = waitOutput(t, &s.out, regexp.MustCompile(`--message-ts (\S+)\):\n[^\n]*asks to stop stream processor .solarDemo.[\s\S]*?\[Stop ⚠\]  \(streambot click '([^']+)'\)`))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -270,40 +271,92 @@ func TestDelete_alreadyGoneAndVanished(t *testing.T) {
 	}
 }
 
-func TestDelete_atlasRefuses(t *testing.T) {
-	for _, tc := range []struct {
+// Atlas refusing a change (issue 10: 409 while processors run, 402, 403,
+// 404, 429, 5xx; issue 11: start on a FAILED processor) is answered in the
+// thread with Atlas's reason and code, its detail and advice fit for the
+// operation; the confirmation shows ❌ and Atlas's state is as before.
+func TestChanges_atlasRefuses(t *testing.T) {
+	type refusal struct {
 		status int
-		want   string
 		code   string
-	}{
-		{409, "processors run", ""},
-		{402, "billing", ""},
-		{403, "lacks a project role", ""},
-		{404, "check the project", "GROUP_NOT_FOUND"},
-		{429, "rate limited", ""},
-		{500, "trouble on its side", ""},
-		{503, "trouble on its side", ""},
-	} {
-		if tc.code == "" {
-			tc.code = "X_CODE"
+		want   string // the advice, where it differs between operations: see conflict
+	}
+	refusals := []refusal{
+		{409, "X_CODE", ""}, // the operation's conflict advice
+		{400, "STREAM_PROCESSOR_FAILED", "Fix the values"},
+		{402, "NO_PAYMENT_INFORMATION_FOUND", "billing"},
+		{403, "X_CODE", "lacks a project role"},
+		{404, "GROUP_NOT_FOUND", "check the project"},
+		{429, "RATE_LIMITED", "rate limited"},
+		{500, "UNEXPECTED_ERROR", "trouble on its side"},
+		{503, "SERVICE_UNAVAILABLE", "trouble on its side"},
+	}
+	workspaceKept := func(e *env) string {
+		if ws, ok := e.atlas.Workspace(groupID, "orders-ws"); !ok || ws.StreamConfig.Tier != atlas.TierSP10 {
+			return fmt.Sprintf("workspace %+v (exists: %v), want it unchanged at SP10", ws, ok)
 		}
-		t.Run(itoa(tc.status), func(t *testing.T) {
-			e := newEnv(t)
+		return ""
+	}
+	processorKept := func(name string, want atlas.ProcessorState) func(e *env) string {
+		return func(e *env) string {
+			if st, _ := e.atlas.ProcessorState(groupID, "orders-ws", name); st != want {
+				return fmt.Sprintf("processor %s is %s, want %s", name, st, want)
+			}
+			return ""
+		}
+	}
+	for _, op := range []struct {
+		name     string
+		fails    atlastest.Op
+		send     func(e *env) provision.Job // seeds Atlas; the Job that sends the change
+		head     string
+		conflict string
+		kept     func(e *env) string
+	}{
+		{"delete", atlastest.OpDeleteStream, func(e *env) provision.Job {
 			e.seed()
-			ask := e.ask(deleteJob)
-			e.atlas.Inject(atlastest.OpDeleteStream, atlastest.Fault{Status: tc.status, RetryAfter: "1",
-				Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"atlas says no"}`})
-			res, err := e.handle(e.click(ask, "streambot.confirm.delete", "U012ABCDEF"))
-			if err != nil || res.Outcome != provision.OutcomeFailed {
-				t.Fatalf("Handle = %+v, %v; want failed", res, err)
-			}
-			contains(t, e.final(), "Could not delete stream workspace `orders-ws`", "atlas says no", "HTTP "+itoa(tc.status), tc.want)
-			_, updates := e.parents()
-			contains(t, updates[len(updates)-1], "❌")
-			if _, ok := e.atlas.Workspace(groupID, "orders-ws"); !ok {
-				t.Error("the workspace is gone although Atlas refused")
-			}
-		})
+			return e.click(e.ask(deleteJob), "streambot.confirm.delete", "U012ABCDEF")
+		}, "Could not delete stream workspace `orders-ws`", "processors run", workspaceKept},
+		{"update", atlastest.OpUpdateStream, func(e *env) provision.Job {
+			e.seed()
+			return e.click(e.ask(updateJob("SP30", "")), "streambot.confirm.update", "U012ABCDEF")
+		}, "Could not update stream workspace `orders-ws`", "processors run", workspaceKept},
+		{"stop", atlastest.OpStopProcessor, func(e *env) provision.Job {
+			e.seedProcessors()
+			return e.click(e.ask(procJob(provision.ActionStop, "solarDemo")), "streambot.confirm.stop", "U012ABCDEF")
+		}, "Could not stop stream processor `solarDemo` in workspace `orders-ws`", "current state",
+			processorKept("solarDemo", atlas.ProcessorStarted)},
+		{"start a failed processor", atlastest.OpStartProcessor, func(e *env) provision.Job {
+			e.seedProcessors()
+			return e.job(procJob(provision.ActionStart, "orders-enrich"))
+		}, "Could not start stream processor `orders-enrich` in workspace `orders-ws`", "current state",
+			processorKept("orders-enrich", atlas.ProcessorFailed)},
+	} {
+		for _, tc := range refusals {
+			t.Run(op.name+"/"+itoa(tc.status), func(t *testing.T) {
+				e := newEnv(t)
+				job := op.send(e)
+				e.atlas.Inject(op.fails, atlastest.Fault{Status: tc.status, RetryAfter: "1",
+					Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"atlas says no"}`})
+				res, err := e.handle(job)
+				if err != nil || res.Outcome != provision.OutcomeFailed {
+					t.Fatalf("Handle = %+v, %v; want failed", res, err)
+				}
+				want := tc.want
+				if tc.status == 409 {
+					want = op.conflict
+				}
+				contains(t, e.final(), op.head, "Refused", tc.code, "atlas says no", "HTTP "+itoa(tc.status), want)
+				_, updates := e.parents()
+				contains(t, updates[len(updates)-1], "❌")
+				if why := op.kept(e); why != "" {
+					t.Errorf("although Atlas refused: %s", why)
+				}
+				if n := e.atlas.Calls(op.fails); n != 1 {
+					t.Errorf("%s calls = %d, want 1", op.fails, n)
+				}
+			})
+		}
 	}
 }
 
@@ -428,22 +481,6 @@ func TestOperationsCoverDeclarations(t *testing.T) {
 }
 
 // An update that Atlas refuses changes nothing and says why.
-func TestUpdate_atlasRefuses(t *testing.T) {
-	e := newEnv(t)
-	e.seed()
-	ask := e.ask(updateJob("SP30", ""))
-	e.atlas.Inject(atlastest.OpUpdateStream, atlastest.Fault{Status: 409,
-		Body: `{"error":409,"errorCode":"STREAM_PROCESSORS_RUNNING","reason":"Conflict","detail":"processors are running"}`})
-	res, err := e.handle(e.click(ask, "streambot.confirm.update", "U012ABCDEF"))
-	if err != nil || res.Outcome != provision.OutcomeFailed {
-		t.Fatalf("Handle = %+v, %v; want failed", res, err)
-	}
-	contains(t, e.final(), "Could not update stream workspace", "STREAM_PROCESSORS_RUNNING", "processors are running")
-	if ws, _ := e.atlas.Workspace(groupID, "orders-ws"); ws.StreamConfig.Tier != atlas.TierSP10 {
-		t.Errorf("tier = %s after a refused update, want SP10", ws.StreamConfig.Tier)
-	}
-}
-
 // A workspace that vanished between the question and Apply: nothing is
 // sent, and the thread says so.
 func TestUpdate_vanishedBeforeApply(t *testing.T) {
