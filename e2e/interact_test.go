@@ -25,37 +25,20 @@ func confirmation(t *testing.T, sl *slackrec.Server, actionID, user string) slac
 // and returns the click on it by user.
 func clickIn(t *testing.T, sl *slackrec.Server, method, actionID, user string) slackbot.Click {
 	t.Helper()
-	type element struct {
-		ActionID string `json:"action_id"`
-		Value    string `json:"value"`
-	}
 	calls := sl.Delivered(method)
 	for i := len(calls) - 1; i >= 0; i-- {
 		c := calls[i]
-		var blocks []struct {
-			BlockID   string    `json:"block_id"`
-			Elements  []element `json:"elements"`
-			Accessory *element  `json:"accessory"`
-		}
-		if c.ThreadTS != "" || json.Unmarshal(c.Blocks, &blocks) != nil {
+		if c.ThreadTS != "" {
 			continue
 		}
-		for _, b := range blocks {
-			els := b.Elements
-			if b.Accessory != nil {
-				els = append(els, *b.Accessory)
+		if b, ok := c.Button(actionID); ok {
+			channel := c.Channel
+			if channel == "" { // a response_url answer: the command's channel
+				channel = channelID
 			}
-			for _, e := range els {
-				if e.ActionID == actionID {
-					channel := c.Channel
-					if channel == "" { // a response_url answer: the command's channel
-						channel = channelID
-					}
-					return slackbot.Click{TeamID: teamID, ChannelID: channel, UserID: user, UserName: strings.ToLower(user),
-						ActionID: e.ActionID, BlockID: b.BlockID, Value: e.Value, MessageTS: c.TS,
-						ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}
-				}
-			}
+			return slackbot.Click{TeamID: teamID, ChannelID: channel, UserID: user, UserName: strings.ToLower(user),
+				ActionID: b.ActionID, BlockID: b.BlockID, Value: b.Value, MessageTS: c.TS,
+				ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}
 		}
 	}
 	t.Fatalf("no message with a %s button:\n%s", actionID, describeCalls(sl.Calls()))

@@ -343,8 +343,11 @@ func TestChanges_atlasRefuses(t *testing.T) {
 					t.Fatalf("Handle = %+v, %v; want failed", res, err)
 				}
 				want := tc.want
-				if tc.status == 409 {
+				switch {
+				case tc.status == 409:
 					want = op.conflict
+				case tc.status == 403 && strings.Contains(op.head, "processor"):
+					want = "Project Owner or Project Stream Processing Owner"
 				}
 				contains(t, e.final(), op.head, "Refused", tc.code, "atlas says no", "HTTP "+itoa(tc.status), want)
 				_, updates := e.parents()
