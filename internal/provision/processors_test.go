@@ -381,3 +381,44 @@ func TestProcessor_oddStats(t *testing.T) {
 	}
 	contains(t, e.final(), "PAUSED_BY_ATLAS", "`$source` → `?` → `?`")
 }
+
+// Atlas refusing a read of processors or connections (issue 11: 404, 409,
+// 429, 5xx, and 403 for a key without the processor roles) is answered
+// privately with Atlas's reason and advice; nothing is listed.
+func TestReads_atlasRefuses(t *testing.T) {
+	for _, op := range []struct {
+		action provision.Action
+		proc   string
+		fails  atlastest.Op
+		head   string
+	}{
+		{provision.ActionProcessors, "", atlastest.OpListProcessors, "Could not list the stream processors of stream workspace `orders-ws`"},
+		{provision.ActionProcessor, "solarDemo", atlastest.OpGetProcessor, "Could not read stream processor `solarDemo` in workspace `orders-ws`"},
+		{provision.ActionConnections, "", atlastest.OpListConnections, "Could not list the connections of stream workspace `orders-ws`"},
+	} {
+		for _, tc := range []struct {
+			status int
+			code   string
+			want   string
+		}{
+			{403, "X_CODE", "Project Owner or Project Stream Processing Owner"},
+			{404, "GROUP_NOT_FOUND", "check the project"},
+			{409, "X_CODE", "current state"},
+			{429, "RATE_LIMITED", "rate limited"},
+			{500, "UNEXPECTED_ERROR", "trouble on its side"},
+			{503, "SERVICE_UNAVAILABLE", "trouble on its side"},
+		} {
+			t.Run(string(op.action)+"/"+itoa(tc.status), func(t *testing.T) {
+				e := newEnv(t)
+				e.seedProcessors()
+				e.atlas.Inject(op.fails, atlastest.Fault{Status: tc.status, RetryAfter: "1",
+					Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"atlas says no"}`})
+				res, err := e.handle(e.job(procJob(op.action, op.proc)))
+				if err != nil || res.Outcome != provision.OutcomeFailed {
+					t.Fatalf("Handle = %+v, %v; want failed", res, err)
+				}
+				contains(t, e.final(), op.head, "Refused", tc.code, "atlas says no", "HTTP "+itoa(tc.status), tc.want)
+			})
+		}
+	}
+}
