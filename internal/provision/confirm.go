@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -190,6 +191,13 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 		By: r.job.Slack.UserID, At: r.w.d.Now(), Confirmed: c.Step == string(button.StepConfirm), Status: reply.StatusPending}
 	if r.job.action() == ActionUpdate && state.Confirmed {
 		state.Summary = changeSummary(r.requested())
+	}
+	if c.Step == ClickExpired {
+		state.Expired = true
+		r.rerender(ctx, s, state)
+		return r.answer(ctx, s, OutcomeExpired, reply.Notice(fmt.Sprintf(
+			"This confirmation expired (after %d minutes), so nothing was done. Run /stream %s again.",
+			int(command.ConfirmFor.Minutes()), strings.TrimSpace(string(r.job.action())+" "+r.job.Name+" "+r.job.Processor))))
 	}
 	r.rerender(ctx, s, state)
 	if !state.Confirmed {

@@ -227,6 +227,76 @@ func TestDelete_cancel(t *testing.T) {
 	contains(t, updates[0], "cancelled by <@U012ABCDEF>")
 }
 
+// A confirmation clicked too late (the edge marks it ClickExpired) acts on
+// nothing, redraws its message without buttons saying it expired, tells
+// the clicker privately, and closes the operation: a later click does
+// nothing. One clicked too late after it was confirmed leaves it alone.
+func TestConfirmation_expired(t *testing.T) {
+	atlasCalls := func(e *env) (n int) {
+		for _, op := range []atlastest.Op{atlastest.OpGetStream, atlastest.OpUpdateStream, atlastest.OpDeleteStream,
+			atlastest.OpGetProcessor, atlastest.OpStopProcessor, atlastest.OpStartProcessor, atlastest.OpStartProcessorWith} {
+			n += e.atlas.Calls(op)
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name, actionID string
+		ask            func(*provision.Job)
+		seed           func(*env)
+	}{
+		{"delete", "streambot.confirm.delete", deleteJob, (*env).seed},
+		{"update", "streambot.confirm.update", updateJob("SP30", ""), (*env).seed},
+		{"stop", "streambot.confirm.stop", procJob(provision.ActionStop, "solarDemo"), (*env).seedProcessors},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tc.seed(e)
+			ask := e.ask(tc.ask)
+			e.atlas.ResetCalls() // the question read the workspace or processor
+			late := e.click(ask, tc.actionID, "U012ABCDEF")
+			late.Click.Step = provision.ClickExpired
+			res, err := e.handle(late)
+			if err != nil || res.Outcome != provision.OutcomeExpired {
+				t.Fatalf("expired click: Handle = %+v, %v; want expired", res, err)
+			}
+			if n := atlasCalls(e); n != 0 {
+				t.Errorf("Atlas calls after the expired click = %d, want none", n)
+			}
+			contains(t, e.final(), "This confirmation expired (after 15 minutes), so nothing was done. Run /stream "+tc.name+" orders-ws")
+			_, updates := e.parents()
+			if len(updates) != 1 {
+				t.Fatalf("message updates = %d, want 1", len(updates))
+			}
+			contains(t, updates[0], "expired: not confirmed in time, so nothing was done")
+			if bs, _ := buttons(t, updates[0]); len(bs) != 0 {
+				t.Errorf("the expired confirmation keeps buttons %+v", bs)
+			}
+			if res, _ := e.handle(e.click(ask, tc.actionID, "U012ABCDEF")); res.Outcome != provision.OutcomeAlreadyDecided {
+				t.Errorf("a click after the expiry: %s, want already decided", res.Outcome)
+			}
+			if n := atlasCalls(e); n != 0 {
+				t.Errorf("Atlas calls after it all = %d, want none", n)
+			}
+		})
+	}
+
+	e := newEnv(t)
+	e.seed()
+	ask := e.ask(deleteJob)
+	if res, _ := e.handle(e.click(ask, "streambot.confirm.delete", "U012ABCDEF")); res.Outcome != provision.OutcomeDeleted {
+		t.Fatalf("confirm: %s, want deleted", res.Outcome)
+	}
+	_, before := e.parents()
+	late := e.click(ask, "streambot.confirm.delete", "U012ABCDEF")
+	late.Click.Step = provision.ClickExpired
+	if res, _ := e.handle(late); res.Outcome != provision.OutcomeAlreadyDecided {
+		t.Errorf("an expired click after the confirmation: %s, want already decided", res.Outcome)
+	}
+	if _, after := e.parents(); len(after) != len(before) {
+		t.Errorf("the decided confirmation was redrawn by a late click: %d updates, want %d", len(after), len(before))
+	}
+}
+
 func TestDelete_waitsUntilGone(t *testing.T) {
 	// The simulator keeps the workspace for 3 s after the 202; the worker's
 	// clock moves only when it sleeps, so it polls until the GET is 404.
