@@ -131,9 +131,9 @@ const (
 
 // Click is what the worker needs of a click on a confirmation's button
 // (Apply, Delete, Cancel). The edge has already checked the value, the
-// clicking person against the policy, that they are the requester and that
-// the confirmation has not expired; the Job's Slack target is the clicker,
-// with the click's response_url.
+// clicking person against the policy, that they are the requester and
+// whether the confirmation has expired (Step [ClickExpired] then); the
+// Job's Slack target is the clicker, with the click's response_url.
 type Click struct {
 	// Step is "confirm" or "cancel" (button.StepConfirm, StepCancel), or
 	// [ClickExpired].
