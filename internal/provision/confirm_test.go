@@ -406,8 +406,7 @@ func TestChanges_atlasRefuses(t *testing.T) {
 			t.Run(op.name+"/"+itoa(tc.status), func(t *testing.T) {
 				e := newEnv(t)
 				job := op.send(e)
-				e.atlas.Inject(op.fails, atlastest.Fault{Status: tc.status, RetryAfter: "1",
-					Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"atlas says no"}`})
+				e.refuse(op.fails, tc.status, tc.code)
 				res, err := e.handle(job)
 				if err != nil || res.Outcome != provision.OutcomeFailed {
 					t.Fatalf("Handle = %+v, %v; want failed", res, err)
@@ -431,6 +430,14 @@ func TestChanges_atlasRefuses(t *testing.T) {
 			})
 		}
 	}
+}
+
+// refuse makes the next call of op answer an ApiError with status and
+// errorCode code, reason "Refused", detail "atlas says no" (and
+// Retry-After: 1, which a 429 or 503 may carry).
+func (e *env) refuse(op atlastest.Op, status int, code string) {
+	e.atlas.Inject(op, atlastest.Fault{Status: status, RetryAfter: "1",
+		Body: `{"error":` + itoa(status) + `,"errorCode":"` + code + `","reason":"Refused","detail":"atlas says no"}`})
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

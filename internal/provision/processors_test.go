@@ -411,8 +411,7 @@ func TestReads_atlasRefuses(t *testing.T) {
 			t.Run(string(op.action)+"/"+itoa(tc.status), func(t *testing.T) {
 				e := newEnv(t)
 				e.seedProcessors()
-				e.atlas.Inject(op.fails, atlastest.Fault{Status: tc.status, RetryAfter: "1",
-					Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"atlas says no"}`})
+				e.refuse(op.fails, tc.status, tc.code)
 				res, err := e.handle(e.job(procJob(op.action, op.proc)))
 				if err != nil || res.Outcome != provision.OutcomeFailed {
 					t.Fatalf("Handle = %+v, %v; want failed", res, err)
