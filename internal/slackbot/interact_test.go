@@ -207,6 +207,10 @@ func TestInteraction_signature(t *testing.T) {
 	if w.Code != http.StatusUnauthorized {
 		t.Errorf("no signature: status %d, want 401", w.Code)
 	}
+	// The same 64 KiB limit as slash commands, correctly signed or not.
+	if w := env.post(t, "/slack/interactions", body+"&pad="+strings.Repeat("x", MaxBodyBytes), time.Now()); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over 64 KiB: status %d, want 413", w.Code)
+	}
 	if n := len(env.dispatch.Jobs()); n != 0 {
 		t.Errorf("jobs = %d, want none", n)
 	}
