@@ -157,6 +157,8 @@ func (r *run) finish(ctx context.Context, res *Result, err error) {
 		to = state.StatusFailed
 	case OutcomeCancelled:
 		to = state.StatusCancelled
+	case OutcomeExpired: // a confirmation clicked too late (ClickExpired)
+		to = state.StatusExpired
 	}
 	text := string(outcome)
 	var ae *atlas.APIError

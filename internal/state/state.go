@@ -140,7 +140,7 @@ const (
 	StatusApproved        Status = "approved"         // approved, handed to the worker
 	StatusRejected        Status = "rejected"         // an approver said no
 	StatusCancelled       Status = "cancelled"        // the requester withdrew it
-	StatusExpired         Status = "expired"          // nobody approved it in time
+	StatusExpired         Status = "expired"          // nobody approved (or confirmed) it in time
 	StatusRunning         Status = "running"          // a worker has claimed it
 	StatusDone            Status = "done"             // finished; Outcome says what happened
 	StatusFailed          Status = "failed"           // finished with an error; Outcome says which

@@ -82,6 +82,40 @@ type Call struct {
 	At time.Time
 }
 
+// Button is a button of a recorded message, as a click needs it.
+type Button struct {
+	ActionID, BlockID, Value string
+}
+
+// Button returns the button of c whose action_id is actionID, in an actions
+// block or as a section's accessory; ok is false when c has none.
+func (c Call) Button(actionID string) (b Button, ok bool) {
+	type element struct {
+		ActionID string `json:"action_id"`
+		Value    string `json:"value"`
+	}
+	var blocks []struct {
+		BlockID   string    `json:"block_id"`
+		Elements  []element `json:"elements"`
+		Accessory *element  `json:"accessory"`
+	}
+	if json.Unmarshal(c.Blocks, &blocks) != nil {
+		return Button{}, false
+	}
+	for _, blk := range blocks {
+		els := blk.Elements
+		if blk.Accessory != nil {
+			els = append(els, *blk.Accessory)
+		}
+		for _, e := range els {
+			if e.ActionID == actionID {
+				return Button{ActionID: e.ActionID, BlockID: blk.BlockID, Value: e.Value}, true
+			}
+		}
+	}
+	return Button{}, false
+}
+
 // Server is the recording Slack. It is safe for concurrent use.
 type Server struct {
 	srv   *httptest.Server
