@@ -85,20 +85,36 @@ func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err er
 		return nil, nil, true
 	}
 	// rejected, cancelled, expired: re-render the request, note the
-	// decision in its thread.
-	out := OutcomeRejected
+	// decision in its thread — only when the record holds that decision.
+	// The edge hands these over after its own transition; a Job that says
+	// so of a request still waiting (or already run) is not believed, so
+	// that it cannot take the Approve button off a waiting request.
+	out, want := OutcomeRejected, state.StatusRejected
 	switch r.job.Approval.Step {
 	case ApprovalCancelled:
-		out = OutcomeCancelled
+		out, want = OutcomeCancelled, state.StatusCancelled
 	case ApprovalExpired:
-		out = OutcomeExpired
+		out, want = OutcomeExpired, state.StatusExpired
+	case ApprovalRejected:
+	default:
+		r.w.log.WarnContext(ctx, "approval step unknown", "job_id", r.job.ID, "step", r.job.Approval.Step)
+		s.res.Outcome = OutcomeFailed
+		return s.res, nil, false
+	}
+	if rec.Status != want {
+		r.w.log.WarnContext(ctx, "approval step does not match the record", "job_id", r.job.ID,
+			"step", r.job.Approval.Step, "status", string(rec.Status))
+		s.res.Outcome = OutcomeDuplicate
+		return s.res, nil, false
 	}
 	s.res.Outcome = out
 	if rec.ParentTS == "" {
 		return s.res, nil, false
 	}
-	r.updateApproval(ctx, s, rec)
-	if _, err := s.poster.PostMessage(ctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(string(rec.Status), rec.DecidedBy)); err != nil {
+	fctx, fcancel := r.finishing(ctx) // Slack steps end inside the invocation
+	defer fcancel()
+	r.updateApproval(fctx, s, rec)
+	if _, err := s.poster.PostMessage(fctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(string(rec.Status), rec.DecidedBy)); err != nil {
 		r.w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", err.Error())
 	} else {
 		s.res.Route = reply.RouteThread
@@ -115,7 +131,11 @@ func (r *run) requestApproval(ctx context.Context, s *session, rec *state.Operat
 		return s.res, nil
 	}
 	a := r.approval(rec, true)
-	ts, err := s.poster.PostMessage(ctx, s.target.ChannelID, "", reply.ApprovalMessage(a))
+	// Bounded by the Atlas cut-off, so that the failure notice below still
+	// has the reserve when Slack hangs.
+	pctx, pcancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer pcancel()
+	ts, err := s.poster.PostMessage(pctx, s.target.ChannelID, "", reply.ApprovalMessage(a))
 	if err != nil {
 		r.problem = err
 		return r.answer(ctx, s, OutcomeFailed, reply.Notice(
@@ -155,6 +175,9 @@ func (r *run) approvedNote(ctx context.Context, s *session) {
 	if rec == nil || rec.ParentTS == "" || rec.Attempts > 1 {
 		return
 	}
+	// Before Atlas: bounded by the Atlas cut-off, not the deadline.
+	ctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
 	r.updateApproval(ctx, s, rec)
 	if _, err := s.poster.PostMessage(ctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(ApprovalApproved, rec.DecidedBy)); err != nil {
 		r.w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", err.Error())

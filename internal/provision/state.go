@@ -212,10 +212,16 @@ func (r *run) recordParent(ctx context.Context, channel, ts string) {
 
 // history answers `/stream history [WORKSPACE]` from the state table.
 func (r *run) history(ctx context.Context, s *session) (*Result, error) {
-	ops, err := r.w.d.State.History(ctx, r.job.GroupID, r.job.Name, state.DefaultHistory)
+	// The read stops where Atlas work would (the reserve is the answer's).
+	hctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	ops, err := r.w.d.State.History(hctx, r.job.GroupID, r.job.Name, state.DefaultHistory)
 	if err != nil {
+		// AWS's error text names the table's ARN, the account and the
+		// role (issue 14 item 5): the log has it, the channel does not.
 		r.problem = err
-		return r.answer(ctx, s, OutcomeFailed, reply.Notice("The bot could not read its state table: "+err.Error()))
+		return r.answer(ctx, s, OutcomeFailed, reply.Notice(
+			"The bot could not read its state table, so it cannot show the history now. Please try again in a minute; if it persists, an operator will find the details in the worker's log under job ID "+r.job.ID+"."))
 	}
 	es := make([]reply.HistoryEntry, len(ops))
 	for i, op := range ops {

@@ -1,0 +1,151 @@
+package provision_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/state"
+)
+
+// Tests from the adversarial review of the interactive paths (clicks,
+// approvals, history) after the merge of issues 10-14.
+
+// hangingEnv is a worker whose Slack answers a channel post (no thread_ts)
+// and then hangs on every other step, with a 2 s reserve.
+func hangingEnv(t *testing.T, opts ...func(*setting)) *env {
+	t.Helper()
+	slackSrv := hangingSlack(t)
+	return newEnv(t, append([]func(*setting){func(s *setting) {
+		prev := s.deps
+		s.deps = func(d *provision.Deps) {
+			if prev != nil {
+				prev(d)
+			}
+			d.Reserve = 2 * time.Second
+			d.SlackAPIURL = slackSrv.URL + "/api/"
+		}
+		s.slackSource = func(*env) provision.SlackSource {
+			return slackSourceFn(func(context.Context) (provision.SlackAPI, error) {
+				return slack.New(botToken, slack.OptionAPIURL(slackSrv.URL+"/api/")), nil
+			})
+		}
+	}}, opts...)...)
+}
+
+// A confirmation's click (Delete) and a recorded approval decision
+// (Reject) with Slack hanging on chat.update and the thread reply: every
+// Slack step is bounded by the reserve (issue 14 item 4), so Handle
+// returns inside the invocation. Before, the re-render ran on the
+// invocation's own context, into the deadline (a Lambda timeout, a retry).
+func TestClickAndApprovalSlackStepsEndBeforeTheDeadline(t *testing.T) {
+	t.Run("confirmation click", func(t *testing.T) {
+		t.Parallel()
+		e := hangingEnv(t)
+		e.seed()
+		j := e.job(deleteJob, func(j *provision.Job) {
+			j.ID = "click.1"
+			j.Slack.ResponseURL = "" // nothing but the hanging Web API
+			j.Click = &provision.Click{Step: "confirm", OpID: "op.1", Requester: j.Slack.UserID,
+				MessageTS: "1700000000.000100", IssuedAt: e.clock.Now()}
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+		defer cancel()
+		res, err := e.w.Handle(ctx, j)
+		if ctx.Err() != nil {
+			t.Fatalf("Handle() = %+v, %v returned after the deadline", res, err)
+		}
+	})
+	t.Run("rejected approval", func(t *testing.T) {
+		t.Parallel()
+		clk := &lateClock{}
+		st := state.NewMemory(state.WithClock(clk.Now))
+		e := hangingEnv(t, withStore(st))
+		clk.now = e.clock.Now
+		j := e.job()
+		j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
+			ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
+		rec, _ := provision.NewOperation(j)
+		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
+		if _, err := st.Begin(t.Context(), rec); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SetParent(t.Context(), j.ID, "C0123ABCD", "1700000000.000100"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Transition(t.Context(), j.ID, state.Reject("U0LEAD", "rejected")); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+		defer cancel()
+		res, err := e.w.Handle(ctx, decided(t, st, j.ID, provision.ApprovalRejected, "U0LEAD"))
+		if ctx.Err() != nil {
+			t.Fatalf("Handle() = %+v, %v returned after the deadline", res, err)
+		}
+	})
+}
+
+// A Job that says a waiting request was rejected (or cancelled, or
+// expired) when the state table says it still waits is not believed: the
+// request keeps its Approve button and its thread gets no "decided" note.
+// Whoever may invoke the worker could otherwise take a pending request's
+// buttons away.
+func TestApproval_decisionNotInTheRecordChangesNothing(t *testing.T) {
+	for _, step := range []string{provision.ApprovalRejected, provision.ApprovalCancelled, provision.ApprovalExpired, "bogus"} {
+		t.Run(step, func(t *testing.T) {
+			e, st, j := approvalSetup(t)
+			if res, err := e.handle(j); err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
+				t.Fatalf("Handle(request) = %+v, %v", res, err)
+			}
+			before := len(e.slack.Calls(slackrec.Update, slackrec.PostMessage))
+			forged := decided(t, st, j.ID, step, "U0LEAD")
+			res, err := e.handle(forged)
+			if err != nil || res.Outcome == provision.OutcomeRejected || res.Outcome == provision.OutcomeCancelled || res.Outcome == provision.OutcomeExpired {
+				t.Errorf("Handle(%s while pending) = %+v, %v; want nothing decided", step, res, err)
+			}
+			if after := len(e.slack.Calls(slackrec.Update, slackrec.PostMessage)); after != before {
+				t.Errorf("%d Slack posts or updates for a decision the record does not hold, want none", after-before)
+			}
+			if op, _ := st.Get(t.Context(), j.ID); op.Status != state.StatusPendingApproval {
+				t.Errorf("record %s, want still pending", op.Status)
+			}
+		})
+	}
+}
+
+// historyFails is a store whose History fails as DynamoDB's AccessDenied
+// does: with the table's ARN, the account and the role in its text.
+type historyFails struct{ state.Store }
+
+const awsDetail = "arn:aws:sts::123456789012:assumed-role/streambot-CreateFunctionRole/x is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:us-east-1:123456789012:table/streambot-state/index/by_project"
+
+func (historyFails) History(context.Context, string, string, int) ([]state.Operation, error) {
+	return nil, errors.New("operation error DynamoDB: Query, AccessDeniedException: User: " + awsDetail)
+}
+
+// /stream history with an unreadable table says so in words for the
+// channel; the AWS error (ARNs, account ID) goes to the log only (issue 14
+// item 5 on the new path).
+func TestHistoryFailureKeepsAWSDetailsOutOfSlack(t *testing.T) {
+	e := newEnv(t, withStore(historyFails{state.NewMemory()}))
+	res, err := e.handle(e.job(func(j *provision.Job) { j.Action, j.Name = provision.ActionHistory, "" }))
+	if err != nil || res.Outcome != provision.OutcomeFailed {
+		t.Fatalf("Handle(history) = %+v, %v; want a failure answered", res, err)
+	}
+	f := e.final()
+	contains(t, f, "could not read its state table", "3f1a.trigger")
+	for _, leak := range []string{"123456789012", "arn:aws", "AccessDenied"} {
+		if strings.Contains(f.Text+string(f.Blocks), leak) {
+			t.Errorf("the answer quotes %q: %s", leak, f.Text)
+		}
+	}
+	if !strings.Contains(e.logs.String(), "123456789012") {
+		t.Error("the log lacks the AWS error: an operator cannot tell what failed")
+	}
+}
