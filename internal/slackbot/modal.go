@@ -71,6 +71,9 @@ func formOp() *command.Op { return command.Lookup(command.Create) }
 // trigger_id. channel is empty for the global shortcut.
 type formOpening struct {
 	teamID, userID, channel, triggerID string
+	// enterpriseID is the Enterprise Grid organization (E…), for a
+	// policy whose teams names one.
+	enterpriseID string
 }
 
 // errNoViews means the handler was built without [Config].Views.
@@ -81,7 +84,7 @@ var errNoViews = errors.New("slackbot: no views client")
 // privately with the policy's refusal or, when Slack did not open the form
 // (an expired or used trigger_id, a timeout), with form.FallbackText.
 func (h *Handler) openForm(ctx context.Context, sc *slack.SlashCommand, op *command.Op) reply.Ack {
-	denial, err := h.showForm(ctx, op, formOpening{teamID: sc.TeamID, userID: sc.UserID, channel: sc.ChannelID, triggerID: sc.TriggerID})
+	denial, err := h.showForm(ctx, op, formOpening{teamID: sc.TeamID, enterpriseID: sc.EnterpriseID, userID: sc.UserID, channel: sc.ChannelID, triggerID: sc.TriggerID})
 	switch {
 	case denial != "":
 		return reply.AckDenied(denial)
@@ -100,7 +103,7 @@ func (h *Handler) shortcut(ctx context.Context, cb *slack.InteractionCallback) [
 		h.log.WarnContext(ctx, "interaction not handled", "type", string(cb.Type), "callback_id", cb.CallbackID)
 		return nil
 	}
-	in := formOpening{teamID: cb.Team.ID, userID: cb.User.ID, triggerID: cb.TriggerID}
+	in := formOpening{teamID: cb.Team.ID, enterpriseID: enterpriseID(cb), userID: cb.User.ID, triggerID: cb.TriggerID}
 	denial, err := h.showForm(ctx, formOp(), in)
 	if denial != "" && err == nil { // showForm opened nothing
 		// The refusal in the place of the form. If even this fails, the
@@ -114,7 +117,7 @@ func (h *Handler) shortcut(ctx context.Context, cb *slack.InteractionCallback) [
 // when in's person may create in no project (nothing is opened), or the
 // error of views.open (logged here).
 func (h *Handler) showForm(ctx context.Context, op *command.Op, in formOpening) (denial string, err error) {
-	req := access.Request{TeamID: in.teamID, UserID: in.userID, ChannelID: in.channel, Action: op.Action}
+	req := access.Request{TeamID: in.teamID, EnterpriseID: in.enterpriseID, UserID: in.userID, ChannelID: in.channel, Action: op.Action}
 	projects := formProjects(h.policy.ProjectsFor(ctx, req, op.Action))
 	if len(projects) == 0 {
 		// The usual refusal, audited, rather than an empty form.
@@ -191,7 +194,7 @@ func (h *Handler) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	// The channel to ask the policy about; a bad or missing metadata is
 	// ParseSubmission's to refuse.
 	origin, _ := form.ParseMetadata(cb.View.PrivateMetadata)
-	req := access.Request{TeamID: cb.Team.ID, UserID: cb.User.ID, ChannelID: origin.Channel, Action: op.Action}
+	req := access.Request{TeamID: cb.Team.ID, EnterpriseID: enterpriseID(cb), UserID: cb.User.ID, ChannelID: origin.Channel, Action: op.Action}
 	var allowed []form.Project
 	if cb.View.CallbackID == form.CallbackID && origin.User == cb.User.ID {
 		allowed = formProjects(h.policy.ProjectsFor(ctx, req, op.Action))

@@ -122,7 +122,7 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		h.log.ErrorContext(ctx, "state table unavailable", "op_id", v.OpID, "error", err)
 		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
 		return
-	case cur.GroupID != v.GroupID || cur.Kind != string(v.Op) || cur.Workspace != v.Workspace:
+	case cur.GroupID != v.GroupID || cur.Kind != string(v.Op) || cur.Workspace != v.Workspace || cur.Processor != v.Processor:
 		refuse("button does not match its request", "This button names another request than the one it belongs to, so nothing was done.")
 		return
 	}
@@ -132,7 +132,7 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 	case v.Step == button.StepReject && clicker == cur.Requester:
 		t, step = state.Cancel(clicker), provision.ApprovalCancelled
 	default:
-		d := h.policy.CanApprove(ctx, access.ApproveRequest{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel,
+		d := h.policy.CanApprove(ctx, access.ApproveRequest{TeamID: cb.Team.ID, EnterpriseID: enterpriseID(cb), UserID: clicker, ChannelID: channel,
 			GroupID: cur.GroupID, Action: op.Action, RequesterID: cur.Requester})
 		if !d.Allowed {
 			refuse("not an approver", "You cannot "+string(v.Step)+" this: "+d.Reason)

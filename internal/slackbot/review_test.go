@@ -1,0 +1,101 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streambot/streambot/internal/button"
+	"github.com/streambot/streambot/internal/command"
+	"github.com/streambot/streambot/internal/form"
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/state"
+	"github.com/streambot/streambot/internal/testtools"
+)
+
+// Tests from the adversarial review of the interactive paths after the
+// merge of issues 10-14.
+
+// On Enterprise Grid, with a policy whose teams names the organization
+// (E…) only, an approver's click is decided on the enterprise_id the
+// click carries (issue 14 item 7): CanApprove was asked without it, so
+// every approval on such an install was refused as "not enabled for this
+// Slack workspace".
+func TestApproval_enterprisePolicyApproves(t *testing.T) {
+	c := &clock{t: fixedNow}
+	st := state.NewMemory(state.WithClock(c.Now))
+	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
+	h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, approvalPolicy+"teams: [E0ORG]\n"), Dispatcher: env.dispatch,
+		Now: c.Now, State: st, Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.h = h
+	w := env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
+		"user_id", requester, "trigger_id", prodTrigger, "enterprise_id", "E0ORG"), testSecret, time.Now()))
+	if a := decodeAck(t, w).Text; !strings.Contains(a, "asks for an approval") {
+		t.Fatalf("ack %q, want the approval asked", a)
+	}
+	n := len(env.dispatch.Jobs())
+	click := clickOn(approvalButton(button.StepApprove), approver)
+	click.EnterpriseID, click.TriggerID = "E0ORG", "click.enterprise"
+	env.post(t, "/slack/interactions", ClickBody(click), time.Now())
+	jobs := env.jobsSince(n)
+	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalApproved {
+		t.Fatalf("jobs %+v, want the approved create", jobs)
+	}
+	wantStatus(t, st, state.StatusApproved)
+}
+
+// An approval button whose value names another processor than the record
+// it points at is refused like one naming another workspace: the record,
+// not the button, is what an approver approves.
+func TestApproval_buttonNamingAnotherProcessorIsRefused(t *testing.T) {
+	env, _, st := approvalEnv(t, nil)
+	rec := state.Operation{ID: "op.stop.1", Kind: string(command.Stop), GroupID: prodGroupID, Workspace: "billing-ws",
+		Processor: "orders-enrich", Requester: requester, Status: state.StatusPendingApproval, ExpiresAt: fixedNow.Add(time.Hour),
+		Request: json.RawMessage(`{}`)}
+	if _, err := st.Begin(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	v := button.Value{Op: command.Stop, Step: button.StepApprove, GroupID: prodGroupID, Workspace: "billing-ws",
+		Processor: "payments", Requester: requester, OpID: rec.ID, IssuedAt: fixedNow}
+	env.click(t, v, approver)
+	wantNotice(t, env.dispatch.Jobs(), "another request")
+	if op, _ := st.Get(t.Context(), rec.ID); op.Status != state.StatusPendingApproval {
+		t.Errorf("record %s, want still pending", op.Status)
+	}
+}
+
+// The create form on Enterprise Grid: a policy whose teams names the
+// organization opens the form from the shortcut and accepts its
+// submission when the payloads carry the enterprise (issue 14 item 7);
+// before, both asked the policy without it and refused everyone.
+func TestForm_enterprisePolicy(t *testing.T) {
+	env := newFormEnv(t, "teams: [E0ORG]\n")
+	p, _ := json.Marshal(map[string]any{
+		"type": "shortcut", "token": "legacy", "action_ts": "1765099800.000100",
+		"team":       map[string]any{"id": "T1DC2JH3J", "domain": "testteamnow", "enterprise_id": "E0ORG"},
+		"enterprise": map[string]any{"id": "E0ORG"},
+		"user":       map[string]any{"id": "U0CREATOR", "username": "roadrunner", "team_id": "T1DC2JH3J"},
+		"callback_id": form.CallbackID, "trigger_id": "trig-grid",
+	})
+	env.post(t, "/slack/interactions", url.Values{"payload": {string(p)}}.Encode(), time.Now())
+	views := env.opened(t)
+	if len(views) != 1 || decodeModal(t, views[0].View).CallbackID != form.CallbackID {
+		t.Fatalf("views opened = %+v, want the create form", views)
+	}
+	payload := submissionWith(t, env.rec, views[0], "U0CREATOR",
+		map[string]string{form.BlockName: "grid-ws", form.BlockProject: devGroupID, form.BlockRegion: "OHIO_USA"},
+		func(m map[string]any) { m["enterprise"] = map[string]any{"id": "E0ORG"} })
+	if code, body := env.submit(t, payload); code != http.StatusOK || body != "" {
+		t.Fatalf("submission = %d %q, want an empty 200", code, body)
+	}
+	if jobs := env.dispatch.Jobs(); len(jobs) != 1 || jobs[0].Name != "grid-ws" {
+		t.Errorf("jobs = %+v, want the create", jobs)
+	}
+}
