@@ -79,9 +79,9 @@ func TestForm_enterprisePolicy(t *testing.T) {
 	env := newFormEnv(t, "teams: [E0ORG]\n")
 	p, _ := json.Marshal(map[string]any{
 		"type": "shortcut", "token": "legacy", "action_ts": "1765099800.000100",
-		"team":       map[string]any{"id": "T1DC2JH3J", "domain": "testteamnow", "enterprise_id": "E0ORG"},
-		"enterprise": map[string]any{"id": "E0ORG"},
-		"user":       map[string]any{"id": "U0CREATOR", "username": "roadrunner", "team_id": "T1DC2JH3J"},
+		"team":        map[string]any{"id": "T1DC2JH3J", "domain": "testteamnow", "enterprise_id": "E0ORG"},
+		"enterprise":  map[string]any{"id": "E0ORG"},
+		"user":        map[string]any{"id": "U0CREATOR", "username": "roadrunner", "team_id": "T1DC2JH3J"},
 		"callback_id": form.CallbackID, "trigger_id": "trig-grid",
 	})
 	env.post(t, "/slack/interactions", url.Values{"payload": {string(p)}}.Encode(), time.Now())
