@@ -99,3 +99,12 @@ func TestForm_enterprisePolicy(t *testing.T) {
 		t.Errorf("jobs = %+v, want the create", jobs)
 	}
 }
+
+// A confirmation shown before the policy began to ask approvals for the
+// operation on its project (the policy was edited within the 15 minutes)
+// is refused when clicked, instead of running without an approval.
+func TestConfirmRefusedWhenThePolicyNowAsksAnApproval(t *testing.T) {
+	env := newTestEnv(t, "approvals:\n  - projects: [dev]\n    actions: [delete]\n    approvers: [user:U0LEAD]\n", nil)
+	env.post(t, "/slack/interactions", ClickBody(clickOn(deleteConfirm(), "U0CREATOR")), time.Now())
+	wantNotice(t, env.dispatch.Jobs(), "now asks for an approval", "/stream delete orders-ws")
+}
