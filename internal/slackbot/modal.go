@@ -108,7 +108,8 @@ func (h *Handler) shortcut(ctx context.Context, cb *slack.InteractionCallback) [
 	if denial != "" && err == nil { // showForm opened nothing
 		// The refusal in the place of the form. If even this fails, the
 		// person clicks again; there is nowhere else to answer.
-		_ = h.openView(ctx, in, form.NoticeView(":no_entry: Not allowed: "+reply.Escape(denial)))
+		// As every denial: escaped, whom to ask as a mention (item 12).
+		_ = h.openView(ctx, in, form.NoticeView(":no_entry: Not allowed: "+access.Decision{Reason: denial}.Mrkdwn()))
 	}
 	return nil
 }
@@ -212,7 +213,7 @@ func (h *Handler) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	req.Project = sub.Command.Project
 	d := h.policy.Authorize(ctx, req)
 	if !d.Allowed {
-		return viewResponse(form.NoticeResponse(":no_entry: Not allowed: " + reply.Escape(d.Reason)))
+		return viewResponse(form.NoticeResponse(":no_entry: Not allowed: " + d.Mrkdwn()))
 	}
 	channel, _ := sub.Destination() // a user ID for a direct message
 	sc := slack.SlashCommand{TeamID: cb.Team.ID, ChannelID: channel, UserID: cb.User.ID, UserName: cb.User.Name,

@@ -108,3 +108,18 @@ func TestConfirmRefusedWhenThePolicyNowAsksAnApproval(t *testing.T) {
 	env.post(t, "/slack/interactions", ClickBody(clickOn(deleteConfirm(), "U0CREATOR")), time.Now())
 	wantNotice(t, env.dispatch.Jobs(), "now asks for an approval", "/stream delete orders-ws")
 }
+
+// The shortcut's refusal names whom to ask as a mention, like every other
+// denial (issue 14 item 12), not in the policy's notation.
+func TestForm_shortcutDenialMentionsTheAdminContact(t *testing.T) {
+	env := newFormEnv(t, "admin_contact: user:U0LEAD\n")
+	env.post(t, "/slack/interactions", shortcutBody(form.CallbackID, "U0NOBODY", "trig-no"), time.Now())
+	views := env.opened(t)
+	if len(views) != 1 {
+		t.Fatalf("views opened = %d, want the notice", len(views))
+	}
+	m := decodeModal(t, views[0].View)
+	if len(m.Blocks) != 1 || m.Blocks[0].Text == nil || !strings.Contains(m.Blocks[0].Text.Text, "ask <@U0LEAD>") {
+		t.Errorf("view = %s, want the refusal with ask <@U0LEAD>", views[0].View)
+	}
+}
