@@ -87,7 +87,7 @@ func (h *Handler) openForm(ctx context.Context, sc *slack.SlashCommand, op *comm
 	denial, err := h.showForm(ctx, op, formOpening{teamID: sc.TeamID, enterpriseID: sc.EnterpriseID, userID: sc.UserID, channel: sc.ChannelID, triggerID: sc.TriggerID})
 	switch {
 	case denial != "":
-		return reply.AckDenied(denial)
+		return reply.AckDeniedMrkdwn(access.Decision{Reason: denial}.Mrkdwn())
 	case err != nil:
 		return reply.AckText(form.FallbackText())
 	}

@@ -123,3 +123,13 @@ func TestForm_shortcutDenialMentionsTheAdminContact(t *testing.T) {
 		t.Errorf("view = %s, want the refusal with ask <@U0LEAD>", views[0].View)
 	}
 }
+
+// `/stream create` alone, by a person allowed nowhere: the refusal names
+// whom to ask as a mention (issue 14 item 12).
+func TestForm_slashDenialMentionsTheAdminContact(t *testing.T) {
+	env := newFormEnv(t, "admin_contact: user:U0LEAD\n")
+	_, body := env.slash(t, "create", "U0NOBODY", "trig-nobody")
+	if !strings.Contains(body, "ask \u003c@U0LEAD\u003e") && !strings.Contains(body, "ask <@U0LEAD>") {
+		t.Errorf("ack = %s, want the refusal with ask <@U0LEAD>", body)
+	}
+}
