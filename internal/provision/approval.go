@@ -68,7 +68,9 @@ func (r *run) approval(rec *state.Operation, buttons bool) reply.Approval {
 // approved Job it records the approval and reports go: the caller then
 // runs the operation (step 3).
 func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err error, goOn bool) {
-	rec, gerr := r.w.d.State.Get(ctx, r.job.ID)
+	gctx, cancel := context.WithDeadline(ctx, r.atlasUntil) // a hanging table leaves the reserve
+	rec, gerr := r.w.d.State.Get(gctx, r.job.ID)
+	cancel()
 	if gerr != nil {
 		res, err := r.unrecorded(ctx, s, gerr)
 		return res, err, false

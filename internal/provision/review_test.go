@@ -149,3 +149,50 @@ func TestHistoryFailureKeepsAWSDetailsOutOfSlack(t *testing.T) {
 		t.Error("the log lacks the AWS error: an operator cannot tell what failed")
 	}
 }
+
+// hangingTable is a store whose every call hangs until its context ends.
+type hangingTable struct{ state.Store }
+
+func (hangingTable) Transition(ctx context.Context, _ string, _ state.Transition) (*state.Operation, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (hangingTable) Get(ctx context.Context, _ string) (*state.Operation, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A state table that hangs at the claim (or at an approval's read) is
+// given up on where Atlas work would be, so the person still hears that
+// nothing was done, inside the invocation, instead of a Lambda timeout.
+func TestHangingStateTableStillAnswers(t *testing.T) {
+	for name, mod := range map[string]func(*provision.Job){
+		"claim": nil,
+		"approval read": func(j *provision.Job) {
+			j.Approval = &provision.ApprovalStep{Step: provision.ApprovalApproved, By: "U0LEAD"}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, withStore(hangingTable{state.NewMemory()}), func(s *setting) {
+				prev := s.deps
+				s.deps = func(d *provision.Deps) { prev(d); d.Reserve = 2 * time.Second }
+			})
+			var mods []func(*provision.Job)
+			if mod != nil {
+				mods = append(mods, mod)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+			defer cancel()
+			res, err := e.w.Handle(ctx, e.job(mods...))
+			if ctx.Err() != nil {
+				t.Fatalf("Handle() = %+v, %v returned after the deadline", res, err)
+			}
+			if err != nil || res.Outcome != provision.OutcomeUnrecorded {
+				t.Errorf("Handle() = %+v, %v; want unrecorded, answered", res, err)
+			}
+			contains(t, e.final(), "state table is unavailable")
+		})
+	}
+}

@@ -93,7 +93,11 @@ func (r *run) unrecorded(ctx context.Context, s *session, err error) (*Result, e
 func (r *run) claim(ctx context.Context, s *session) (ok bool, res *Result, err error) {
 	st := r.w.d.State
 	owner := rand.Text()
-	op, err := st.Transition(ctx, r.stateID(), state.Claim(owner, r.hard))
+	// The table's calls stop where Atlas work would: a hanging table
+	// leaves the reserve to the answer, as a hanging Atlas does.
+	tctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	op, err := st.Transition(tctx, r.stateID(), state.Claim(owner, r.hard))
 	if errors.Is(err, state.ErrNotFound) && r.job.Approval == nil {
 		// Handed to the worker directly (an event, another automation):
 		// record it here; a concurrent copy of the Job loses one of the
@@ -104,10 +108,10 @@ func (r *run) claim(ctx context.Context, s *session) (ok bool, res *Result, err 
 		}
 		if nerr != nil {
 			err = nerr
-		} else if _, berr := st.Begin(ctx, rec); berr != nil && !errors.Is(berr, state.ErrExists) {
+		} else if _, berr := st.Begin(tctx, rec); berr != nil && !errors.Is(berr, state.ErrExists) {
 			err = berr
 		} else {
-			op, err = st.Transition(ctx, r.stateID(), state.Claim(owner, r.hard))
+			op, err = st.Transition(tctx, r.stateID(), state.Claim(owner, r.hard))
 		}
 	}
 	var ce *state.ConflictError
