@@ -1,11 +1,14 @@
 package slackbot
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +134,50 @@ func TestForm_slashDenialMentionsTheAdminContact(t *testing.T) {
 	_, body := env.slash(t, "create", "U0NOBODY", "trig-nobody")
 	if !strings.Contains(body, "ask \u003c@U0LEAD\u003e") && !strings.Contains(body, "ask <@U0LEAD>") {
 		t.Errorf("ack = %s, want the refusal with ask <@U0LEAD>", body)
+	}
+}
+
+// boundedCheck is a store that fails every call at once, and records
+// whether each call's context carried a deadline.
+type boundedCheck struct {
+	state.Store
+	mu        sync.Mutex
+	unbounded []string
+}
+
+func (b *boundedCheck) note(ctx context.Context, call string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := ctx.Deadline(); !ok {
+		b.unbounded = append(b.unbounded, call)
+	}
+	return &state.UnavailableError{Table: "streambot-state", Reason: "unreachable", Err: errors.New(call + ": the table is slow")}
+}
+
+func (b *boundedCheck) Begin(ctx context.Context, _ state.Operation) (*state.Operation, error) {
+	return nil, b.note(ctx, "Begin")
+}
+
+func (b *boundedCheck) Get(ctx context.Context, _ string) (*state.Operation, error) {
+	return nil, b.note(ctx, "Get")
+}
+
+// The ack path's state-table calls (the Begin of a command, the read of
+// an approval click) are bounded, so that a hanging or throttled table
+// is answered "unavailable, nothing was done" within Slack's 3 seconds
+// instead of running into the function's timeout. (The request's own
+// context has no deadline here, as behind `streambot serve`.)
+func TestAckPathStateCallsAreBounded(t *testing.T) {
+	st := &boundedCheck{}
+	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, approvalPolicy), State: st})
+	a := decodeAck(t, env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
+		"user_id", requester, "trigger_id", prodTrigger), testSecret, time.Now())))
+	if !strings.Contains(a.Text, "state table is unavailable") {
+		t.Errorf("ack %q, want the state table's refusal", a.Text)
+	}
+	env.click(t, approvalButton(button.StepApprove), approver)
+	wantNotice(t, env.dispatch.Jobs(), "state table is unavailable")
+	if len(st.unbounded) != 0 {
+		t.Errorf("state calls without a deadline: %v", st.unbounded)
 	}
 }

@@ -73,7 +73,10 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 	if pending != nil {
 		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, job.Approval.ExpiresAt
 	}
-	if _, err := h.state.Begin(ctx, rec); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, h.stateTimeout)
+	_, err = h.state.Begin(sctx, rec)
+	cancel()
+	if err != nil {
 		var ce *state.ConflictError
 		if errors.As(err, &ce) && errors.Is(err, state.ErrExists) && ce.Current != nil {
 			h.log.WarnContext(ctx, "request replayed", "job_id", job.ID, "slack_user", job.Slack.UserID, "status", string(ce.Current.Status))
@@ -111,9 +114,13 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallback, channel string, v *button.Value, refuse func(reason, text string)) {
 	op := command.Lookup(v.Op)
 	clicker := cb.User.ID
+	// One bound for the table's work of this click (read, decide, maybe
+	// record the expiry): the ack must not wait on a hanging table.
+	sctx, cancel := context.WithTimeout(ctx, h.stateTimeout)
+	defer cancel()
 	// The record, not the button, says what is approved: its project,
 	// operation and requester are what the approver is checked against.
-	cur, err := h.state.Get(ctx, v.OpID)
+	cur, err := h.state.Get(sctx, v.OpID)
 	switch {
 	case errors.Is(err, state.ErrNotFound):
 		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
@@ -144,13 +151,13 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 			t = state.Reject(clicker, "rejected")
 		}
 	}
-	rec, err := h.state.Transition(ctx, v.OpID, t)
+	rec, err := h.state.Transition(sctx, v.OpID, t)
 	var ce *state.ConflictError
 	switch {
 	case errors.As(err, &ce) && ce.Current != nil:
 		if ce.Refusal == state.RefusedExpired && ce.Current.Status == state.StatusPendingApproval {
 			// Record the lapse once, so the request shows it.
-			if exp, xerr := h.state.Transition(ctx, v.OpID, state.Expire()); xerr == nil {
+			if exp, xerr := h.state.Transition(sctx, v.OpID, state.Expire()); xerr == nil {
 				h.handOver(ctx, exp, provision.ApprovalExpired, "")
 			}
 		}
