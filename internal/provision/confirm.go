@@ -191,6 +191,11 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 	r.rerender(pctx, s, state)
 	pcancel()
 	if !state.Confirmed {
+		if c.MessageTS == "" {
+			// The confirmation was private (the bot is not in the
+			// channel): nothing was re-rendered, so say it privately.
+			return r.answer(ctx, s, OutcomeCancelled, reply.Decided(state))
+		}
 		s.res.Outcome, s.res.Route = OutcomeCancelled, reply.RouteThread
 		return s.res, nil
 	}

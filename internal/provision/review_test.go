@@ -3,13 +3,17 @@ package provision_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/state"
 )
@@ -194,5 +198,64 @@ func TestHangingStateTableStillAnswers(t *testing.T) {
 			}
 			contains(t, e.final(), "state table is unavailable")
 		})
+	}
+}
+
+// The response_url allowlist holds on every path that answers through a
+// response_url, not only a command's: a refused click's notice, a
+// confirmation's click (its message ephemeral, so the answer goes by the
+// click's response_url), history, and an approval's private note.
+func TestForeignResponseURLIsNeverPostedOnClickPaths(t *testing.T) {
+	var hits atomic.Int32
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(foreign.Close)
+	for name, mod := range map[string]func(e *env, j *provision.Job){
+		"notice": func(_ *env, j *provision.Job) { j.Action, j.Notice = provision.ActionNotice, "This button is old." },
+		"denial": func(_ *env, j *provision.Job) { j.Action, j.Denial = provision.ActionNotice, "ask user:U0LEAD" },
+		"confirmation click": func(e *env, j *provision.Job) {
+			deleteJob(j)
+			j.Click = &provision.Click{Step: "confirm", OpID: "op.foreign", Requester: j.Slack.UserID, IssuedAt: e.clock.Now()}
+		},
+		"history": func(_ *env, j *provision.Job) { j.Action, j.Name = provision.ActionHistory, "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.seed()
+			e.slack.Inject(slackrec.PostMessage, slackrec.Fault{Times: 9, Error: "not_in_channel"})
+			e.slack.Inject(slackrec.PostEphemeral, slackrec.Fault{Times: 9, Error: "not_in_channel"})
+			before := hits.Load()
+			res, _ := e.handle(e.job(func(j *provision.Job) {
+				mod(e, j)
+				j.Slack.ResponseURL = foreign.URL + "/commands/T0001/1/x"
+			}))
+			if n := hits.Load() - before; n != 0 {
+				t.Errorf("the foreign server got %d requests, want 0", n)
+			}
+			if res == nil || res.Route == reply.RouteResponseEphemeral || res.Route == reply.RouteResponseInChannel {
+				t.Errorf("Handle() = %+v, want no response_url delivery", res)
+			}
+		})
+	}
+}
+
+// Cancel on a confirmation the bot could only show privately (it is not
+// in the channel, so there is no message to re-render): the person is
+// told, privately, instead of hearing nothing.
+func TestCancelOfAPrivateConfirmationIsAnswered(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	res, err := e.handle(e.job(deleteJob, func(j *provision.Job) {
+		j.ID = "click.cancel"
+		j.Click = &provision.Click{Step: "cancel", OpID: "op.private", Requester: j.Slack.UserID, IssuedAt: e.clock.Now()}
+	}))
+	if err != nil || res.Outcome != provision.OutcomeCancelled || res.Route != reply.RouteResponseEphemeral {
+		t.Fatalf("Handle() = %+v, %v; want cancelled, answered privately", res, err)
+	}
+	contains(t, e.final(), "cancelled by <@U012ABCDEF>")
+	if _, ok := e.atlas.Workspace(groupID, "orders-ws"); !ok {
+		t.Error("the workspace is gone after a Cancel")
 	}
 }
