@@ -80,6 +80,18 @@ func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err er
 		res, err := r.requestApproval(ctx, s, rec)
 		return res, err, false
 	case ApprovalApproved:
+		// What runs is what was approved: the Job the record was begun
+		// with (the request the approvers saw), whatever this Job says
+		// besides its ID and the decision.
+		stored, jerr := JobOf(rec)
+		if jerr != nil {
+			res, err := r.unrecorded(ctx, s, jerr)
+			return res, err, false
+		}
+		stored.Approval = &ApprovalStep{Step: ApprovalApproved, By: r.job.Approval.By,
+			Approvers: storedApprovers(stored), ExpiresAt: rec.ExpiresAt}
+		stored.RequestedAt = r.job.RequestedAt
+		r.job = stored
 		if op := command.Lookup(command.Name(r.job.action())); op != nil && op.Confirm {
 			r.job.Click = &Click{Step: string(button.StepConfirm), OpID: r.job.ID, Requester: rec.Requester,
 				MessageTS: rec.ParentTS, IssuedAt: rec.CreatedAt}
@@ -122,6 +134,14 @@ func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err er
 		s.res.Route = reply.RouteThread
 	}
 	return s.res, nil, false
+}
+
+// storedApprovers are the approvers a stored Job's request named.
+func storedApprovers(j Job) []string {
+	if j.Approval == nil {
+		return nil
+	}
+	return j.Approval.Approvers
 }
 
 // requestApproval posts the approval request (once) and the requester's

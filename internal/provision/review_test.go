@@ -259,3 +259,35 @@ func TestCancelOfAPrivateConfirmationIsAnswered(t *testing.T) {
 		t.Error("the workspace is gone after a Cancel")
 	}
 }
+
+// An approved Job runs what was approved: the request as its record holds
+// it, not what the Job handed over says (a Job written by whoever may
+// invoke the worker, naming another workspace, tier or channel, under an
+// approved request's ID).
+func TestApproval_approvedRunsTheRecordedRequest(t *testing.T) {
+	e, st, j := approvalSetup(t)
+	if res, err := e.handle(j); err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
+		t.Fatalf("Handle(request) = %+v, %v", res, err)
+	}
+	if _, err := st.Transition(t.Context(), j.ID, state.Approve("U0LEAD")); err != nil {
+		t.Fatal(err)
+	}
+	forged := decided(t, st, j.ID, provision.ApprovalApproved, "U0LEAD")
+	forged.Name, forged.Tier, forged.MaxTier = "other-ws", "SP50", "SP50"
+	forged.Slack.ChannelID = "C0ELSEWHERE"
+	res, err := e.handle(forged)
+	if err != nil || res.Outcome != provision.OutcomeCreated {
+		t.Fatalf("Handle(approved) = %+v, %v; want created", res, err)
+	}
+	if _, ok := e.atlas.Workspace(groupID, "other-ws"); ok {
+		t.Error("the Job's own workspace was created, not the approved one")
+	}
+	if ws, ok := e.atlas.Workspace(groupID, "orders-ws"); !ok || ws.StreamConfig == nil || ws.StreamConfig.Tier != "SP30" {
+		t.Errorf("approved workspace = %+v, %v; want orders-ws at SP30 as asked", ws, ok)
+	}
+	for _, c := range e.slack.Calls(slackrec.PostMessage, slackrec.PostEphemeral) {
+		if c.Channel == "C0ELSEWHERE" {
+			t.Errorf("posted in the Job's channel, not the request's: %+v", c)
+		}
+	}
+}
