@@ -16,6 +16,7 @@ import (
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/state"
+	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
 // Tests from the adversarial review of the interactive paths (clicks,
@@ -289,5 +290,42 @@ func TestApproval_approvedRunsTheRecordedRequest(t *testing.T) {
 		if c.Channel == "C0ELSEWHERE" {
 			t.Errorf("posted in the Job's channel, not the request's: %+v", c)
 		}
+	}
+}
+
+// A Job cannot take over another operation's record by naming its ID: a
+// click Job whose operation, project, workspace or processor differ from
+// the record's gives the claim back untouched and does nothing.
+func TestClickNamingAnotherOperationDoesNothing(t *testing.T) {
+	clk := &lateClock{}
+	st := state.NewMemory(state.WithClock(clk.Now))
+	e := newEnv(t, withStore(st))
+	clk.now = e.clock.Now
+	e.seed()
+	// Someone's delete of orders-ws, waiting for its confirming click.
+	victim := e.job(deleteJob, func(j *provision.Job) { j.ID = "op.victim" })
+	rec, _ := provision.NewOperation(victim)
+	if _, err := st.Begin(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	forged := e.job(func(j *provision.Job) {
+		j.ID, j.Action, j.Name, j.Tier, j.MaxTier, j.Provider, j.Region = "click.forged", provision.ActionUpdate, "orders-ws", "SP50", "SP50", "", ""
+		j.Click = &provision.Click{Step: "confirm", OpID: "op.victim", Requester: j.Slack.UserID, IssuedAt: e.clock.Now()}
+	})
+	res, err := e.handle(forged)
+	if err != nil || res.Outcome != provision.OutcomeFailed {
+		t.Errorf("Handle() = %+v, %v; want refused", res, err)
+	}
+	if n := e.atlas.Calls(atlastest.OpUpdateStream) + e.atlas.Calls(atlastest.OpDeleteStream); n != 0 {
+		t.Errorf("%d Atlas changes, want none", n)
+	}
+	if op, _ := st.Get(t.Context(), "op.victim"); op.Status != state.StatusQueued || op.Outcome != "" {
+		t.Errorf("the victim's record is %s (%q), want still queued", op.Status, op.Outcome)
+	}
+	// Its own click still works.
+	own := victim
+	own.ID, own.Click = "click.own", &provision.Click{Step: "confirm", OpID: "op.victim", Requester: victim.Slack.UserID, IssuedAt: e.clock.Now()}
+	if res, err := e.handle(own); err != nil || res.Outcome != provision.OutcomeDeleted {
+		t.Errorf("the real click: Handle() = %+v, %v; want deleted", res, err)
 	}
 }

@@ -128,6 +128,18 @@ func (r *run) claim(ctx context.Context, s *session) (ok bool, res *Result, err 
 		res, err := r.unrecorded(ctx, s, err)
 		return false, res, err
 	}
+	if op != nil && (op.Kind != string(r.job.action()) || op.GroupID != r.job.GroupID ||
+		op.Workspace != r.job.Name || op.Processor != r.job.Processor) {
+		// The Job names another operation's ID than its own (it was not
+		// written by the edge, whose clicks carry the ID of the request
+		// they confirm): give the claim back, untouched, and do nothing.
+		if _, rerr := st.Transition(tctx, r.stateID(), state.Release(owner)); rerr != nil {
+			r.w.log.WarnContext(ctx, "claim not released", "job_id", r.job.ID, "op_id", r.stateID(), "error", rerr.Error())
+		}
+		r.w.log.WarnContext(ctx, "job names another operation", "job_id", r.job.ID, "op_id", r.stateID(), "kind", op.Kind)
+		res, err := r.answer(ctx, s, OutcomeFailed, reply.Notice("This does not match the request it names, so nothing was done."))
+		return false, res, err
+	}
 	r.owner, r.record = owner, op
 	return true, nil, nil
 }
