@@ -15,6 +15,7 @@ import (
 	"github.com/streambot/streambot/bench/slashload"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/slackbot"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -312,14 +313,22 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	s.settle()
 	s.command(slash{Text: "describe orders-ws"})
 	s.settle()
+	// The interactive path too: a click whose value cannot be read is
+	// refused on the edge and answered through the worker, by the click's
+	// own response_url (a credential like the command's).
+	click := slackbot.Click{TeamID: teamID, ChannelID: channelID, UserID: reader, UserName: "reader",
+		ActionID: "streambot.confirm.delete", BlockID: "streambot.x.y.0", Value: "1;not-a-value", MessageTS: "1700000000.000100",
+		ResponseURL: s.slack.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}
+	s.invoke(apiEventTo("/slack/interactions", slackbot.ClickBody(click), s.signingSecret, time.Now()))
+	s.settle()
 
 	if len(s.rec.Tokens()) < 2 {
 		t.Errorf("%d access tokens issued, want the first and the one after the 401", len(s.rec.Tokens()))
 	}
 	logs := map[string]string{"slack function": s.slackFn.Logs(), "create function": s.createFn.Logs()}
 	for where, want := range map[string][]string{
-		"slack function":  {"slack signature rejected", "job dispatched"},
-		"create function": {"job done"},
+		"slack function":  {"slack signature rejected", "job dispatched", "click refused"},
+		"create function": {"job done", `"action":"notice"`},
 	} {
 		for _, w := range want {
 			if !strings.Contains(logs[where], w) {

@@ -70,7 +70,9 @@ func (r *run) approval(rec *state.Operation, buttons bool) reply.Approval {
 // approved Job it records the approval and reports go: the caller then
 // runs the operation (step 3).
 func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err error, goOn bool) {
-	rec, gerr := r.w.d.State.Get(ctx, r.job.ID)
+	gctx, cancel := context.WithDeadline(ctx, r.atlasUntil) // a hanging table leaves the reserve
+	rec, gerr := r.w.d.State.Get(gctx, r.job.ID)
+	cancel()
 	if gerr != nil {
 		res, err := r.unrecorded(ctx, s, gerr)
 		return res, err, false
@@ -80,6 +82,18 @@ func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err er
 		res, err := r.requestApproval(ctx, s, rec)
 		return res, err, false
 	case ApprovalApproved:
+		// What runs is what was approved: the Job the record was begun
+		// with (the request the approvers saw), whatever this Job says
+		// besides its ID and the decision.
+		stored, jerr := JobOf(rec)
+		if jerr != nil {
+			res, err := r.unrecorded(ctx, s, jerr)
+			return res, err, false
+		}
+		stored.Approval = &ApprovalStep{Step: ApprovalApproved, By: r.job.Approval.By,
+			Approvers: storedApprovers(stored), ExpiresAt: rec.ExpiresAt}
+		stored.RequestedAt = r.job.RequestedAt
+		r.job = stored
 		if op := command.Lookup(command.Name(r.job.action())); op != nil && op.Confirm {
 			r.job.Click = &Click{Step: string(button.StepConfirm), OpID: r.job.ID, Requester: rec.Requester,
 				MessageTS: rec.ParentTS, IssuedAt: rec.CreatedAt}
@@ -87,34 +101,63 @@ func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err er
 		return nil, nil, true
 	}
 	// rejected, cancelled, expired: re-render the request, note the
-	// decision in its thread.
-	out := OutcomeRejected
+	// decision in its thread — only when the record holds that decision.
+	// The edge hands these over after its own transition; a Job that says
+	// so of a request still waiting (or already run) is not believed, so
+	// that it cannot take the Approve button off a waiting request.
+	out, want := OutcomeRejected, state.StatusRejected
 	switch r.job.Approval.Step {
 	case ApprovalCancelled:
-		out = OutcomeCancelled
+		out, want = OutcomeCancelled, state.StatusCancelled
 	case ApprovalExpired:
-		out = OutcomeExpired
+		out, want = OutcomeExpired, state.StatusExpired
+	case ApprovalRejected:
+	default:
+		r.w.log.WarnContext(ctx, "approval step unknown", "job_id", r.job.ID, "step", r.job.Approval.Step)
+		s.res.Outcome = OutcomeFailed
+		return s.res, nil, false
+	}
+	if rec.Status != want {
+		r.w.log.WarnContext(ctx, "approval step does not match the record", "job_id", r.job.ID,
+			"step", r.job.Approval.Step, "status", string(rec.Status))
+		s.res.Outcome = OutcomeDuplicate
+		return s.res, nil, false
 	}
 	s.res.Outcome = out
 	if rec.ParentTS == "" || !rec.Status.Final() {
 		return s.res, nil, false
 	}
 	// One note per decision, however often Lambda delivers the Job. A
-	// table that cannot be written costs at most a second note.
-	if _, err := r.w.d.State.Transition(ctx, r.job.ID, state.Announce(rec.Status, rand.Text())); errors.Is(err, state.ErrConflict) {
+	// table that cannot be written costs at most a second note. The table
+	// call stops at the Atlas cut-off, the Slack steps inside the time kept
+	// back for the answer: both end inside the invocation.
+	actx, acancel := context.WithDeadline(ctx, r.atlasUntil)
+	_, err = r.w.d.State.Transition(actx, r.job.ID, state.Announce(rec.Status, rand.Text()))
+	acancel()
+	if errors.Is(err, state.ErrConflict) {
 		r.w.log.InfoContext(ctx, "job is a duplicate", "job_id", r.job.ID, "status", string(rec.Status))
 		s.res.Outcome = OutcomeDuplicate
 		return s.res, nil, false
 	} else if err != nil {
 		r.w.log.WarnContext(ctx, "decision note not claimed", "job_id", r.job.ID, "error", err.Error())
 	}
-	r.updateApproval(ctx, s, rec)
-	if _, err := s.poster.PostMessage(ctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(string(rec.Status), rec.DecidedBy)); err != nil {
+	fctx, fcancel := r.finishing(ctx)
+	defer fcancel()
+	r.updateApproval(fctx, s, rec)
+	if _, err := s.poster.PostMessage(fctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(string(rec.Status), rec.DecidedBy)); err != nil {
 		r.w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", err.Error())
 	} else {
 		s.res.Route = reply.RouteThread
 	}
 	return s.res, nil, false
+}
+
+// storedApprovers are the approvers a stored Job's request named.
+func storedApprovers(j Job) []string {
+	if j.Approval == nil {
+		return nil
+	}
+	return j.Approval.Approvers
 }
 
 // requestApproval posts the approval request (once) and the requester's
@@ -126,7 +169,11 @@ func (r *run) requestApproval(ctx context.Context, s *session, rec *state.Operat
 		return s.res, nil
 	}
 	a := r.approval(rec, true)
-	ts, err := s.poster.PostMessage(ctx, s.target.ChannelID, "", reply.ApprovalMessage(a))
+	// Bounded by the Atlas cut-off, so that the failure notice below still
+	// has the reserve when Slack hangs.
+	pctx, pcancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer pcancel()
+	ts, err := s.poster.PostMessage(pctx, s.target.ChannelID, "", reply.ApprovalMessage(a))
 	if err != nil {
 		r.problem = err
 		return r.answer(ctx, s, OutcomeFailed, reply.Notice(
@@ -176,6 +223,9 @@ func (r *run) approvedNote(ctx context.Context, s *session) {
 	if rec == nil || rec.ParentTS == "" || rec.Attempts > 1 {
 		return
 	}
+	// Before Atlas: bounded by the Atlas cut-off, not the deadline.
+	ctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
 	r.updateApproval(ctx, s, rec)
 	if _, err := s.poster.PostMessage(ctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(ApprovalApproved, rec.DecidedBy)); err != nil {
 		r.w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", err.Error())

@@ -119,11 +119,16 @@ func (r *run) current(ctx, actx context.Context, s *session) (ws *atlas.StreamWo
 
 // ask posts a confirmation in the channel (so that it can be updated after
 // the click); where the bot cannot post, the caller alone sees it.
+//
+// The post is bounded by the Atlas cut-off (r.atlasUntil), so that a
+// hanging Slack leaves the reserve to the private fallback.
 func (r *run) ask(ctx context.Context, s *session, m reply.Message) (*Result, error) {
 	s.res.Outcome = OutcomeAsked
-	if ts, err := s.poster.PostMessage(ctx, s.target.ChannelID, "", m); err == nil {
+	pctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	if ts, err := s.poster.PostMessage(pctx, s.target.ChannelID, "", m); err == nil {
 		s.res.Route = reply.RouteThread
-		r.recordParent(ctx, s.target.ChannelID, ts)
+		r.recordParent(pctx, s.target.ChannelID, ts)
 		return s.res, nil
 	} else {
 		r.w.log.WarnContext(ctx, "confirmation not posted in the channel", "job_id", r.job.ID, "error", err.Error())
@@ -192,15 +197,26 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 	if r.job.action() == ActionUpdate && state.Confirmed {
 		state.Summary = changeSummary(r.requested())
 	}
+	// Every Slack step is bounded (issue 14 item 4): the re-render before
+	// Atlas by the Atlas cut-off, the answer and the re-render after it by
+	// the time kept back for the answer, never by the invocation's deadline.
+	pctx, pcancel := context.WithDeadline(ctx, r.atlasUntil)
 	if c.Step == ClickExpired {
 		state.Expired = true
-		r.rerender(ctx, s, state)
+		r.rerender(pctx, s, state)
+		pcancel()
 		return r.answer(ctx, s, OutcomeExpired, reply.Notice(fmt.Sprintf(
 			"This confirmation expired (after %d minutes), so nothing was done. Run /stream %s again.",
 			int(command.ConfirmFor.Minutes()), strings.TrimSpace(string(r.job.action())+" "+r.job.Name+" "+r.job.Processor))))
 	}
-	r.rerender(ctx, s, state)
+	r.rerender(pctx, s, state)
+	pcancel()
 	if !state.Confirmed {
+		if c.MessageTS == "" {
+			// The confirmation was private (the bot is not in the
+			// channel): nothing was re-rendered, so say it privately.
+			return r.answer(ctx, s, OutcomeCancelled, reply.Decided(state))
+		}
 		s.res.Outcome, s.res.Route = OutcomeCancelled, reply.RouteThread
 		return s.res, nil
 	}
@@ -211,17 +227,19 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 		state.Status = reply.StatusDone
 	}
 	s.res.Outcome = d.outcome
+	fctx, fcancel := r.finishing(ctx)
+	defer fcancel()
 	if c.MessageTS != "" {
-		if _, err := s.poster.PostMessage(ctx, s.target.ChannelID, c.MessageTS, d.final); err == nil {
+		if _, err := s.poster.PostMessage(fctx, s.target.ChannelID, c.MessageTS, d.final); err == nil {
 			s.res.Route = reply.RouteThread
-			r.rerender(ctx, s, state)
+			r.rerender(fctx, s, state)
 			return s.res, nil
 		} else {
 			r.w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", err.Error())
 		}
 	}
 	res, aerr := r.answer(ctx, s, d.outcome, d.final)
-	r.rerender(ctx, s, state)
+	r.rerender(fctx, s, state)
 	return res, aerr
 }
 

@@ -198,7 +198,9 @@ func TestFinishEndsBeforeTheDeadline(t *testing.T) {
 	slackSrv := hangingSlack(t)
 	e := newEnv(t, func(s *setting) {
 		s.deps = func(d *provision.Deps) {
-			d.Reserve = 2 * time.Second
+			// the default 5 s: Handle keeps a fifth of it (1 s) to return,
+			// a margin that holds on a loaded machine
+			d.Reserve = provision.DefaultReserve
 			d.SlackAPIURL = slackSrv.URL + "/api/"
 		}
 		s.slackSource = func(*env) provision.SlackSource {
@@ -211,7 +213,7 @@ func TestFinishEndsBeforeTheDeadline(t *testing.T) {
 	e.atlas.Inject(atlastest.OpCreateStream, atlastest.Fault{Delay: time.Minute, Times: 9})
 	j := e.job(func(j *provision.Job) { j.Slack.ResponseURL = slackSrv.URL + "/commands/T0001/1/x" })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	res, err := e.w.Handle(ctx, j)
 	if ctx.Err() != nil {

@@ -72,6 +72,12 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 		if !goOn {
 			return res, err
 		}
+		// An approved Job runs as stored (approvalStep): its operation
+		// and its requester's target.
+		if op, known = operations[r.job.action()]; !known || op.run == nil || op.local || r.job.Slack == nil {
+			return r.answer(ctx, s, OutcomeFailed, reply.Denied("The approved request cannot be carried out: its record is not a request the worker runs."))
+		}
+		s.target = reply.Target{ChannelID: r.job.Slack.ChannelID, UserID: r.job.Slack.UserID, ResponseURL: r.job.Slack.ResponseURL}
 	}
 	if op.local { // no Atlas: nothing to authenticate
 		return op.run(r, ctx, s)

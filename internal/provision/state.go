@@ -93,7 +93,11 @@ func (r *run) unrecorded(ctx context.Context, s *session, err error) (*Result, e
 func (r *run) claim(ctx context.Context, s *session) (ok bool, res *Result, err error) {
 	st := r.w.d.State
 	owner := rand.Text()
-	op, err := st.Transition(ctx, r.stateID(), state.Claim(owner, r.hard))
+	// The table's calls stop where Atlas work would: a hanging table
+	// leaves the reserve to the answer, as a hanging Atlas does.
+	tctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	op, err := st.Transition(tctx, r.stateID(), state.Claim(owner, r.hard))
 	if errors.Is(err, state.ErrNotFound) && r.job.Approval == nil {
 		// Handed to the worker directly (an event, another automation):
 		// record it here; a concurrent copy of the Job loses one of the
@@ -104,10 +108,10 @@ func (r *run) claim(ctx context.Context, s *session) (ok bool, res *Result, err 
 		}
 		if nerr != nil {
 			err = nerr
-		} else if _, berr := st.Begin(ctx, rec); berr != nil && !errors.Is(berr, state.ErrExists) {
+		} else if _, berr := st.Begin(tctx, rec); berr != nil && !errors.Is(berr, state.ErrExists) {
 			err = berr
 		} else {
-			op, err = st.Transition(ctx, r.stateID(), state.Claim(owner, r.hard))
+			op, err = st.Transition(tctx, r.stateID(), state.Claim(owner, r.hard))
 		}
 	}
 	var ce *state.ConflictError
@@ -122,6 +126,18 @@ func (r *run) claim(ctx context.Context, s *session) (ok bool, res *Result, err 
 		return false, s.res, nil
 	case err != nil:
 		res, err := r.unrecorded(ctx, s, err)
+		return false, res, err
+	}
+	if op != nil && (op.Kind != string(r.job.action()) || op.GroupID != r.job.GroupID ||
+		op.Workspace != r.job.Name || op.Processor != r.job.Processor) {
+		// The Job names another operation's ID than its own (it was not
+		// written by the edge, whose clicks carry the ID of the request
+		// they confirm): give the claim back, untouched, and do nothing.
+		if _, rerr := st.Transition(tctx, r.stateID(), state.Release(owner)); rerr != nil {
+			r.w.log.WarnContext(ctx, "claim not released", "job_id", r.job.ID, "op_id", r.stateID(), "error", rerr.Error())
+		}
+		r.w.log.WarnContext(ctx, "job names another operation", "job_id", r.job.ID, "op_id", r.stateID(), "kind", op.Kind)
+		res, err := r.answer(ctx, s, OutcomeFailed, reply.Notice("This does not match the request it names, so nothing was done."))
 		return false, res, err
 	}
 	r.owner, r.record = owner, op
@@ -214,10 +230,16 @@ func (r *run) recordParent(ctx context.Context, channel, ts string) {
 
 // history answers `/stream history [WORKSPACE]` from the state table.
 func (r *run) history(ctx context.Context, s *session) (*Result, error) {
-	ops, err := r.w.d.State.History(ctx, r.job.GroupID, r.job.Name, state.DefaultHistory)
+	// The read stops where Atlas work would (the reserve is the answer's).
+	hctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	ops, err := r.w.d.State.History(hctx, r.job.GroupID, r.job.Name, state.DefaultHistory)
 	if err != nil {
+		// AWS's error text names the table's ARN, the account and the
+		// role (issue 14 item 5): the log has it, the channel does not.
 		r.problem = err
-		return r.answer(ctx, s, OutcomeFailed, reply.Notice("The bot could not read its state table: "+err.Error()))
+		return r.answer(ctx, s, OutcomeFailed, reply.Notice(
+			"The bot could not read its state table, so it cannot show the history now. Please try again in a minute; if it persists, an operator will find the details in the worker's log under job ID "+r.job.ID+"."))
 	}
 	es := make([]reply.HistoryEntry, len(ops))
 	now := r.w.d.Now()

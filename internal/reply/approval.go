@@ -2,6 +2,7 @@ package reply
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func (a *Approval) state() string {
 	by := mention(a.DecidedBy)
 	switch a.Status {
 	case "pending_approval":
-		return "⏳ Waiting for approval by " + strings.Join(a.Approvers, " or ") + " until " + slackDate(a.ExpiresAt) + "."
+		return "⏳ Waiting for approval by " + joinApprovers(a.Approvers) + " until " + slackDate(a.ExpiresAt) + "."
 	case "approved", "running", "queued":
 		return "👍 Approved by " + by + "; running."
 	case "done":
@@ -113,7 +114,7 @@ func ApprovalMessage(a Approval) Message {
 // with Cancel.
 func ApprovalNote(a Approval, cancel Button) Message {
 	line := fmt.Sprintf("Your %s waits for an approval by %s until %s; nothing runs before that. You can withdraw it:",
-		a.what(), strings.Join(a.Approvers, " or "), slackDate(a.ExpiresAt))
+		a.what(), joinApprovers(a.Approvers), slackDate(a.ExpiresAt))
 	return withButtons(Message{Text: strings.ReplaceAll(line, "`", ""), Blocks: []slack.Block{section(line)}}, []Button{cancel})
 }
 
@@ -136,13 +137,41 @@ func ApprovalDecided(status, by string) Message {
 	return Message{Text: line, Blocks: []slack.Block{section(line)}}
 }
 
+// approverMention matches the mentions an approver may be written as: a
+// user (<@U…>) or a user group (<!subteam^S…>), as access.Subject.Mention
+// renders the policy's approvers.
+var approverMention = regexp.MustCompile(`^(<@[UW][A-Z0-9]{1,20}>|<!subteam\^S[A-Z0-9]{1,20}>)$`)
+
+// joinApprovers writes approvers as "<@U0LEAD> or <!subteam^S0SRE>". They
+// reach the worker inside a Job, which anyone allowed to invoke it
+// writes: anything but a user or user-group mention is escaped, so that a
+// Job cannot post <!channel> or a link through them.
+func joinApprovers(as []string) string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a
+		if !approverMention.MatchString(a) {
+			out[i] = Escape(a)
+		}
+	}
+	return strings.Join(out, " or ")
+}
+
+// slackTS matches a message timestamp ("1700000000.000100"); slackChannel
+// a conversation ID.
+var (
+	slackTS      = regexp.MustCompile(`^[0-9]{1,12}\.[0-9]{1,8}$`)
+	slackChannel = regexp.MustCompile(`^[CDG][A-Z0-9]{1,20}$`)
+)
+
 // Permalink links a message by channel and ts in Slack's own permalink
 // form, which Slack resolves to the reader's workspace. It needs no Web
 // API call (chat.getPermalink would cost one per message, on the ack path
-// and twenty for a history); "" when either part is missing.
+// and twenty for a history); "" when either part is missing or is not
+// shaped like Slack's (a channel ID, a message ts).
 func Permalink(channel, ts string) string {
-	if channel == "" || ts == "" {
-		return ""
+	if !slackChannel.MatchString(channel) || !slackTS.MatchString(ts) {
+		return "" // also what the state table holds comes into a <link|…>
 	}
 	return "https://slack.com/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", "")
 }
@@ -212,7 +241,7 @@ func History(project, workspace string, es []HistoryEntry) Message {
 // AckApproval tells the requester that the request waits for an approval.
 func AckApproval(op, project, name string, approvers []string, expires time.Time) Ack {
 	return ephemeral(fmt.Sprintf("The access policy asks for an approval of %s on project %s: the bot posts the request in this channel for %s; nothing runs before someone else approves it (until %s).",
-		Escape(op)+" "+code(name), Escape(project), strings.Join(approvers, " or "), slackDate(expires)))
+		Escape(op)+" "+code(name), Escape(project), joinApprovers(approvers), slackDate(expires)))
 }
 
 // AckAlreadyHandled answers a replayed command: the first one is handled

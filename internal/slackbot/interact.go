@@ -148,6 +148,17 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 		refuse("not the requester", fmt.Sprintf("Only the person who asked can %s this; nothing was done.", v.Step))
 		return
 	}
+	if v.Step == button.StepConfirm {
+		// A confirmation shown before the policy began to ask approvals
+		// for this operation on this project would otherwise run without
+		// one: the approval flow never shows a confirming button (the
+		// approval is its confirmation), so such a click is refused.
+		if _, ok := h.policy.ApprovalFor(d.GroupID, op.Action); ok {
+			refuse("approval required", fmt.Sprintf("The access policy now asks for an approval of %s on this project, so nothing was done. Run /stream %s again to ask for one.",
+				op.Action, strings.TrimSpace(string(v.Op)+" "+v.Workspace+" "+v.Processor)))
+			return
+		}
+	}
 	job := h.clickJob(cb, channel, &v, &d)
 	if confirmation {
 		ts := cb.Container.MessageTs

@@ -71,7 +71,10 @@ func formOp() *command.Op { return command.Lookup(command.Create) }
 // formOpening is one request to open the form: who, from where, with which
 // trigger_id. channel is empty for the global shortcut.
 type formOpening struct {
-	teamID, enterpriseID, userID, channel, triggerID string
+	teamID, userID, channel, triggerID string
+	// enterpriseID is the Enterprise Grid organization (E…), for a
+	// policy whose teams names one.
+	enterpriseID string
 }
 
 // errNoViews means the handler was built without [Config].Views.
@@ -85,7 +88,7 @@ func (h *Handler) openForm(ctx context.Context, sc *slack.SlashCommand, op *comm
 	denial, err := h.showForm(ctx, op, formOpening{teamID: sc.TeamID, enterpriseID: sc.EnterpriseID, userID: sc.UserID, channel: sc.ChannelID, triggerID: sc.TriggerID})
 	switch {
 	case denial != "":
-		return reply.AckDenied(denial)
+		return reply.AckDeniedMrkdwn(access.Decision{Reason: denial}.Mrkdwn())
 	case err != nil:
 		return reply.AckText(form.FallbackText())
 	}
@@ -106,7 +109,8 @@ func (h *Handler) shortcut(ctx context.Context, cb *slack.InteractionCallback) [
 	if denial != "" && err == nil { // showForm opened nothing
 		// The refusal in the place of the form. If even this fails, the
 		// person clicks again; there is nowhere else to answer.
-		_ = h.openView(ctx, in, form.NoticeView(":no_entry: Not allowed: "+reply.Escape(denial)))
+		// As every denial: escaped, whom to ask as a mention (item 12).
+		_ = h.openView(ctx, in, form.NoticeView(":no_entry: Not allowed: "+access.Decision{Reason: denial}.Mrkdwn()))
 	}
 	return nil
 }
@@ -210,7 +214,7 @@ func (h *Handler) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	req.Project = sub.Command.Project
 	d := h.policy.Authorize(ctx, req)
 	if !d.Allowed {
-		return viewResponse(form.NoticeResponse(":no_entry: Not allowed: " + reply.Escape(d.Reason)))
+		return viewResponse(form.NoticeResponse(":no_entry: Not allowed: " + d.Mrkdwn()))
 	}
 	channel, dm := sub.Destination() // a user ID for a direct message
 	if _, ok := h.policy.ApprovalFor(d.GroupID, op.Action); ok && dm {

@@ -56,6 +56,12 @@ const MaxBodyBytes = 64 << 10
 // gets its answer within 3 seconds when the dispatch hangs.
 const DefaultDispatchTimeout = 2 * time.Second
 
+// DefaultStateTimeout bounds the state-table work of one request on the
+// ack path (a Begin; an approval's read and decision), so that a hanging
+// or throttled table is answered "unavailable, nothing was done" instead
+// of running into the function's timeout, where Slack shows an error.
+const DefaultStateTimeout = 1500 * time.Millisecond
+
 // secretMinAge is how old the cached signing secret must be before a
 // signature mismatch makes the handler re-read it (rotation). It also caps
 // the re-reads bad requests can cause at one a minute.
@@ -94,6 +100,9 @@ type Config struct {
 	Logger *slog.Logger
 	// DispatchTimeout bounds Dispatch; zero means DefaultDispatchTimeout.
 	DispatchTimeout time.Duration
+	// StateTimeout bounds a request's state-table work; zero means
+	// DefaultStateTimeout.
+	StateTimeout time.Duration
 	// Interactions answer the interaction types the edge does not handle
 	// itself; block_actions are the edge's, and so are, unless given here,
 	// view_submission and shortcut (the create form, see [Handler.Command]).
@@ -124,6 +133,7 @@ type Handler struct {
 	now             func() time.Time
 	log             *slog.Logger
 	dispatchTimeout time.Duration
+	stateTimeout    time.Duration
 	interactions    map[slack.InteractionType]InteractionHandler
 	views           Views
 	viewsTimeout    time.Duration
@@ -152,6 +162,7 @@ func New(cfg Config) (*Handler, error) {
 		now:             cfg.Now,
 		log:             cfg.Logger,
 		dispatchTimeout: cfg.DispatchTimeout,
+		stateTimeout:    cfg.StateTimeout,
 		interactions:    maps.Clone(cfg.Interactions),
 		views:           cfg.Views,
 		viewsTimeout:    cfg.ViewsTimeout,
@@ -175,6 +186,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	if h.viewsTimeout <= 0 {
 		h.viewsTimeout = DefaultViewsTimeout
+	}
+	if h.stateTimeout <= 0 {
+		h.stateTimeout = DefaultStateTimeout
 	}
 	h.quiet = h.policy.WithLogger(slog.New(slog.DiscardHandler))
 	h.formInteractions()

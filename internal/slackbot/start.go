@@ -80,7 +80,10 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 	if pending != nil {
 		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, job.Approval.ExpiresAt
 	}
-	if _, err := h.state.Begin(ctx, rec); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, h.stateTimeout)
+	_, err = h.state.Begin(sctx, rec)
+	cancel()
+	if err != nil {
 		var ce *state.ConflictError
 		if errors.As(err, &ce) && errors.Is(err, state.ErrExists) && ce.Current != nil {
 			h.log.WarnContext(ctx, "request replayed", "job_id", job.ID, "slack_user", job.Slack.UserID, "status", string(ce.Current.Status))
@@ -150,9 +153,13 @@ func isDirect(channel string) bool {
 func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallback, channel string, v *button.Value, refuse func(reason, text string)) {
 	op := command.Lookup(v.Op)
 	clicker := cb.User.ID
+	// One bound for the table's work of this click (read, decide, maybe
+	// record the expiry): the ack must not wait on a hanging table.
+	sctx, cancel := context.WithTimeout(ctx, h.stateTimeout)
+	defer cancel()
 	// The record, not the button, says what is approved: its project,
 	// operation and requester are what the approver is checked against.
-	cur, err := h.state.Get(ctx, v.OpID)
+	cur, err := h.state.Get(sctx, v.OpID)
 	switch {
 	case errors.Is(err, state.ErrNotFound):
 		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
@@ -161,7 +168,7 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		h.log.ErrorContext(ctx, "state table unavailable", "op_id", v.OpID, "error", err)
 		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
 		return
-	case cur.GroupID != v.GroupID || cur.Kind != string(v.Op) || cur.Workspace != v.Workspace:
+	case cur.GroupID != v.GroupID || cur.Kind != string(v.Op) || cur.Workspace != v.Workspace || cur.Processor != v.Processor:
 		refuse("button does not match its request", "This button names another request than the one it belongs to, so nothing was done.")
 		return
 	}
@@ -171,7 +178,7 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 	case v.Step == button.StepReject && clicker == cur.Requester:
 		t, step = state.Cancel(clicker), provision.ApprovalCancelled
 	default:
-		d := h.policy.CanApprove(ctx, access.ApproveRequest{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel,
+		d := h.policy.CanApprove(ctx, access.ApproveRequest{TeamID: cb.Team.ID, EnterpriseID: enterpriseID(cb), UserID: clicker, ChannelID: channel,
 			GroupID: cur.GroupID, Action: op.Action, RequesterID: cur.Requester})
 		if !d.Allowed {
 			// As a denial: the approvers it names become mentions.
@@ -185,13 +192,13 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 			t = state.Reject(clicker, "rejected")
 		}
 	}
-	rec, err := h.state.Transition(ctx, v.OpID, t)
+	rec, err := h.state.Transition(sctx, v.OpID, t)
 	var ce *state.ConflictError
 	switch {
 	case errors.As(err, &ce) && ce.Current != nil:
 		if ce.Refusal == state.RefusedExpired && ce.Current.Status == state.StatusPendingApproval {
 			// Record the lapse once, so the request shows it.
-			if exp, xerr := h.state.Transition(ctx, v.OpID, state.Expire()); xerr == nil {
+			if exp, xerr := h.state.Transition(sctx, v.OpID, state.Expire()); xerr == nil {
 				h.handOver(ctx, exp, provision.ApprovalExpired, "")
 			}
 		}

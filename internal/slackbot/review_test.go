@@ -1,0 +1,183 @@
+package slackbot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streambot/streambot/internal/button"
+	"github.com/streambot/streambot/internal/command"
+	"github.com/streambot/streambot/internal/form"
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/state"
+	"github.com/streambot/streambot/internal/testtools"
+)
+
+// Tests from the adversarial review of the interactive paths after the
+// merge of issues 10-14.
+
+// On Enterprise Grid, with a policy whose teams names the organization
+// (E…) only, an approver's click is decided on the enterprise_id the
+// click carries (issue 14 item 7): CanApprove was asked without it, so
+// every approval on such an install was refused as "not enabled for this
+// Slack workspace".
+func TestApproval_enterprisePolicyApproves(t *testing.T) {
+	c := &clock{t: fixedNow}
+	st := state.NewMemory(state.WithClock(c.Now))
+	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
+	h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, approvalPolicy+"teams: [E0ORG]\n"), Dispatcher: env.dispatch,
+		Now: c.Now, State: st, Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.h = h
+	w := env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
+		"user_id", requester, "trigger_id", prodTrigger, "enterprise_id", "E0ORG"), testSecret, time.Now()))
+	if a := decodeAck(t, w).Text; !strings.Contains(a, "asks for an approval") {
+		t.Fatalf("ack %q, want the approval asked", a)
+	}
+	n := len(env.dispatch.Jobs())
+	click := clickOn(approvalButton(button.StepApprove), approver)
+	click.EnterpriseID, click.TriggerID = "E0ORG", "click.enterprise"
+	env.post(t, "/slack/interactions", ClickBody(click), time.Now())
+	jobs := env.jobsSince(n)
+	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalApproved {
+		t.Fatalf("jobs %+v, want the approved create", jobs)
+	}
+	wantStatus(t, st, state.StatusApproved)
+}
+
+// An approval button whose value names another processor than the record
+// it points at is refused like one naming another workspace: the record,
+// not the button, is what an approver approves.
+func TestApproval_buttonNamingAnotherProcessorIsRefused(t *testing.T) {
+	env, _, st := approvalEnv(t, nil)
+	rec := state.Operation{ID: "op.stop.1", Kind: string(command.Stop), GroupID: prodGroupID, Workspace: "billing-ws",
+		Processor: "orders-enrich", Requester: requester, Status: state.StatusPendingApproval, ExpiresAt: fixedNow.Add(time.Hour),
+		Request: json.RawMessage(`{}`)}
+	if _, err := st.Begin(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	v := button.Value{Op: command.Stop, Step: button.StepApprove, GroupID: prodGroupID, Workspace: "billing-ws",
+		Processor: "payments", Requester: requester, OpID: rec.ID, IssuedAt: fixedNow}
+	env.click(t, v, approver)
+	wantNotice(t, env.dispatch.Jobs(), "another request")
+	if op, _ := st.Get(t.Context(), rec.ID); op.Status != state.StatusPendingApproval {
+		t.Errorf("record %s, want still pending", op.Status)
+	}
+}
+
+// The create form on Enterprise Grid: a policy whose teams names the
+// organization opens the form from the shortcut and accepts its
+// submission when the payloads carry the enterprise (issue 14 item 7);
+// before, both asked the policy without it and refused everyone.
+func TestForm_enterprisePolicy(t *testing.T) {
+	env := newFormEnv(t, "teams: [E0ORG]\n")
+	p, _ := json.Marshal(map[string]any{
+		"type": "shortcut", "token": "legacy", "action_ts": "1765099800.000100",
+		"team":        map[string]any{"id": "T1DC2JH3J", "domain": "testteamnow", "enterprise_id": "E0ORG"},
+		"enterprise":  map[string]any{"id": "E0ORG"},
+		"user":        map[string]any{"id": "U0CREATOR", "username": "roadrunner", "team_id": "T1DC2JH3J"},
+		"callback_id": form.CallbackID, "trigger_id": "trig-grid",
+	})
+	env.post(t, "/slack/interactions", url.Values{"payload": {string(p)}}.Encode(), time.Now())
+	views := env.opened(t)
+	if len(views) != 1 || decodeModal(t, views[0].View).CallbackID != form.CallbackID {
+		t.Fatalf("views opened = %+v, want the create form", views)
+	}
+	payload := submissionWith(t, env.rec, views[0], "U0CREATOR",
+		map[string]string{form.BlockName: "grid-ws", form.BlockProject: devGroupID, form.BlockRegion: "OHIO_USA"},
+		func(m map[string]any) { m["enterprise"] = map[string]any{"id": "E0ORG"} })
+	if code, body := env.submit(t, payload); code != http.StatusOK || body != "" {
+		t.Fatalf("submission = %d %q, want an empty 200", code, body)
+	}
+	if jobs := env.dispatch.Jobs(); len(jobs) != 1 || jobs[0].Name != "grid-ws" {
+		t.Errorf("jobs = %+v, want the create", jobs)
+	}
+}
+
+// A confirmation shown before the policy began to ask approvals for the
+// operation on its project (the policy was edited within the 15 minutes)
+// is refused when clicked, instead of running without an approval.
+func TestConfirmRefusedWhenThePolicyNowAsksAnApproval(t *testing.T) {
+	env := newTestEnv(t, "approvals:\n  - projects: [dev]\n    actions: [delete]\n    approvers: [user:U0LEAD]\n", nil)
+	env.post(t, "/slack/interactions", ClickBody(clickOn(deleteConfirm(), "U0CREATOR")), time.Now())
+	wantNotice(t, env.dispatch.Jobs(), "now asks for an approval", "/stream delete orders-ws")
+}
+
+// The shortcut's refusal names whom to ask as a mention, like every other
+// denial (issue 14 item 12), not in the policy's notation.
+func TestForm_shortcutDenialMentionsTheAdminContact(t *testing.T) {
+	env := newFormEnv(t, "admin_contact: user:U0LEAD\n")
+	env.post(t, "/slack/interactions", shortcutBody(form.CallbackID, "U0NOBODY", "trig-no"), time.Now())
+	views := env.opened(t)
+	if len(views) != 1 {
+		t.Fatalf("views opened = %d, want the notice", len(views))
+	}
+	m := decodeModal(t, views[0].View)
+	if len(m.Blocks) != 1 || m.Blocks[0].Text == nil || !strings.Contains(m.Blocks[0].Text.Text, "ask <@U0LEAD>") {
+		t.Errorf("view = %s, want the refusal with ask <@U0LEAD>", views[0].View)
+	}
+}
+
+// `/stream create` alone, by a person allowed nowhere: the refusal names
+// whom to ask as a mention (issue 14 item 12).
+func TestForm_slashDenialMentionsTheAdminContact(t *testing.T) {
+	env := newFormEnv(t, "admin_contact: user:U0LEAD\n")
+	_, body := env.slash(t, "create", "U0NOBODY", "trig-nobody")
+	if !strings.Contains(body, "ask \u003c@U0LEAD\u003e") && !strings.Contains(body, "ask <@U0LEAD>") {
+		t.Errorf("ack = %s, want the refusal with ask <@U0LEAD>", body)
+	}
+}
+
+// boundedCheck is a store that fails every call at once, and records
+// whether each call's context carried a deadline.
+type boundedCheck struct {
+	state.Store
+	mu        sync.Mutex
+	unbounded []string
+}
+
+func (b *boundedCheck) note(ctx context.Context, call string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := ctx.Deadline(); !ok {
+		b.unbounded = append(b.unbounded, call)
+	}
+	return &state.UnavailableError{Table: "streambot-state", Reason: "unreachable", Err: errors.New(call + ": the table is slow")}
+}
+
+func (b *boundedCheck) Begin(ctx context.Context, _ state.Operation) (*state.Operation, error) {
+	return nil, b.note(ctx, "Begin")
+}
+
+func (b *boundedCheck) Get(ctx context.Context, _ string) (*state.Operation, error) {
+	return nil, b.note(ctx, "Get")
+}
+
+// The ack path's state-table calls (the Begin of a command, the read of
+// an approval click) are bounded, so that a hanging or throttled table
+// is answered "unavailable, nothing was done" within Slack's 3 seconds
+// instead of running into the function's timeout. (The request's own
+// context has no deadline here, as behind `streambot serve`.)
+func TestAckPathStateCallsAreBounded(t *testing.T) {
+	st := &boundedCheck{}
+	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, approvalPolicy), State: st})
+	a := decodeAck(t, env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
+		"user_id", requester, "trigger_id", prodTrigger), testSecret, time.Now())))
+	if !strings.Contains(a.Text, "state table is unavailable") {
+		t.Errorf("ack %q, want the state table's refusal", a.Text)
+	}
+	env.click(t, approvalButton(button.StepApprove), approver)
+	wantNotice(t, env.dispatch.Jobs(), "state table is unavailable")
+	if len(st.unbounded) != 0 {
+		t.Errorf("state calls without a deadline: %v", st.unbounded)
+	}
+}
