@@ -3,7 +3,6 @@ package slackbot
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -81,7 +80,7 @@ func (h *Handler) interaction(ctx context.Context, body string) []byte {
 		return nil
 	}
 	var cb slack.InteractionCallback
-	if err := json.Unmarshal([]byte(payload), &cb); err != nil {
+	if err := decodeInteraction([]byte(payload), &cb); err != nil {
 		h.log.WarnContext(ctx, "interaction payload malformed", "reason", "json: "+err.Error())
 		return nil
 	}
