@@ -12,6 +12,9 @@
 //     moto_server, beside the emulator floor (a hello bootstrap) and one
 //     GetSecretValue round trip to the same moto_server.
 //   - BenchmarkLambdaWarmInvoke: warm invocations of the same.
+//   - BenchmarkLambdaFormOpen: `/stream create` with no arguments under the
+//     emulator, from the event to views.open reaching a recording Slack
+//     (issue 13's 3-second trigger_id), cold and warm.
 //   - BenchmarkBootstrapSize: both functions built for linux/arm64 as the
 //     Makefile builds them, and their zip sizes.
 //

@@ -13,6 +13,7 @@
 //
 //	stack_test.go     one deployment per test: services, secrets, functions
 //	flow_test.go      the happy paths, denials, malformed commands
+//	form_test.go      the create form: views.open, view_submission, shortcut
 //	faults_test.go    Atlas and Slack faults, broken and rotated secrets,
 //	                  a worker killed mid-Job
 //	security_test.go  signatures, policy, escaping, secrets in logs

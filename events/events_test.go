@@ -30,7 +30,7 @@ import (
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
-var resign = flag.Bool("resign", false, "rewrite slash-command.json and block-actions.json signed at the current time")
+var resign = flag.Bool("resign", false, "rewrite slash-command.json, block-actions.json and view-submission.json signed at the current time")
 
 // exampleSigningSecret is the signing secret of Slack's own documentation
 // example ("Verifying requests from Slack"); run the Slack function locally
@@ -396,5 +396,63 @@ func TestProcessorJobs(t *testing.T) {
 	}
 	if err := provision.Check(stop); err != nil {
 		t.Errorf("job-stop.json is not a valid stop: %v", err)
+	}
+}
+
+const viewSubmissionFile = "view-submission.json"
+
+// viewSubmissionEvent is the event API Gateway sends when Slack posts
+// payload (a view_submission) to the interactivity URL, signed at ts.
+func viewSubmissionEvent(payload string, ts time.Time) events.APIGatewayV2HTTPRequest {
+	return apiEvent("/slack/interactions", url.Values{"payload": {payload}}.Encode(), ts)
+}
+
+// readViewSubmission reads view-submission.json and returns the event and
+// the view_submission payload it carries.
+func readViewSubmission(t *testing.T) (events.APIGatewayV2HTTPRequest, string) {
+	t.Helper()
+	var ev events.APIGatewayV2HTTPRequest
+	decodeStrict(t, viewSubmissionFile, &ev)
+	body, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		t.Fatalf("%s: body is not base64: %v", viewSubmissionFile, err)
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || len(form) != 1 || form.Get("payload") == "" {
+		t.Fatalf("%s: body %q is not one payload field (%v)", viewSubmissionFile, body, err)
+	}
+	return ev, form.Get("payload")
+}
+
+// TestViewSubmissionEvent checks view-submission.json: U2CERLKJA submits
+// the create form opened by `/stream create` in C0123ABCD (orders-ws on
+// dev, VIRGINIA_USA, SP10 up to SP50, the sample connection), signed like
+// every request from Slack and parsed as slack-go parses it.
+func TestViewSubmissionEvent(t *testing.T) {
+	ev, payload := readViewSubmission(t)
+	if *resign {
+		data, err := marshalEvent(viewSubmissionEvent(payload, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(viewSubmissionFile, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ev, payload = readViewSubmission(t)
+	}
+	ts := time.UnixMilli(ev.RequestContext.TimeEpoch)
+	if diff := cmp.Diff(viewSubmissionEvent(payload, ts), ev); diff != "" {
+		t.Errorf("%s differs from a freshly built event (-want +got); rebuild it with go test ./events -run ViewSubmission -resign:\n%s", viewSubmissionFile, diff)
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(payload), &cb); err != nil {
+		t.Fatalf("payload: %v", err)
+	}
+	if cb.Type != slack.InteractionTypeViewSubmission || cb.View.CallbackID != "create_workspace" || cb.User.ID != "U2CERLKJA" ||
+		cb.View.PrivateMetadata != "v1|C0123ABCD|U2CERLKJA|1796601600" || cb.View.State == nil || len(cb.View.State.Values) != 6 {
+		t.Errorf("payload = %+v, want U2CERLKJA's create form from C0123ABCD with its six fields", cb)
+	}
+	if got := cb.View.State.Values["name"]["name"].Value; got != "orders-ws" {
+		t.Errorf("name = %q, want orders-ws", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/provision"
@@ -36,11 +37,11 @@ func (d *recordingDispatcher) Dispatch(_ context.Context, job provision.Job) err
 	return nil
 }
 
-// TestSlashCommandEventMakesJob runs slash-command.json, freshly signed (as
-// `-resign` writes it), through the Slack function's handler and checks
-// that the Job it hands to the worker is exactly job.json.
-func TestSlashCommandEventMakesJob(t *testing.T) {
-	data, err := marshalEvent(slashCommandEvent(time.Now()))
+// asDelivered is ev as the Lambda runtime hands it to the handler: written
+// as the sample files are, read back.
+func asDelivered(t *testing.T, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	data, err := marshalEvent(ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,9 +49,15 @@ func TestSlashCommandEventMakesJob(t *testing.T) {
 	if err := json.Unmarshal(data, &req); err != nil {
 		t.Fatal(err)
 	}
-	var want provision.Job
-	decodeStrict(t, "job.json", &want)
+	return req
+}
 
+// slackHandler is the Slack function's handler as the sample events need
+// it: the signing secret of Slack's documentation example, a policy that
+// lets U2CERLKJA create and delete in dev, the clock at now, and a
+// dispatcher that keeps the Jobs.
+func slackHandler(t *testing.T, now time.Time) (*slackbot.Handler, *recordingDispatcher) {
+	t.Helper()
 	policy, err := access.Load([]byte(`
 projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}
 default_project: dev
@@ -66,12 +73,24 @@ grants:
 		Secrets:    secrets.NewStore(func(k string) string { return env[k] }, nil),
 		Policy:     policy,
 		Dispatcher: d,
-		Now:        func() time.Time { return want.RequestedAt },
+		Now:        func() time.Time { return now },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h, d
+}
+
+// TestSlashCommandEventMakesJob runs slash-command.json, freshly signed (as
+// `-resign` writes it), through the Slack function's handler and checks
+// that the Job it hands to the worker is exactly job.json.
+func TestSlashCommandEventMakesJob(t *testing.T) {
+	req := asDelivered(t, slashCommandEvent(time.Now()))
+	var want provision.Job
+	decodeStrict(t, "job.json", &want)
+
+	h, d := slackHandler(t, want.RequestedAt)
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil {
 		t.Fatalf("Handle: %v", err)
@@ -139,37 +158,10 @@ func TestCreateRequestEventReturnsWorkspace(t *testing.T) {
 // through the Slack function's handler and checks that the Job it hands
 // to the worker is exactly job-delete.json.
 func TestBlockActionsEventMakesJob(t *testing.T) {
-	data, err := marshalEvent(blockActionsEvent(time.Now()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		t.Fatal(err)
-	}
+	req := asDelivered(t, blockActionsEvent(time.Now()))
 	var want provision.Job
 	decodeStrict(t, "job-delete.json", &want)
-	policy, err := access.Load([]byte(`
-projects: {dev: 6a1b2c3d4e5f6a7b8c9d0e1f}
-default_project: dev
-grants:
-  - {subjects: ["user:U2CERLKJA"], projects: [dev], role: GROUP_STREAM_PROCESSING_OWNER}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{secrets.EnvSlackSigningSecret: exampleSigningSecret}
-	d := &recordingDispatcher{}
-	h, err := slackbot.New(slackbot.Config{
-		Secrets:    secrets.NewStore(func(k string) string { return env[k] }, nil),
-		Policy:     policy,
-		Dispatcher: d,
-		Now:        func() time.Time { return want.RequestedAt },
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, d := slackHandler(t, want.RequestedAt)
 	resp, err := h.Handle(t.Context(), req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("Handle = HTTP %d %s, %v; want 200", resp.StatusCode, resp.Body, err)
@@ -179,5 +171,31 @@ grants:
 	}
 	if diff := cmp.Diff(want, d.jobs[0]); diff != "" {
 		t.Errorf("the Job for block-actions.json differs from job-delete.json (-want +got):\n%s", diff)
+	}
+}
+
+// TestViewSubmissionEventMakesJob runs view-submission.json, freshly
+// signed, through the Slack function's handler: the form closes (an empty
+// 200) and the Job it hands to the worker is the one the typed command
+// `/stream create orders-ws --region VIRGINIA_USA --tier SP10 --max-tier
+// SP50 --sample-solar --project dev` makes in the same channel.
+func TestViewSubmissionEventMakesJob(t *testing.T) {
+	_, payload := readViewSubmission(t)
+	req := asDelivered(t, viewSubmissionEvent(payload, time.Now()))
+	// A minute after the form in the sample was opened.
+	now := time.Unix(1796601600, 0).Add(time.Minute).UTC()
+	h, d := slackHandler(t, now)
+	resp, err := h.Handle(t.Context(), req)
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Body != "" {
+		t.Fatalf("Handle = HTTP %d %q, %v; want an empty 200 (the form closes)", resp.StatusCode, resp.Body, err)
+	}
+	h.Command(t.Context(), slack.SlashCommand{TeamID: "T1DC2JH3J", ChannelID: "C0123ABCD", UserID: "U2CERLKJA", UserName: "roadrunner",
+		Command: "/stream", Text: "create orders-ws --region VIRGINIA_USA --tier SP10 --max-tier SP50 --sample-solar --project dev",
+		TriggerID: "8123456789012.1234567890123.0123456789abcdef0123456789abcdef"})
+	if len(d.jobs) != 2 {
+		t.Fatalf("dispatched %d Jobs, want the form's and the typed command's", len(d.jobs))
+	}
+	if diff := cmp.Diff(d.jobs[1], d.jobs[0]); diff != "" {
+		t.Errorf("the Job for view-submission.json differs from the typed command's (-typed +form):\n%s", diff)
 	}
 }

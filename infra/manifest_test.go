@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/streambot/streambot/internal/form"
 )
 
 // botScopes are exactly the scopes the code uses; each needs a reason.
@@ -34,6 +36,16 @@ type manifest struct {
 			UsageHint    string `yaml:"usage_hint"`
 			ShouldEscape bool   `yaml:"should_escape"`
 		} `yaml:"slash_commands"`
+		AppHome struct {
+			MessagesTabEnabled         bool `yaml:"messages_tab_enabled"`
+			MessagesTabReadOnlyEnabled bool `yaml:"messages_tab_read_only_enabled"`
+		} `yaml:"app_home"`
+		Shortcuts []struct {
+			Name        string `yaml:"name"`
+			Type        string `yaml:"type"`
+			CallbackID  string `yaml:"callback_id"`
+			Description string `yaml:"description"`
+		} `yaml:"shortcuts"`
 	} `yaml:"features"`
 	OAuthConfig struct {
 		Scopes struct {
@@ -86,6 +98,19 @@ func TestSlackAppManifest(t *testing.T) {
 		if !strings.Contains(c.UsageHint, sub) {
 			t.Errorf("usage hint %q does not mention %s", c.UsageHint, sub)
 		}
+	}
+	// The global shortcut opens the create form; the edge routes it by the
+	// form's callback_id, so the two must agree.
+	if len(m.Features.Shortcuts) != 1 {
+		t.Fatalf("shortcuts = %d, want one", len(m.Features.Shortcuts))
+	}
+	if sc := m.Features.Shortcuts[0]; sc.Type != "global" || sc.CallbackID != form.CallbackID ||
+		sc.Name != "Create a stream workspace" || sc.Description == "" || len(sc.Description) > 100 {
+		t.Errorf("shortcut = %+v, want the global %q with callback_id %q and a short description", sc, "Create a stream workspace", form.CallbackID)
+	}
+	// The form's direct messages must be visible; nobody writes to the bot.
+	if h := m.Features.AppHome; !h.MessagesTabEnabled || !h.MessagesTabReadOnlyEnabled {
+		t.Errorf("app_home = %+v, want the Messages tab shown, read-only", h)
 	}
 	if m.DisplayInformation.Name == "" {
 		t.Error("display_information.name is empty")

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/form"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 )
 
@@ -39,6 +42,9 @@ func (c *console) call(sc slackrec.Call) {
 		if sc.ResponseType == "in_channel" {
 			head = "💬 streambot (through the command's response_url):"
 		}
+	case slackrec.ViewsOpen, slackrec.ViewsUpdate:
+		c.print("🪟 streambot opens a form ("+sc.Method+"):", strings.TrimRight(renderView(sc.View), "\n")+submitHint(sc.View))
+		return
 	default:
 		return // lookups (users.info, usergroups.users.list) show nothing in Slack
 	}
@@ -156,4 +162,61 @@ func mrkdwn(s string) string {
 	})
 	s = bold.ReplaceAllString(strings.ReplaceAll(emoji.Replace(s), "```", ""), "$1")
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// renderView is a modal as text (form.RenderViewAsText), from the JSON the
+// app sent to views.open.
+func renderView(raw json.RawMessage) string {
+	var v slack.ModalViewRequest
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "(a view that does not parse: " + err.Error() + ")"
+	}
+	return form.RenderViewAsText(v)
+}
+
+// submitHint is how to submit the create form view with `streambot
+// submit`; empty for another view.
+func submitHint(raw json.RawMessage) string {
+	var v struct {
+		CallbackID      string `json:"callback_id"`
+		PrivateMetadata string `json:"private_metadata"`
+		Blocks          []struct {
+			BlockID string `json:"block_id"`
+			Element struct {
+				InitialOption *struct {
+					Value string `json:"value"`
+				} `json:"initial_option"`
+			} `json:"element"`
+		} `json:"blocks"`
+	}
+	if json.Unmarshal(raw, &v) != nil || v.CallbackID != form.CallbackID {
+		return ""
+	}
+	project := ""
+	for _, b := range v.Blocks {
+		if b.BlockID == form.BlockProject && b.Element.InitialOption != nil {
+			project = " project=" + b.Element.InitialOption.Value
+		}
+	}
+	return "\n(submit with: streambot submit --metadata '" + v.PrivateMetadata + "' name=orders-ws" + project + " region=VIRGINIA_USA tier=SP30)"
+}
+
+// renderSubmissionResponse is the answer to a view_submission as the person
+// sees it: the form closes (an empty body), the errors under their fields,
+// or the form replaced by a notice.
+func renderSubmissionResponse(body []byte) string {
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return "(the form closes)"
+	}
+	var r slack.ViewSubmissionResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		return "(an answer that does not parse: " + err.Error() + ")"
+	}
+	switch {
+	case r.ResponseAction == slack.RAErrors:
+		return "the form stays open, with:\n" + form.RenderErrorsAsText(r.Errors)
+	case r.View != nil:
+		return "the form is replaced by:\n" + form.RenderViewAsText(*r.View)
+	}
+	return string(body)
 }

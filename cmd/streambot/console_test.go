@@ -88,7 +88,7 @@ func TestPrintAnswer(t *testing.T) {
 		{"raw", 200, `{"response_type":"ephemeral","text":"x"}`, true,
 			"HTTP 200\n{\"response_type\":\"ephemeral\",\"text\":\"x\"}\n"},
 		{"not a message", 401, "invalid signature\n", false, "HTTP 401\ninvalid signature\n"},
-		{"empty", 200, "", false, "HTTP 200\n\n"},
+		{"empty", 200, "", false, "HTTP 200 with an empty body: nothing to show (e.g. the command opened a form)\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,10 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/form"
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/slackbot"
 	"github.com/streambot/streambot/pkg/atlas"
@@ -53,7 +55,10 @@ type demoStep struct {
 	text  string
 	// press, when set, makes the step a click on the button with this
 	// action_id in the latest message that has one, instead of a command.
-	press  string
+	press string
+	// submit, when set, makes the step the submission of the form opened
+	// last, with these values by block_id (slackrec.Server.ViewSubmission).
+	submit map[string]string
 	before func(d *demo)                        // e.g. inject an Atlas fault
 	check  func(d *demo, r stepResult) []string // returns what went wrong
 }
@@ -264,6 +269,43 @@ func demoSteps() []demoStep {
 				)
 			},
 		},
+		{
+			title: "the form: /stream create with no arguments opens it", user: alice, text: "create",
+			check: func(d *demo, r stepResult) []string {
+				view, ok := openedView(r.calls)
+				return all(
+					expect(ok, "the bot opened a form with views.open"),
+					expect(r.ack == "", "the command is acknowledged with nothing: the form is the answer"),
+					expect(strings.Contains(view, "Workspace name") && strings.Contains(view, "ap-southeast-2 · SYDNEY_AUS"),
+						"the form asks for a name and offers regions with both names"),
+					expect(r.creates == 0, "nothing reaches Atlas"),
+				)
+			},
+		},
+		{
+			title: "submit the form with a name Atlas would refuse", user: alice,
+			submit: map[string]string{form.BlockName: "clicks_ws", form.BlockRegion: "OHIO_USA"},
+			check: func(d *demo, r stepResult) []string {
+				return all(
+					expect(strings.Contains(r.ack, "did you mean clicks-ws?"), "the name's field says what is wrong, as the slash command would"),
+					expect(r.creates == 0 && len(posts(r.calls)) == 0, "nothing reaches the worker, Atlas or the channel"),
+				)
+			},
+		},
+		{
+			title: "submit it again with the name corrected", user: alice,
+			submit: map[string]string{form.BlockName: "clicks-ws", form.BlockRegion: "OHIO_USA"},
+			check: func(d *demo, r stepResult) []string {
+				ws, ok := d.stack.atlas.Workspace(devGroupID, "clicks-ws")
+				return all(
+					expect(strings.Contains(r.ack, "closes"), "the form closes"),
+					expect(r.creates == 1 && ok && len(ws.Hostnames) > 0, "Atlas received one create and holds clicks-ws"),
+					expect(strings.Contains(channelPost(r.calls), "clicks-ws"), "the parent message is in the channel the command came from"),
+					expect(strings.Contains(threadReply(r.calls), "clicks-ws"), "the thread answers as for /stream create"),
+					expect(parentUpdated(r.calls, "✅"), "the parent message is updated to ✅"),
+				)
+			},
+		},
 	}
 }
 
@@ -372,7 +414,18 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 	defer cancel()
 	var req *http.Request
 	var err error
-	if st.press != "" {
+	if st.submit != nil {
+		view, ok := d.lastView()
+		if !ok {
+			return []string{"an open form to submit"}, nil
+		}
+		fmt.Fprintf(d.out, "\n── %d. %s\n👤 %s submits the form:%s\n", n, st.title, st.user, formValues(st.submit))
+		payload, perr := d.stack.slack.ViewSubmission(view, demoTeam, st.user, st.submit)
+		if perr != nil {
+			return nil, perr
+		}
+		req, err = newSignedPost(rctx, interactionsURL(d.url), d.secret, time.Now(), url.Values{"payload": {string(payload)}}.Encode())
+	} else if st.press != "" {
 		c, ok := d.findButton(st.press)
 		if !ok {
 			return []string{"a message with the button " + st.press}, nil
@@ -408,8 +461,13 @@ func (d *demo) run(ctx context.Context, n int, st demoStep) ([]string, error) {
 	}
 	_ = json.Unmarshal(body, &ack)
 	r := stepResult{status: resp.StatusCode, ack: renderMessage(ack.Text, ack.Blocks)}
-	if st.press != "" {
+	if st.submit != nil {
+		r.ack = renderSubmissionResponse(body)
+		d.con.print(fmt.Sprintf("🤖 streambot answers the form (HTTP %d after %s):", resp.StatusCode, ackAfter.Round(time.Microsecond)), r.ack)
+	} else if st.press != "" {
 		fmt.Fprintf(d.out, "🤖 Slack got HTTP %d after %s (a click's ack carries no message)\n", resp.StatusCode, ackAfter.Round(time.Microsecond))
+	} else if len(body) == 0 {
+		fmt.Fprintf(d.out, "🤖 Slack got an empty HTTP %d after %s\n", resp.StatusCode, ackAfter.Round(time.Microsecond))
 	} else {
 		d.con.print(fmt.Sprintf("🤖 streambot (only visible to you; HTTP %d after %s):", resp.StatusCode, ackAfter.Round(time.Microsecond)), r.ack)
 	}
@@ -459,6 +517,38 @@ func (d *demo) findButton(actionID string) (slackbot.Click, bool) {
 		}
 	}
 	return slackbot.Click{}, false
+}
+
+// lastView is the ID of the form opened last.
+func (d *demo) lastView() (string, bool) {
+	calls := d.stack.slack.Calls(slackrec.ViewsOpen)
+	for i := len(calls) - 1; i >= 0; i-- {
+		if !calls[i].Failed {
+			return calls[i].ViewID, true
+		}
+	}
+	return "", false
+}
+
+// openedView is the text of the form opened among calls.
+func openedView(calls []slackrec.Call) (string, bool) {
+	for _, c := range calls {
+		if c.Method == slackrec.ViewsOpen && !c.Failed {
+			return renderView(c.View), true
+		}
+	}
+	return "", false
+}
+
+// formValues lists a submission's values, one per line, in block order.
+func formValues(values map[string]string) string {
+	var b strings.Builder
+	for _, k := range []string{form.BlockName, form.BlockProject, form.BlockRegion, form.BlockTier, form.BlockMaxTier, form.BlockSampleSolar, form.BlockChannel} {
+		if v, ok := values[k]; ok {
+			fmt.Fprintf(&b, "\n     %s: %s", k, v)
+		}
+	}
+	return b.String()
 }
 
 // channelPost is the rendered text of the messages posted in the channel

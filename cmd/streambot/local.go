@@ -157,9 +157,10 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 		return nil, err
 	}
 	s.jobs = &localDispatcher{worker: worker}
-	groups := access.NewSlackGroups(slackbot.NewSlackGroupMembers(store, slack.OptionAPIURL(slackAPIURL)), 5*time.Minute, 700*time.Millisecond)
+	bot := slackbot.NewSlackBot(store, slack.OptionAPIURL(slackAPIURL))
+	groups := access.NewSlackGroups(bot, 5*time.Minute, 700*time.Millisecond)
 	s.handler, err = slackbot.New(slackbot.Config{
-		Secrets: store, Policy: o.policy, Dispatcher: s.jobs, Groups: groups, Logger: o.log,
+		Secrets: store, Policy: o.policy, Dispatcher: s.jobs, Groups: groups, Views: bot, Logger: o.log,
 	})
 	if err != nil {
 		return nil, err

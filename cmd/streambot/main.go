@@ -5,6 +5,7 @@
 //	streambot serve [--addr A]     POST /slack/commands and /slack/interactions on 127.0.0.1:3000
 //	streambot slash [flags] "…"   send one signed slash command and print the answer
 //	streambot click [flags] VALUE  send one signed button click (block_actions)
+//	streambot submit [flags] --metadata M FIELD=VALUE…  send one signed create form (view_submission)
 //
 // Configuration uses the names in DESIGN.md (SLACK_SIGNING_SECRET,
 // MONGODB_ATLAS_CLIENT_ID, ACCESS_POLICY_FILE, …); see README.md.
@@ -28,6 +29,8 @@ commands:
   slash   send one signed slash command, e.g. streambot slash "create orders-ws --region VIRGINIA_USA"
   click   send one signed button click, e.g. streambot click --message-ts 1700000000.000001 '1;delete;confirm;…'
           (serve prints each button's value)
+  submit  send one signed create form, e.g. streambot submit --metadata 'v1|C0PLATFORM|U0ALICE|…' name=orders-ws region=VIRGINIA_USA
+          (serve prints the command under each form it opens)
   help    show this text`
 
 func main() {
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSlash(ctx, args[1:], getenv, stdout)
 	case "click":
 		return runClick(ctx, args[1:], getenv, stdout)
+	case "submit":
+		return runSubmit(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -31,6 +31,11 @@ func TestDemo(t *testing.T) {
 		".virginia-usa.a.query.mongodb.net",
 		"NO_PAYMENT_INFORMATION_FOUND",
 		"Not allowed",
+		"🪟 streambot opens a form (views.open):",
+		"[modal] Create workspace",
+		"the form stays open, with:\n   • name: ",
+		"(the form closes)",
+		".ohio-usa.a.query.mongodb.net",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, got)
@@ -64,19 +69,8 @@ func TestDemoFailsLoudly(t *testing.T) {
 // signed create with `streambot slash`, then stops the server the way
 // Ctrl-C does and checks that the Job in flight was answered first.
 func TestServeAndSlash(t *testing.T) {
-	addr := freeAddr(t)
-	env := map[string]string{
-		"SLACK_SIGNING_SECRET": "local-secret",
-		"ACCESS_POLICY": `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
-			"grants": [{"subjects": ["user:U0ALICE"], "projects": ["dev"], "role": "GROUP_OWNER"}]}`,
-	}
-	getenv := func(k string) string { return env[k] }
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	var serveOut testtools.Buffer
-	served := make(chan error, 1)
-	go func() { served <- run(ctx, []string{"serve", "--addr", addr}, getenv, &serveOut, &bytes.Buffer{}) }()
-	waitListening(t, addr)
+	addr, getenv, serveOut, stopServe := startServeParts(t, `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
+			"grants": [{"subjects": ["user:U0ALICE"], "projects": ["dev"], "role": "GROUP_OWNER"}]}`)
 
 	url := "http://" + addr + "/slack/commands"
 	var out bytes.Buffer
@@ -98,15 +92,7 @@ func TestServeAndSlash(t *testing.T) {
 		t.Fatalf("slash list: %v\n%s", err, out.String())
 	}
 
-	stop()
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop within 30s of the interrupt")
-	}
+	stopServe()
 	if got := serveOut.String(); !strings.Contains(got, "↳ reply in the thread:") || !strings.Contains(got, "orders-ws") {
 		t.Errorf("the console did not show the thread reply before serve stopped:\n%s", got)
 	}
@@ -123,10 +109,11 @@ func TestServeAndSlash(t *testing.T) {
 func TestSubcommandHelp(t *testing.T) {
 	noEnv := func(string) string { return "" }
 	for cmd, flags := range map[string][]string{
-		"serve": {"-addr"},
-		"demo":  {"-v"},
-		"slash": {"-url", "-secret", "-user", "-channel", "-team", "-response-url", "-json"},
-		"click": {"-url", "-secret", "-user", "-channel", "-team", "-message-ts", "-action-id", "-block-id", "-response-url"},
+		"serve":  {"-addr"},
+		"demo":   {"-v"},
+		"slash":  {"-url", "-secret", "-user", "-channel", "-team", "-response-url", "-json"},
+		"click":  {"-url", "-secret", "-user", "-channel", "-team", "-message-ts", "-action-id", "-block-id", "-response-url"},
+		"submit": {"-url", "-secret", "-user", "-team", "-metadata", "-view-id", "-callback-id"},
 	} {
 		t.Run(cmd, func(t *testing.T) {
 			for _, h := range []string{"-h", "--help"} {

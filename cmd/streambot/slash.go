@@ -157,6 +157,10 @@ func printAnswer(w io.Writer, status int, body []byte, raw bool) {
 		Text         string          `json:"text"`
 		Blocks       json.RawMessage `json:"blocks"`
 	}
+	if !raw && len(bytes.TrimSpace(body)) == 0 {
+		fmt.Fprintf(w, "HTTP %d with an empty body: nothing to show (e.g. the command opened a form)\n", status)
+		return
+	}
 	if raw || json.Unmarshal(body, &m) != nil || (m.Text == "" && len(m.Blocks) == 0) {
 		fmt.Fprintf(w, "HTTP %d\n%s\n", status, bytes.TrimSpace(body))
 		return

@@ -98,7 +98,11 @@ func runSocketMode(ctx context.Context, client *socketmode.Client, h commander, 
 				inflight.Go(func() {
 					// Like an HTTP request in flight at shutdown, a command
 					// already received is answered, not cut short.
-					ack(envelopeID, h.Command(context.WithoutCancel(ctx), sc))
+					var payload any // AckNone: no payload
+					if a := h.Command(context.WithoutCancel(ctx), sc); !a.Empty() {
+						payload = a
+					}
+					ack(envelopeID, payload)
 				})
 			case socketmode.EventTypeInteractive:
 				cb, ok := evt.Data.(slack.InteractionCallback)

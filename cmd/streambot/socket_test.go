@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/provision"
@@ -478,5 +479,27 @@ func TestServeRejectsOtherTokensAsAppToken(t *testing.T) {
 				t.Errorf("error %q repeats the token", err)
 			}
 		})
+	}
+}
+
+// noneCommander answers every command with reply.AckNone, as the handler
+// does after opening the create form.
+type noneCommander struct{}
+
+func (noneCommander) Command(context.Context, slack.SlashCommand) reply.Ack { return reply.AckNone() }
+func (noneCommander) Interaction(context.Context, *slack.InteractionCallback) []byte {
+	return nil
+}
+
+// An empty acknowledgement (the form opened) goes back without a payload,
+// as the HTTP path answers it with an empty 200.
+func TestSocketModeEmptyAck(t *testing.T) {
+	f := startFakeSocketSlack(t)
+	var logs testtools.Buffer
+	startSocketMode(t, f, testAppToken, noneCommander{}, &logs)
+	slackSide := f.accept(t)
+	id := slackSide.send(t, "slash_commands", slashPayload("U0ALICE", "create", "trig-form"))
+	if a := slackSide.ack(t, id); len(a.Payload) != 0 {
+		t.Errorf("ack payload = %s, want none", a.Payload)
 	}
 }

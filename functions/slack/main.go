@@ -1,6 +1,7 @@
 // Command slack is streambot's Slack edge as an AWS Lambda function behind
 // API Gateway (HTTP API, payload format 2.0). It verifies each `/stream …`
-// slash command, applies the access policy, hands accepted work to the
+// slash command (and each click, shortcut and form submission), opens the
+// create form (views.open), applies the access policy, hands accepted work to the
 // worker function (CREATE_FUNCTION_NAME) with an asynchronous invoke, and
 // acknowledges within Slack's 3 seconds. The logic is in internal/slackbot;
 // this file only wires it together, once per cold start.
@@ -67,13 +68,18 @@ func main() {
 		}
 		return dispatch.NewClient(awsCfg, secrets.EnvEndpoint(os.Getenv, "LAMBDA")), nil
 	})
-	groups := access.NewSlackGroups(slackbot.NewSlackGroupMembers(store, slack.OptionAPIURL(cfg.slackAPIURL)), groupTTL, groupTimeout)
+	// One Slack client per container, built on first use from the bot
+	// token (read with the signing secret above): the group lookups and
+	// the create form's views.open share it and its connections.
+	bot := slackbot.NewSlackBot(store, slack.OptionAPIURL(cfg.slackAPIURL))
+	groups := access.NewSlackGroups(bot, groupTTL, groupTimeout)
 
 	h, err := slackbot.New(slackbot.Config{
 		Secrets:    store,
 		Policy:     cfg.policy,
 		Dispatcher: dispatch.NewLambda(invoker, cfg.createFunction),
 		Groups:     groups,
+		Views:      bot,
 		Logger:     logger,
 	})
 	if err != nil {

@@ -60,6 +60,10 @@ type Command struct {
 	// Provider is the default AWS, or the provider that offers Region, and
 	// [Command.RequireRegion] may take it from the policy's default region.
 	ProviderSet bool
+	// Form is set, with nothing but Name, when the operation was typed with
+	// no arguments and its declaration has a form ([Op].Form): the Slack
+	// edge opens the form rather than running the operation.
+	Form bool
 	// Topic is the subcommand a help command asks about (`help create`,
 	// `create --help`); empty for the overview.
 	Topic Name

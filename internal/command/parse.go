@@ -29,7 +29,11 @@ import (
 //	help [create|list|describe|update|delete|processors|processor|start|stop|connections]
 //
 // and help is also what empty text, -h and --help give; `create --help`
-// (or -h anywhere before a `--`) gives the help for create.
+// (or -h anywhere before a `--`) gives the help for create. An operation
+// declared with a form ([Op].Form: create) and typed with no arguments at
+// all gives a Command with only Name and Form set: the caller opens the
+// form. (`create --project prod`, with flags but no name, is still a usage
+// error.)
 //
 // Words are separated by any Unicode space. Before splitting, Slack's HTML
 // entities (&amp; &lt; &gt;) are decoded, smart quotes become ASCII quotes,
@@ -113,6 +117,9 @@ func (sc *Op) parse(args []string) (Command, *UsageError) {
 		if isHelpFlag(t) {
 			return Command{Name: Help, Topic: sc.name}, nil
 		}
+	}
+	if len(args) == 0 && sc.Form {
+		return Command{Name: sc.name, Form: true}, nil
 	}
 	c := Command{Name: sc.name}
 	if sc == createCmd {

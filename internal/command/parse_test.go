@@ -50,6 +50,9 @@ func TestParse(t *testing.T) {
 		{"list -h", "list -h", Command{Name: Help, Topic: List}},
 		{"describe --HELP", "describe x --HELP", Command{Name: Help, Topic: Describe}},
 
+		// create with no arguments: the form (Op.Form)
+		{"create alone opens the form", "create", Command{Name: Create, Form: true}},
+		{"create alone any case and spaces", "  CREATE\u00a0 ", Command{Name: Create, Form: true}},
 		// create basics and defaults
 		{"create minimal", "create orders-ws", create("orders-ws")},
 		{"subcommand case", "CREATE orders-ws", create("orders-ws")},
@@ -277,6 +280,8 @@ func TestUsageErrorText(t *testing.T) {
 			`--max-tier "SP10": the max tier must not be below the tier SP30` + "\n" + updateUsage},
 		{"update orders-ws --tier SP3O",
 			`unknown tier "SP3O" (the tiers are SP2, SP5, SP10, SP30, SP50); did you mean SP30?` + "\n" + updateUsage},
+		{"create --project prod",
+			"create needs a workspace name\n" + createUsage},
 		{"delete",
 			"delete needs a workspace name\nusage: /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]"},
 		{"delete orders-ws --tier SP10",

@@ -122,6 +122,10 @@ type Op struct {
 	// Button is the label of a button that starts this operation from
 	// another answer ("Delete…"); empty when no answer offers it.
 	Button string
+	// Form says the operation typed with no arguments at all opens a form
+	// (a Slack modal, package form) instead of being a usage error: Parse
+	// returns a Command with Form set and the Slack edge opens the modal.
+	Form bool
 }
 
 // Args is how many positional arguments an operation takes.
@@ -204,8 +208,8 @@ var (
 
 var (
 	createCmd = &Op{
-		name: Create, Args: ArgsWorkspace, Action: access.ActionCreate, Approval: true, Offers: []Name{Delete},
-		summary: "create a stream workspace",
+		name: Create, Args: ArgsWorkspace, Action: access.ActionCreate, Approval: true, Offers: []Name{Delete}, Form: true,
+		summary: "create a stream workspace (with no arguments at all: opens a form)",
 		flags:   []*flagDef{providerFlag, regionFlag, tierFlag, maxTierFlag, sampleSolarFlag, projectFlag, dryRunFlag},
 		examples: []string{
 			"create orders-ws --region us-east-1",

@@ -3,6 +3,7 @@ package form_test
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -342,16 +342,27 @@ func TestResponsesJSON(t *testing.T) {
 	}
 }
 
-// TestSampleSubmission reads testdata/view_submission.json — a
-// view_submission as Slack sends it for the create form — the way the Slack
-// edge will: form-encoded as payload=…, signed, verified with slack-go's
+// TestSampleSubmission reads the sample event ../../events/view-submission.json
+// — a view_submission as Slack sends it for the create form, inside the
+// event API Gateway hands the Slack function — the way the Slack edge
+// does: form-encoded as payload=…, signed, verified with slack-go's
 // verifier and parsed with its InteractionCallbackParse.
 func TestSampleSubmission(t *testing.T) {
-	raw, err := os.ReadFile("testdata/view_submission.json")
+	raw, err := os.ReadFile("../../events/view-submission.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := url.Values{"payload": {string(raw)}}.Encode()
+	var ev struct {
+		Body string `json:"body"`
+	}
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(decoded)
 	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(secret))
@@ -392,7 +403,7 @@ func TestSampleSubmission(t *testing.T) {
 	gotBlocks, _ := json.Marshal(cb.View.Blocks)
 	wantBlocks, _ := json.Marshal(v.Blocks)
 	if string(gotBlocks) != string(wantBlocks) {
-		t.Errorf("the sample's blocks are not BuildCreateView's any more; regenerate testdata/view_submission.json")
+		t.Errorf("the sample's blocks are not BuildCreateView's any more; regenerate ../../events/view-submission.json")
 	}
 	if msgs := slackrec.ValidateView(viewJSON(t, v)); len(msgs) != 0 {
 		t.Errorf("sample view: %q", msgs)

@@ -145,6 +145,23 @@ func LoadingView() slack.ModalViewRequest {
 // no inputs, so it is never submitted.
 const noticeCallbackID = "create_workspace_notice"
 
+// NoticeView is a modal that only says text (mrkdwn, already escaped; cut
+// at Slack's 3,000 characters): what the Slack edge opens instead of the
+// form when it must not offer one, e.g. the policy's refusal to a person it
+// allows nowhere who used the global shortcut (which has no channel to
+// answer in).
+func NoticeView(text string) slack.ModalViewRequest { return *noticeView(clip(text, maxText)) }
+
+// NoticeResponse replaces a submitted form with a notice saying text
+// (mrkdwn, already escaped): the answer when the policy refuses the
+// submission at submit time, or when the hand-off to the worker fails.
+func NoticeResponse(text string) slack.ViewSubmissionResponse {
+	return *slack.NewUpdateViewSubmissionResponse(noticeView(clip(text, maxText)))
+}
+
+// maxText is the most characters of a section block's text.
+const maxText = 3000
+
 // noticeView is a modal that only says text (mrkdwn, already escaped); a
 // refused submission is answered by replacing the form with one.
 func noticeView(text string) *slack.ModalViewRequest {

@@ -35,6 +35,19 @@ func (a Ack) JSON() []byte {
 
 func ephemeral(text string) Ack { return Ack{ResponseType: Ephemeral, Text: text} }
 
+// AckNone is the empty acknowledgement: the Slack edge sends it as an empty
+// HTTP 200 (Socket Mode: an acknowledgement without payload), and Slack
+// shows nothing. It answers a command that opened a form: the modal is the
+// answer.
+func AckNone() Ack { return Ack{} }
+
+// Empty reports whether a is [AckNone].
+func (a Ack) Empty() bool { return a == Ack{} }
+
+// AckText is a private answer that says text, escaped; e.g. the create
+// form's fallback when Slack refused to open it.
+func AckText(text string) Ack { return ephemeral(Escape(text)) }
+
 // Creating describes an accepted create command for [AckCreate]. The values
 // are the canonical ones the worker will send to Atlas.
 type Creating struct {

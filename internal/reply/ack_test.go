@@ -77,6 +77,7 @@ func TestAcksEscapeUserText(t *testing.T) {
 		"invalid": AckInvalid(errors.New(evil)),
 		"dry_run": AckDryRun(evil, evil, evil, []byte(evil)),
 		"handoff": AckHandoffFailed(evil),
+		"text":    AckText(evil),
 	}
 	for name, a := range acks {
 		t.Run(name, func(t *testing.T) {
@@ -90,5 +91,20 @@ func TestAcksEscapeUserText(t *testing.T) {
 				t.Errorf("%s text = %q, want every & escaped", name, a.Text)
 			}
 		})
+	}
+}
+
+// AckNone is the one empty Ack: the edge sends it as an empty 200.
+func TestAckNone(t *testing.T) {
+	if !AckNone().Empty() {
+		t.Error("AckNone().Empty() = false")
+	}
+	for _, a := range []Ack{AckText(""), AckHelp("help"), AckDenied("")} {
+		if a.Empty() {
+			t.Errorf("%+v.Empty() = true, want only AckNone empty", a)
+		}
+	}
+	if a := AckText("form could not open"); a.ResponseType != Ephemeral || a.Text != "form could not open" {
+		t.Errorf("AckText = %+v, want an ephemeral with the text", a)
 	}
 }

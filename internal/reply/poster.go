@@ -34,7 +34,11 @@ const (
 	RouteResponseInChannel Route = "response_url_channel" // response_url, in_channel
 	RouteResponseEphemeral Route = "response_url_ephemeral"
 	RouteEphemeral         Route = "ephemeral" // chat.postEphemeral: the caller alone
-	RouteLost              Route = "lost"      // every path failed
+	// RouteDirect is chat.postMessage to the caller's user ID: the app's
+	// direct message with them, for a Job without a response_url (the
+	// create form's) whose channel cannot be used.
+	RouteDirect Route = "direct_message"
+	RouteLost   Route = "lost" // every path failed
 )
 
 const (
@@ -110,16 +114,23 @@ func msgOptions(m Message) []slack.MsgOption {
 // and returns the message's timestamp. A rate limit is waited out when the
 // context's deadline allows, up to the poster's tries.
 func (p *Poster) PostMessage(ctx context.Context, channel, threadTS string, m Message) (string, error) {
+	_, ts, err := p.postMessage(ctx, channel, threadTS, m)
+	return ts, err
+}
+
+// postMessage is [Poster.PostMessage], also returning the channel Slack
+// posted in: a direct message's D… ID when channel is a user ID.
+func (p *Poster) postMessage(ctx context.Context, channel, threadTS string, m Message) (string, string, error) {
 	opts := msgOptions(m)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	var ts string
+	var posted, ts string
 	err := p.call(ctx, "chat.postMessage", func() (err error) {
-		_, ts, err = p.chat.PostMessageContext(ctx, channel, opts...)
+		posted, ts, err = p.chat.PostMessageContext(ctx, channel, opts...)
 		return err
 	})
-	return ts, err
+	return posted, ts, err
 }
 
 // Update replaces the message ts in channel with m (chat.update), waiting
@@ -230,13 +241,19 @@ type Thread struct {
 // other failure ephemerally. Start never fails; [Thread.Finish] reports.
 func (p *Poster) Start(ctx context.Context, t Target, parent Message) *Thread {
 	th := &Thread{p: p, target: t}
-	ts, err := p.PostMessage(ctx, t.ChannelID, "", parent)
+	posted, ts, err := p.postMessage(ctx, t.ChannelID, "", parent)
 	if err != nil {
 		th.ParentErr = err
 		th.fallback = fallbackFor(err)
 		return th
 	}
 	th.ts = ts
+	if posted != "" {
+		// The thread and chat.update need the conversation's ID: for a
+		// direct message (t.ChannelID a user ID, as the create form's
+		// default) that is the D… ID Slack answered with.
+		th.target.ChannelID = posted
+	}
 	return th
 }
 
@@ -264,8 +281,9 @@ type Delivery struct {
 }
 
 // Finish delivers the final answer: in the parent's thread, else through
-// the response_url (in the channel or ephemeral, see [Poster.Start]); then
-// it updates the parent to parent. When every path fails, the returned
+// the response_url (in the channel or ephemeral, see [Poster.Start]), or,
+// when the Job has none, in the caller's direct message; then it updates
+// the parent to parent. When every path fails, the returned
 // error wraps [ErrUndelivered].
 func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, error) {
 	var d Delivery
@@ -278,7 +296,17 @@ func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, 
 			fallback = fallbackFor(err)
 		}
 	}
-	if d.Route == "" {
+	switch {
+	case d.Route != "":
+	case th.target.ResponseURL == "" && th.target.UserID != "" && th.p.chat != nil:
+		// No response_url to fall back to (a create form's Job, whose
+		// channel the bot may not be in): the person's direct message.
+		if _, err := th.p.PostMessage(ctx, th.target.UserID, "", final); err == nil {
+			d.Route = RouteDirect
+		} else {
+			d.Errs = append(d.Errs, err)
+		}
+	default:
 		if err := th.p.Respond(ctx, th.target.ResponseURL, fallback, final); err == nil {
 			d.Route = RouteResponseEphemeral
 			if fallback == InChannel {

@@ -161,6 +161,46 @@ func TestThread(t *testing.T) {
 	}
 }
 
+// A thread started with a user ID (the create form's direct message)
+// continues in the D… conversation Slack answered with: chat.update does
+// not take a user ID.
+func TestThreadInADirectMessage(t *testing.T) {
+	rec, p, _ := setup(t)
+	th := p.Start(t.Context(), reply.Target{ChannelID: "U0CREATOR", UserID: "U0CREATOR"}, parent)
+	d, err := th.Finish(t.Context(), final, done)
+	if err != nil || d.Route != reply.RouteThread || !d.ParentUpdated {
+		t.Fatalf("Finish() = %+v, %v; want the thread and the parent updated", d, err)
+	}
+	var got []string
+	for _, c := range rec.Calls() {
+		got = append(got, c.Method+" "+c.Channel)
+	}
+	dm := slackrec.DMChannel("U0CREATOR")
+	want := []string{"chat.postMessage U0CREATOR", "chat.postMessage " + dm, "chat.update " + dm}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+// A Job without a response_url (the create form's) whose channel the bot
+// is not in gets its answer in the caller's direct message.
+func TestThreadWithoutResponseURLFallsBackToADirectMessage(t *testing.T) {
+	rec, p, _ := setup(t)
+	rec.Inject(slackrec.PostMessage, slackrec.Fault{Times: 1, Error: "not_in_channel"})
+	th := p.Start(t.Context(), reply.Target{ChannelID: "C1", UserID: "U0CREATOR"}, parent)
+	d, err := th.Finish(t.Context(), final, done)
+	if err != nil || d.Route != reply.RouteDirect {
+		t.Fatalf("Finish() = %+v, %v; want the direct message", d, err)
+	}
+	calls := rec.Delivered(slackrec.PostMessage)
+	if len(calls) != 1 || calls[0].Channel != "U0CREATOR" || calls[0].Text != final.Text {
+		t.Errorf("delivered %+v, want the final answer posted to U0CREATOR", calls)
+	}
+	if n := len(rec.Calls(slackrec.ResponseURL)); n != 0 {
+		t.Errorf("%d response_url posts without a response_url", n)
+	}
+}
+
 func TestPostMessageRateLimitBeyondDeadline(t *testing.T) {
 	rec, p, clk := setup(t)
 	rec.Inject(slackrec.PostMessage, slackrec.Fault{Times: 1, RetryAfter: "120"})

@@ -30,15 +30,19 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, policyExtra string, groups access.GroupLookup) *testEnv {
 	t.Helper()
+	return newTestEnvConfig(t, Config{Policy: loadPolicy(t, policyExtra), Groups: groups})
+}
+
+// newTestEnvConfig builds a handler from cfg with the test's secrets,
+// dispatcher, clock and logger filled in, and checks at the end that
+// nothing it logged carries a credential.
+func newTestEnvConfig(t *testing.T, cfg Config) *testEnv {
+	t.Helper()
 	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
-	h, err := New(Config{
-		Secrets:    env.secrets,
-		Policy:     loadPolicy(t, policyExtra),
-		Dispatcher: env.dispatch,
-		Groups:     groups,
-		Now:        func() time.Time { return fixedNow },
-		Logger:     slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	cfg.Secrets, cfg.Dispatcher = env.secrets, env.dispatch
+	cfg.Now = func() time.Time { return fixedNow }
+	cfg.Logger = slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -46,7 +50,7 @@ func newTestEnv(t *testing.T, policyExtra string, groups access.GroupLookup) *te
 	t.Cleanup(func() {
 		// Nothing the handler logs may carry a credential.
 		logs := env.logs.String()
-		for _, secret := range []string{testSecret, "xoxb-test", "hooks.slack.com"} {
+		for _, secret := range []string{testSecret, "xoxb-test", "hooks.slack.com", "/secret-part"} {
 			if strings.Contains(logs, secret) {
 				t.Errorf("logs contain %q:\n%s", secret, logs)
 			}

@@ -16,11 +16,12 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 )
 
-// InteractionHandler answers an interaction type the edge does not handle
-// itself: view_submission (the create form), shortcut, message_action.
-// It runs on the ack path after the signature check and returns the HTTP
-// response body (nil: an empty 200), e.g. a view_submission's
-// {"response_action":"errors",…}. Plug one in with [Config].Interactions.
+// InteractionHandler answers an interaction type: the edge answers
+// block_actions itself, and view_submission and shortcut (the create form,
+// modal.go) unless [Config].Interactions plugs in others; message_action
+// and the rest have none. It runs on the ack path after the signature
+// check and returns the HTTP response body (nil: an empty 200), e.g. a
+// view_submission's {"response_action":"errors",…}.
 type InteractionHandler interface {
 	Interaction(ctx context.Context, cb *slack.InteractionCallback) []byte
 }

@@ -18,8 +18,12 @@
 // entry point for commands that arrive over Slack's Socket Mode (where the
 // websocket, not a signature, authenticates Slack).
 //
+// `/stream create` with no arguments and the global shortcut open the
+// create form (package form) with views.open before acknowledging, and its
+// view_submission goes the way of a typed create; see modal.go.
+//
 // The ack path makes no Atlas call and no Slack Web API call, except the
-// access policy's cached user-group lookup.
+// access policy's cached user-group lookup and views.open for the form.
 package slackbot
 
 import (
@@ -28,6 +32,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -87,8 +92,16 @@ type Config struct {
 	// DispatchTimeout bounds Dispatch; zero means DefaultDispatchTimeout.
 	DispatchTimeout time.Duration
 	// Interactions answer the interaction types the edge does not handle
-	// itself (view_submission, shortcut, …); block_actions are the edge's.
+	// itself; block_actions are the edge's, and so are, unless given here,
+	// view_submission and shortcut (the create form, see [Handler.Command]).
 	Interactions map[slack.InteractionType]InteractionHandler
+	// Views opens the create form (views.open) with the bot token,
+	// normally the container's one *SlackBot. Without it, `/stream create`
+	// with no arguments answers with form.FallbackText and the global
+	// shortcut does nothing.
+	Views Views
+	// ViewsTimeout bounds views.open; zero means DefaultViewsTimeout.
+	ViewsTimeout time.Duration
 }
 
 // Handler serves Slack's slash-command requests. Create it with [New]; it
@@ -105,6 +118,8 @@ type Handler struct {
 	log             *slog.Logger
 	dispatchTimeout time.Duration
 	interactions    map[slack.InteractionType]InteractionHandler
+	views           Views
+	viewsTimeout    time.Duration
 }
 
 // New returns a Handler, or an error if a required dependency is missing.
@@ -129,7 +144,9 @@ func New(cfg Config) (*Handler, error) {
 		now:             cfg.Now,
 		log:             cfg.Logger,
 		dispatchTimeout: cfg.DispatchTimeout,
-		interactions:    cfg.Interactions,
+		interactions:    maps.Clone(cfg.Interactions),
+		views:           cfg.Views,
+		viewsTimeout:    cfg.ViewsTimeout,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -144,7 +161,11 @@ func New(cfg Config) (*Handler, error) {
 	if h.dispatchTimeout <= 0 {
 		h.dispatchTimeout = DefaultDispatchTimeout
 	}
+	if h.viewsTimeout <= 0 {
+		h.viewsTimeout = DefaultViewsTimeout
+	}
 	h.quiet = h.policy.WithLogger(slog.New(slog.DiscardHandler))
+	h.formInteractions()
 	return h, nil
 }
 
@@ -267,6 +288,10 @@ func writeInteraction(w http.ResponseWriter, body []byte) {
 }
 
 func writeAck(w http.ResponseWriter, a reply.Ack) {
+	if a.Empty() {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(a.JSON())
@@ -275,7 +300,11 @@ func writeAck(w http.ResponseWriter, a reply.Ack) {
 // Command answers one slash command known to come from Slack: it parses the
 // text, applies the access policy, hands at most one Job to the Dispatcher
 // and returns the ephemeral acknowledgement for the caller. Every outcome,
-// a failed dispatch included, is an Ack; it never fails.
+// a failed dispatch included, is an Ack; it never fails. An operation that
+// opens a form when typed with no arguments (create) opens it here, with
+// views.open and sc's trigger_id, and is acknowledged with [reply.AckNone]
+// (an empty 200); if Slack refuses to open it, the caller is told to type
+// the command with flags (form.FallbackText).
 //
 // Command does not authenticate sc. [Handler.ServeHTTP] and [Handler.Handle]
 // call it only after Slack's signature has been verified; a Socket Mode
@@ -291,6 +320,9 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 	op := command.Lookup(cmd.Name)
 	if cmd.Name == command.Help || op == nil || op.Action == "" {
 		return reply.AckHelp(command.HelpFor(cmd.Topic))
+	}
+	if cmd.Form {
+		return h.openForm(ctx, &sc, op)
 	}
 	if err := cmd.RequireRegion(h.policy.DefaultRegion()); err != nil {
 		return reply.AckUsage(err.Error())
@@ -313,10 +345,21 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 		}
 		return reply.AckDryRun(string(op.Name()), method, path, body)
 	}
+	ack, _ := h.start(ctx, job, op, req, &d)
+	return ack
+}
+
+// start hands the Job of an accepted operation to the worker and returns
+// the caller's acknowledgement, and whether the Job was handed over. It is
+// the one point where accepted work leaves the edge, for a typed command
+// ([Handler.Command]) and a submitted create form alike: what happens to
+// every accepted Job (approvals of protected projects, …) belongs here.
+// req and d are the authorized request and the policy's decision.
+func (h *Handler) start(ctx context.Context, job provision.Job, op *command.Op, req access.Request, d *access.Decision) (reply.Ack, bool) {
 	// The check the Atlas client runs before sending, so a request Atlas
 	// would refuse is answered now rather than in the thread.
 	if err := provision.Check(job); err != nil {
-		return reply.AckInvalid(err)
+		return reply.AckInvalid(err), false
 	}
 	job.Offers = h.offers(ctx, op, req)
 	project := d.ProjectAlias
@@ -335,9 +378,9 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 		})
 	}
 	if !h.dispatch(ctx, job) {
-		return reply.AckHandoffFailed(job.ID)
+		return reply.AckHandoffFailed(job.ID), false
 	}
-	return ack
+	return ack, true
 }
 
 // dispatch hands job to the worker within the dispatch timeout and logs

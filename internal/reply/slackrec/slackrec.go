@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The methods and the pseudo-method for response_url posts, as recorded in
@@ -74,6 +75,9 @@ type Call struct {
 	View                    json.RawMessage
 	// Failed says the call was answered with an injected fault.
 	Failed bool
+	// At is when the request arrived (views.* calls; the latency of
+	// opening a form is measured to it).
+	At time.Time
 }
 
 // Server is the recording Slack. It is safe for concurrent use.
@@ -135,6 +139,17 @@ func (s *Server) record(c Call) {
 	if !c.Failed && s.observer != nil {
 		s.observer(c)
 	}
+}
+
+// DMChannel is the ID of the app's direct message with userID on this
+// server ("D" and the user ID after its first letter), which a
+// chat.postMessage to userID answers with.
+func DMChannel(userID string) string { return "D" + userID[1:] }
+
+// isUserID reports whether channel is a user ID (U… or W…) rather than a
+// conversation ID.
+func isUserID(channel string) bool {
+	return len(channel) > 1 && (channel[0] == 'U' || channel[0] == 'W')
 }
 
 // APIURL is the Web API base for slack.OptionAPIURL.
@@ -259,13 +274,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.refuse(w, c, "channel_not_found")
 			return
 		}
+		channel := c.Channel
+		if isUserID(channel) {
+			// Like Slack: chat.postMessage to a user ID posts in the app's
+			// direct message with them and answers with its D… ID;
+			// chat.update needs that ID (docs.slack.dev, chat.update).
+			if method == Update {
+				s.refuse(w, c, "channel_not_found")
+				return
+			}
+			channel = DMChannel(channel)
+		}
 		if method == PostMessage {
 			s.nextTS++
 			c.TS = fmt.Sprintf("1700000000.%06d", s.nextTS)
 		}
 		ts := c.TS
 		s.record(c)
-		writeJSON(w, map[string]any{"ok": true, "channel": c.Channel, "ts": ts,
+		writeJSON(w, map[string]any{"ok": true, "channel": channel, "ts": ts,
 			"message": map[string]any{"text": c.Text, "ts": ts, "thread_ts": c.ThreadTS}})
 	case PostEphemeral:
 		if c.Channel == "" || c.User == "" {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // The modal methods, as recorded in [Call.Method] and accepted by
@@ -55,6 +56,7 @@ func (s *Server) CurrentView(viewID string) (json.RawMessage, bool) {
 //     an update whose hash is not the view's current one;
 //   - otherwise ok with the view, its new ID (open, push) and a new hash.
 func (s *Server) serveView(w http.ResponseWriter, r *http.Request, method string) {
+	at := time.Now()
 	var req struct {
 		TriggerID  string          `json:"trigger_id"`
 		ViewID     string          `json:"view_id"`
@@ -63,7 +65,7 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, method string
 		View       json.RawMessage `json:"view"`
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	c := Call{Method: method, Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")}
+	c := Call{Method: method, Token: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), At: at}
 	if err == nil {
 		err = json.Unmarshal(raw, &req)
 	}
