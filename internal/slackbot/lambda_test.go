@@ -254,6 +254,7 @@ func BenchmarkAck(b *testing.B) {
 	ev := withBody(loadEvent(b), slashForm("create orders-ws --region us-east-1 --tier SP30"), testSecret, true)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		resp, err := h.Handle(ctx, ev)
 		if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Body, `{"response_type":"ephemeral","text":"Working on it`) {
