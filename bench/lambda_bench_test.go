@@ -18,6 +18,7 @@ import (
 	"github.com/streambot/streambot/bench/slashload"
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/motoserver"
+	"github.com/streambot/streambot/internal/state/statetest"
 )
 
 // benchPolicy grants benchUser create in the default project and nothing
@@ -53,6 +54,7 @@ type lambdaSetup struct {
 	moto         string // moto_server endpoint
 	arn          string // the Slack secret in moto_server
 	stub         *stubAWS
+	table        string // the state table in moto_server
 }
 
 func newLambdaSetup(b *testing.B) *lambdaSetup {
@@ -71,6 +73,9 @@ func newLambdaSetup(b *testing.B) *lambdaSetup {
 		b.Fatalf("CreateSecret: %v", err)
 	}
 	s.arn = aws.ToString(out.ARN)
+	// The state table (required in Lambda): the create's ack path records
+	// the operation once, one conditional PutItem to moto_server.
+	s.table = statetest.NewTable(b, motoserver.Config(context.Background(), s.moto))
 	return s
 }
 
@@ -85,11 +90,13 @@ func (s *lambdaSetup) secrets() *secretsmanager.Client {
 // SLACK_SIGNING_SECRET.
 func (s *lambdaSetup) env(fromSM bool) map[string]string {
 	env := map[string]string{
-		"CREATE_FUNCTION_NAME":    "streambot-create",
-		"ACCESS_POLICY":           benchPolicy,
-		"LOG_LEVEL":               "info",
-		"AWS_ENDPOINT_URL_LAMBDA": s.stub.URL,
-		"SLACK_API_URL":           s.stub.URL + "/api/",
+		"CREATE_FUNCTION_NAME":      "streambot-create",
+		"ACCESS_POLICY":             benchPolicy,
+		"LOG_LEVEL":                 "info",
+		"AWS_ENDPOINT_URL_LAMBDA":   s.stub.URL,
+		"SLACK_API_URL":             s.stub.URL + "/api/",
+		"STATE_TABLE":               s.table,
+		"AWS_ENDPOINT_URL_DYNAMODB": s.moto,
 	}
 	if fromSM {
 		env["SLACK_SECRET_ARN"] = s.arn

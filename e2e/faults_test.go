@@ -475,6 +475,7 @@ func TestWorkerKilledMidJob(t *testing.T) {
 			t.Parallel()
 			s := newStack(t, stackConfig{createTimeout: timeout})
 			s.atlas.Inject(atlastest.OpCreateStream, atlastest.Fault{Delay: time.Minute})
+			started := time.Now()
 			s.command(slash{Text: createText})
 
 			// Wait for the create request to reach Atlas, then stop the worker.
@@ -525,7 +526,15 @@ func TestWorkerKilledMidJob(t *testing.T) {
 				t.Errorf("the stopped worker %d is still there", pid)
 			}
 
-			// Lambda's first retry: the same event, a fresh execution environment.
+			// Lambda's first retry: the same event, a fresh execution
+			// environment, a minute or more later in AWS; by then the dead
+			// attempt's claim on the operation (the state table's lease,
+			// its deadline) has lapsed, so wait at least that long.
+			select {
+			case <-time.After(time.Until(started.Add(timeout + time.Second))):
+			case <-t.Context().Done():
+				t.Fatal(t.Context().Err())
+			}
 			invokeAsync(t, s.relay.Endpoint(), results[0].Payload)
 			s.settle()
 			o, r := s.lastOutcome()

@@ -32,6 +32,7 @@ import (
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/state/statetest"
 	"github.com/streambot/streambot/pkg/atlas/atlasspec"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
@@ -91,6 +92,8 @@ type stackConfig struct {
 	noAtlasSecret bool
 	// inlinePolicy passes the policy as ACCESS_POLICY instead of a file.
 	inlinePolicy bool
+	// policyExtra is appended to policyYAML (more grants, approvals).
+	policyExtra string
 	// lambdaEndpoint, when set, replaces the relay as the Slack function's
 	// AWS_ENDPOINT_URL_LAMBDA.
 	lambdaEndpoint string
@@ -116,6 +119,11 @@ type stack struct {
 	sm             *secretsmanager.Client
 	slackSecretARN string
 	atlasSecretARN string
+	// stateTable is the stack's state table in moto_server, created from
+	// the template; stateEndpoint the one-request-at-a-time proxy in front
+	// of moto (statetest.Serialized) that both functions use, so that
+	// moto applies conditional writes atomically as DynamoDB does.
+	stateTable, stateEndpoint string
 
 	signingSecret string
 	botToken      string
@@ -125,6 +133,17 @@ type stack struct {
 	moreSecrets []string
 
 	seq atomic.Int64 // numbers trigger IDs and response_urls
+
+	// policy is the access policy the Slack function gets.
+	policy string
+}
+
+// policyText is the stack's policy: policyYAML unless a test added to it.
+func (s *stack) policyText() string {
+	if s.policy == "" {
+		return policyYAML
+	}
+	return s.policy
 }
 
 // newStack starts a stack for t: [newServices], then one Slack function
@@ -137,6 +156,7 @@ func newStack(t *testing.T, cfg stackConfig) *stack {
 	if cfg.createTimeout > 0 {
 		timeout = cfg.createTimeout
 	}
+	s.policy = policyYAML + cfg.policyExtra
 	s.createFn = s.startFunction(createPkg, s.createEnv(), cfg.inlinePolicy,
 		lambdatest.WithFunctionName(createFunctionName), lambdatest.WithTimeout(timeout))
 	s.relay = lambdatest.EventRelay(t, s.createFn)
@@ -199,6 +219,8 @@ func newServices(t *testing.T, cfg stackConfig) *stack {
 	// The secrets, through the real SDK.
 	s.motoEndpoint = motoserver.Shared(t)
 	s.sm = secretsmanager.NewFromConfig(motoserver.Config(t.Context(), s.motoEndpoint))
+	s.stateTable = statetest.NewTable(t, motoserver.Config(t.Context(), s.motoEndpoint))
+	s.stateEndpoint = statetest.Serialized(t, s.motoEndpoint)
 	prefix := "e2e/" + secretName.ReplaceAllString(t.Name(), "_") + "-" + randomHex(4)
 	s.slackSecretARN = s.putNewSecret(prefix+"/slack", mustJSON(map[string]string{
 		"signing_secret": s.signingSecret, "bot_token": s.botToken,
@@ -222,6 +244,8 @@ func (s *stack) commonEnv() map[string]string {
 		"LOG_LEVEL":                        "debug",
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": s.motoEndpoint,
 		"SLACK_API_URL":                    s.slack.APIURL(),
+		"STATE_TABLE":                      s.stateTable,
+		"AWS_ENDPOINT_URL_DYNAMODB":        s.stateEndpoint,
 	}
 }
 
@@ -253,10 +277,10 @@ func (s *stack) startFunction(pkg string, env map[string]string, inlinePolicy bo
 	switch {
 	case pkg != slackPkg:
 	case inlinePolicy:
-		env["ACCESS_POLICY"] = policyYAML
+		env["ACCESS_POLICY"] = s.policyText()
 	default:
 		file := filepath.Join(filepath.Dir(boot), "access.yaml")
-		if err := os.WriteFile(file, []byte(policyYAML), 0o600); err != nil {
+		if err := os.WriteFile(file, []byte(s.policyText()), 0o600); err != nil {
 			s.t.Fatal(err)
 		}
 		env["ACCESS_POLICY_FILE"] = file

@@ -294,38 +294,52 @@ func deleteConfirmation() button.Value {
 // blockActionsEvent is the event API Gateway sends when U2CERLKJA clicks
 // Delete on that confirmation, signed at ts.
 func blockActionsEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
-	v := deleteConfirmation()
+	return clickEvent(deleteConfirmation(), "U2CERLKJA", "roadrunner", "1741771860.000200",
+		"https://hooks.slack.com/actions/T1DC2JH3J/398738663016/xTa6mHJ4yCVCeB1Xr3tyfFgh",
+		"398738663016.47445629121.1bd7e6f3b0c5f2c3a8d0e4b5c6a7d8e9", ts)
+}
+
+// clickEvent is the event of a click on v by user in C0123ABCD, signed at ts.
+func clickEvent(v button.Value, user, userName, messageTS, responseURL, trigger string, ts time.Time) events.APIGatewayV2HTTPRequest {
 	enc, err := v.Encode()
 	if err != nil {
 		panic(err)
 	}
 	return apiEvent("/slack/interactions", slackbot.ClickBody(slackbot.Click{
-		TeamID: "T1DC2JH3J", ChannelID: "C0123ABCD", UserID: "U2CERLKJA", UserName: "roadrunner",
-		ActionID: v.ActionID(), BlockID: v.BlockID(0), Value: enc, MessageTS: "1741771860.000200",
-		ResponseURL: "https://hooks.slack.com/actions/T1DC2JH3J/398738663016/xTa6mHJ4yCVCeB1Xr3tyfFgh",
-		TriggerID:   "398738663016.47445629121.1bd7e6f3b0c5f2c3a8d0e4b5c6a7d8e9",
+		TeamID: "T1DC2JH3J", ChannelID: "C0123ABCD", UserID: user, UserName: userName,
+		ActionID: v.ActionID(), BlockID: v.BlockID(0), Value: enc, MessageTS: messageTS,
+		ResponseURL: responseURL, TriggerID: trigger,
 	}), ts)
 }
 
-func TestBlockActionsEvent(t *testing.T) {
+// clickFile checks (or, with -resign, rewrites) a click event file
+// against build, and returns the interaction it carries.
+func clickFile(t *testing.T, file, run string, build func(time.Time) events.APIGatewayV2HTTPRequest) slack.InteractionCallback {
+	t.Helper()
 	if *resign {
-		data, err := marshalEvent(blockActionsEvent(time.Now()))
+		data, err := marshalEvent(build(time.Now()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(blockActionsFile, append(data, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(file, append(data, '\n'), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var ev events.APIGatewayV2HTTPRequest
-	decodeStrict(t, blockActionsFile, &ev)
+	decodeStrict(t, file, &ev)
 	ts := time.UnixMilli(ev.RequestContext.TimeEpoch)
-	if diff := cmp.Diff(blockActionsEvent(ts), ev); diff != "" {
-		t.Errorf("%s differs from a freshly built event (-want +got); rebuild it with go test ./events -run BlockActions -resign:\n%s", blockActionsFile, diff)
+	if diff := cmp.Diff(build(ts), ev); diff != "" {
+		t.Errorf("%s differs from a freshly built event (-want +got); rebuild it with go test ./events -run %s -resign:\n%s", file, run, diff)
 	}
 	body, err := base64.StdEncoding.DecodeString(ev.Body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, []byte(exampleSigningSecret))
+	mac.Write([]byte("v0:" + ev.Headers["x-slack-request-timestamp"] + ":"))
+	mac.Write(body)
+	if got, want := ev.Headers["x-slack-signature"], "v0="+hex.EncodeToString(mac.Sum(nil)); got != want {
+		t.Errorf("x-slack-signature = %q, want %q", got, want)
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -339,16 +353,15 @@ func TestBlockActionsEvent(t *testing.T) {
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) != 1 {
 		t.Fatalf("payload = %+v, want one block action", cb)
 	}
+	return cb
+}
+
+func TestBlockActionsEvent(t *testing.T) {
+	cb := clickFile(t, blockActionsFile, "BlockActions", blockActionsEvent)
 	a := cb.ActionCallback.BlockActions[0]
 	v, err := button.Parse(a.Value, clickIssued)
 	if err != nil || v != deleteConfirmation() || a.ActionID != v.ActionID() || v.CheckBlock(a.BlockID) != nil {
 		t.Errorf("button = %+v (%v), action %q, block %q; want the delete confirmation", v, err, a.ActionID, a.BlockID)
-	}
-	mac := hmac.New(sha256.New, []byte(exampleSigningSecret))
-	mac.Write([]byte("v0:" + ev.Headers["x-slack-request-timestamp"] + ":"))
-	mac.Write(body)
-	if got, want := ev.Headers["x-slack-signature"], "v0="+hex.EncodeToString(mac.Sum(nil)); got != want {
-		t.Errorf("x-slack-signature = %q, want %q", got, want)
 	}
 }
 
@@ -454,5 +467,47 @@ func TestViewSubmissionEvent(t *testing.T) {
 	}
 	if got := cb.View.State.Values["name"]["name"].Value; got != "orders-ws" {
 		t.Errorf("name = %q, want orders-ws", got)
+	}
+}
+
+const approvalClickFile = "approval-click.json"
+
+// approvalRequest is the Approve button of the approval request the
+// worker posted for U2CERLKJA's create of billing-ws on prod (a protected
+// project); U0LEAD clicks it in approval-click.json.
+func approvalRequest() button.Value {
+	return button.Value{Op: command.Create, Step: button.StepApprove, GroupID: "5f1a2b3c4d5e6f7a8b9c0d1e",
+		Workspace: "billing-ws", Requester: "U2CERLKJA", OpID: "398738663017.47445629121.0c1d2e3f405162738495a6b7c8d9e0f1",
+		IssuedAt: clickIssued}
+}
+
+// approvalClickEvent is the event API Gateway sends when U0LEAD clicks
+// Approve, signed at ts.
+func approvalClickEvent(ts time.Time) events.APIGatewayV2HTTPRequest {
+	return clickEvent(approvalRequest(), "U0LEAD", "lead", "1741771920.000300",
+		"https://hooks.slack.com/actions/T1DC2JH3J/398738663018/aB3dE5fG7hI9jK1lM3nO5pQ7",
+		"398738663018.47445629121.2ce8f704c1d6e3d4b9e1f5c6d7b8e9fa", ts)
+}
+
+func TestApprovalClickEvent(t *testing.T) {
+	cb := clickFile(t, approvalClickFile, "ApprovalClick", approvalClickEvent)
+	a := cb.ActionCallback.BlockActions[0]
+	v, err := button.Parse(a.Value, clickIssued)
+	if err != nil || v != approvalRequest() || a.ActionID != "streambot.approve.create" || v.CheckBlock(a.BlockID) != nil || cb.User.ID != "U0LEAD" {
+		t.Errorf("the click is %+v (%v) on %s by %s, want U0LEAD approving the create", v, err, a.ActionID, cb.User.ID)
+	}
+}
+
+// TestHistoryJob: job-history.json is the Job of `/stream history
+// orders-ws` on dev, answered by the worker from the state table.
+func TestHistoryJob(t *testing.T) {
+	var j provision.Job
+	decodeStrict(t, "job-history.json", &j)
+	if j.Action != provision.ActionHistory || j.Name != "orders-ws" || j.GroupID != "6a1b2c3d4e5f6a7b8c9d0e1f" || j.Slack == nil ||
+		j.Slack.ResponseURL == "" || j.Approval != nil {
+		t.Errorf("job-history.json = %+v, want the history of orders-ws on dev", j)
+	}
+	if _, err := command.Parse("history " + j.Name); err != nil {
+		t.Errorf("the command behind it does not parse: %v", err)
 	}
 }

@@ -82,11 +82,13 @@ func TestStateTable(t *testing.T) {
 
 // Each function gets exactly the DynamoDB actions internal/state uses for
 // its part, on exactly the table (and, for Query, its two indexes):
-//   - the Slack edge: Begin (PutItem) to record a command or confirmation
-//     once and recognise a replay, Get (GetItem), and the click-time
-//     decisions approve/reject/cancel/expire (UpdateItem);
-//   - the worker: Get (GetItem), claim, parent and finish (UpdateItem), and
-//     /stream history (Query on the indexes).
+//   - the Slack edge: Begin (PutItem) to record a command once and
+//     recognise a replay, Get (GetItem) of a waiting approval's record to
+//     check the approver against it, and the click-time decisions
+//     approve/reject/cancel/expire (UpdateItem);
+//   - the worker: Get (GetItem), claim, parent and finish (UpdateItem),
+//     Begin (PutItem) of a Job sent to it directly, and /stream history
+//     (Query on the indexes).
 func TestStateTableGrants(t *testing.T) {
 	tpl := cloudFormation(t)
 	index := func(name string) string { return "${" + stateTable + ".Arn}/index/" + name }
@@ -123,6 +125,7 @@ func TestStateTableGrants(t *testing.T) {
 			"dynamodb:UpdateItem": {table},
 		},
 		workerName + "Role": {
+			"dynamodb:PutItem":    {table},
 			"dynamodb:GetItem":    {table},
 			"dynamodb:UpdateItem": {table},
 			"dynamodb:Query":      {index(state.IndexProject), index(state.IndexWorkspace)},

@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,8 +67,33 @@ func NewCommand(userID, text string) Command {
 		TeamID: "T0BENCH", ChannelID: "C0BENCH", UserID: userID, UserName: "bench",
 		Command: "/stream", Text: text,
 		ResponseURL: "https://hooks.slack.com/commands/T0BENCH/1/bench",
-		TriggerID:   "1.2.bench",
+		TriggerID:   nextTrigger(),
 	}
+}
+
+// triggers numbers trigger IDs: every request Slack sends has its own, and
+// streambot answers a repeated one "already handled" (a replay) without
+// handing anything to the worker.
+var triggers atomic.Int64
+
+func nextTrigger() string {
+	return fmt.Sprintf("%d.%d.bench", time.Now().UnixNano(), triggers.Add(1))
+}
+
+// freshTrigger returns body with its trigger_id replaced by a new one, so
+// that a load of one command is a load of distinct requests, not replays.
+func freshTrigger(body []byte) []byte {
+	const key = "trigger_id="
+	i := bytes.Index(body, []byte(key))
+	if i < 0 || (i > 0 && body[i-1] != '&') {
+		return body
+	}
+	j := bytes.IndexByte(body[i:], '&')
+	out := append(append([]byte{}, body[:i+len(key)]...), nextTrigger()...)
+	if j >= 0 {
+		out = append(out, body[i+j:]...)
+	}
+	return out
 }
 
 // Form returns the command's application/x-www-form-urlencoded body.
@@ -167,8 +193,9 @@ func (t *Target) Send(ctx context.Context, client *http.Client) (time.Duration, 
 	if err := checkLoopback(t.URL); err != nil {
 		return 0, err
 	}
-	ts, sig := Sign(t.Secret, t.Body, time.Now())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(t.Body))
+	form := freshTrigger(t.Body)
+	ts, sig := Sign(t.Secret, form, time.Now())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(form))
 	if err != nil {
 		return 0, err
 	}

@@ -153,6 +153,10 @@ func mrkdwn(s string) string {
 			return label // Slack shows the date in the reader's zone; the fallback is UTC
 		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
 			return target
+		case strings.HasPrefix(target, "!date^") && label != "":
+			return label // Slack shows the date in the reader's zone; the fallback is UTC
+		case strings.HasPrefix(target, "!subteam^"):
+			return "@" + strings.TrimPrefix(target, "!subteam^")
 		case strings.HasPrefix(target, "!"):
 			return "@" + strings.TrimPrefix(target, "!")
 		case label != "":

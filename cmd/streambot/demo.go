@@ -33,8 +33,10 @@ const (
 	alice       = "U0ALICE"    // may create in dev
 	bob         = "U0BOB"      // in the platform group: may look, not create
 	mallory     = "U0MALLORY"  // is not in the policy
+	carol       = "U0CAROL"    // approves changes on prod
 	platform    = "S0PLATFORM" // the user group the demo policy names
 	devGroupID  = "6a1b2c3d4e5f6a7b8c9d0e1f"
+	prodGroupID = "5f1a2b3c4d5e6f7a8b9c0d1e"
 )
 
 // addDemoPeople makes the console Slack know the demo's people and group,
@@ -195,6 +197,60 @@ func demoSteps() []demoStep {
 					expect(r.deletes == 1 && !ok, "Atlas received exactly one DELETE and the workspace is gone"),
 					expect(strings.Contains(threadReply(r.calls), "Deleted stream workspace"), "the thread reply says it was deleted"),
 					expect(parentUpdated(r.calls, "confirmed by"), "the confirmation now says who confirmed, without buttons"),
+				)
+			},
+		},
+		{
+			title: "a create on protected prod waits for an approval", user: alice,
+			text: "create billing-ws --region VIRGINIA_USA --tier SP10 --project prod",
+			check: func(d *demo, r stepResult) []string {
+				req := channelPost(r.calls)
+				return all(
+					expect(strings.Contains(r.ack, "approval"), "the ack says it waits for an approval"),
+					expect(r.creates == 0, "nothing was sent to Atlas"),
+					expect(strings.Contains(req, "[Approve]") && strings.Contains(req, "[Reject"), "the request in the channel has Approve and Reject"),
+					expect(strings.Contains(req, "POST /api/atlas/v2/groups/"+prodGroupID+"/streams"), "it shows the Atlas request, as --dry-run does"),
+					expect(privateAnswer(r.calls, "waits for an approval"), "alice privately gets a note with Cancel"),
+				)
+			},
+		},
+		{
+			title: "alice tries to approve her own request: refused", user: alice, press: "streambot.approve.create",
+			check: func(d *demo, r stepResult) []string {
+				return all(
+					expect(r.creates == 0, "nothing was sent to Atlas"),
+					expect(privateAnswer(r.calls, "someone else must approve"), "alice alone is told someone else must approve"),
+				)
+			},
+		},
+		{
+			title: "carol approves: it runs once, answered in the request's thread", user: carol, press: "streambot.approve.create",
+			check: func(d *demo, r stepResult) []string {
+				_, ok := d.stack.atlas.Workspace(prodGroupID, "billing-ws")
+				return all(
+					expect(r.creates == 1 && ok, "Atlas received exactly one create"),
+					expect(strings.Contains(threadReply(r.calls), "approved this"), "the approval is recorded in the thread"),
+					expect(strings.Contains(threadReply(r.calls), "billing-ws"), "the answer is in the request's thread"),
+					expect(parentUpdated(r.calls, "Approved by"), "the request now says who approved it, without buttons"),
+				)
+			},
+		},
+		{
+			title: "carol clicks Approve again: it is decided, nothing runs twice", user: carol, press: "streambot.approve.create",
+			check: func(d *demo, r stepResult) []string {
+				return all(
+					expect(r.creates == 0, "nothing was sent to Atlas"),
+					expect(privateAnswer(r.calls, "already approved"), "carol alone is told it was already approved"),
+				)
+			},
+		},
+		{
+			title: "history: who did what on prod, approved by whom", user: alice, text: "history --project prod",
+			check: func(d *demo, r stepResult) []string {
+				answer := privateText(r.calls)
+				return all(
+					expect(strings.Contains(answer, "billing-ws"), "the history lists the create of billing-ws"),
+					expect(strings.Contains(answer, "approved by"), "it says who approved it"),
 				)
 			},
 		},

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
@@ -21,6 +22,7 @@ import (
 	"github.com/streambot/streambot/internal/reply/slackrec"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/internal/state"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
@@ -146,12 +148,19 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 		APIVersion: env.get("ATLAS_API_VERSION"),
 		UserAgent:  "streambot-local/1",
 	})
+	// One record of operations for the edge and the worker: in memory
+	// unless STATE_TABLE names a DynamoDB table.
+	st, err := state.FromEnv(env.get, func() (aws.Config, error) { return secrets.EnvAWSConfig(env.get) })
+	if err != nil {
+		return nil, err
+	}
 	worker, err := provision.NewWorker(provision.Deps{
 		Atlas:      atlasClients,
 		Slack:      provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
 		HTTPClient: responses,
 		Logger:     o.log,
 		Counts:     provision.AtlasCounter{Atlas: atlasClients},
+		State:      st,
 	})
 	if err != nil {
 		return nil, err
@@ -160,7 +169,7 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	bot := slackbot.NewSlackBot(store, slack.OptionAPIURL(slackAPIURL))
 	groups := access.NewSlackGroups(bot, 5*time.Minute, 700*time.Millisecond)
 	s.handler, err = slackbot.New(slackbot.Config{
-		Secrets: store, Policy: o.policy, Dispatcher: s.jobs, Groups: groups, Views: bot, Logger: o.log,
+		Secrets: store, Policy: o.policy, Dispatcher: s.jobs, Groups: groups, Views: bot, Logger: o.log, State: st,
 	})
 	if err != nil {
 		return nil, err

@@ -216,6 +216,8 @@ func TestMrkdwn(t *testing.T) {
 		{"```code```", "code"},
 		{"<!here>", "@here"},
 		{":no_entry: Not allowed", "⛔ Not allowed"},
+		{"until <!date^1741775460^{date_short_pretty} {time}|2025-03-12 10:31 UTC>.", "until 2025-03-12 10:31 UTC."},
+		{"by <!subteam^S0SRE> or <@U0LEAD>", "by @S0SRE or @U0LEAD"},
 	}
 	for _, tc := range tests {
 		if got := mrkdwn(tc.in); got != tc.want {

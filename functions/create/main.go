@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/internal/state"
 )
 
 func main() {
@@ -37,6 +39,12 @@ func main() {
 		APIVersion: cfg.AtlasAPIVersion,
 		UserAgent:  "streambot-create/1",
 	})
+	// STATE_TABLE: the DynamoDB record of operations (required in Lambda).
+	st, err := state.FromEnv(os.Getenv, func() (aws.Config, error) { return secrets.EnvAWSConfig(os.Getenv) })
+	if err != nil {
+		log.Error("invalid state table configuration", "error", err.Error())
+		os.Exit(1)
+	}
 	w, err := provision.NewWorker(provision.Deps{
 		Atlas: atlasClients,
 		Slack: provision.NewSlackClients(store, slack.OptionAPIURL(cfg.SlackAPIURL),
@@ -45,9 +53,8 @@ func main() {
 		// Counts: the delete confirmation's processors and connections,
 		// through the same Atlas client.
 		Counts: provision.AtlasCounter{Atlas: atlasClients},
-		// Claims (once-only confirmations) is in-memory per container until
-		// the DynamoDB state table (STATE_TABLE, internal/state) plugs in
-		// here.
+		// State: the once-only record of every changing operation.
+		State: st,
 	})
 	if err != nil {
 		log.Error("worker setup failed", "error", err.Error())

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
@@ -21,6 +22,7 @@ import (
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/internal/state"
 )
 
 const (
@@ -74,6 +76,11 @@ func main() {
 	bot := slackbot.NewSlackBot(store, slack.OptionAPIURL(cfg.slackAPIURL))
 	groups := access.NewSlackGroups(bot, groupTTL, groupTimeout)
 
+	// STATE_TABLE: the DynamoDB record of operations (required in Lambda).
+	st, err := state.FromEnv(os.Getenv, func() (aws.Config, error) { return secrets.EnvAWSConfig(os.Getenv) })
+	if err != nil {
+		fatal(logger, "invalid state table configuration", err)
+	}
 	h, err := slackbot.New(slackbot.Config{
 		Secrets:    store,
 		Policy:     cfg.policy,
@@ -81,6 +88,7 @@ func main() {
 		Groups:     groups,
 		Views:      bot,
 		Logger:     logger,
+		State:      st,
 	})
 	if err != nil {
 		fatal(logger, "cannot build the handler", err)

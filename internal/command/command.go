@@ -22,6 +22,7 @@ const (
 	Start       Name = "start"
 	Stop        Name = "stop"
 	Connections Name = "connections"
+	History     Name = "history"
 )
 
 // Command is a parsed `/stream …` command. Values are canonical: provider,

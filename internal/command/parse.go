@@ -172,7 +172,7 @@ func (sc *Op) parse(args []string) (Command, *UsageError) {
 		}
 	}
 	switch {
-	case named == 0 && sc.Args >= ArgsWorkspace:
+	case named == 0 && sc.Args >= ArgsWorkspace && !sc.Optional:
 		return Command{}, &UsageError{Message: fmt.Sprintf("%s needs a workspace name", sc.name)}
 	case named == 1 && sc.Args == ArgsProcessor:
 		return Command{}, &UsageError{Message: fmt.Sprintf("%s needs a workspace and a processor name", sc.name)}

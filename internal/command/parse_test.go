@@ -269,7 +269,8 @@ func TestUsageErrorText(t *testing.T) {
 				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
 				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
 				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" + processorUsages +
-				"       /stream help [create|list|describe|update|delete|processors|processor|start|stop|connections]"},
+				"       /stream history [<workspace>] [--project ALIAS|GROUP_ID]\n" +
+				"       /stream help [create|list|describe|update|delete|processors|processor|start|stop|connections|history]"},
 		{"update orders-ws",
 			"update changes nothing: give --tier, --max-tier or --region\n" + updateUsage},
 		{"update orders-ws --provider GCP",
@@ -292,7 +293,8 @@ func TestUsageErrorText(t *testing.T) {
 				"       /stream describe <name> [--project ALIAS|GROUP_ID]\n" +
 				"       /stream update <name> [--tier SP2|SP5|SP10|SP30|SP50] [--max-tier TIER] [--provider AWS|AZURE|GCP] [--region REGION] [--project ALIAS|GROUP_ID] [--dry-run]\n" +
 				"       /stream delete <name> [--project ALIAS|GROUP_ID] [--dry-run]\n" + processorUsages +
-				"       /stream help [create|list|describe|update|delete|processors|processor|start|stop|connections]"},
+				"       /stream history [<workspace>] [--project ALIAS|GROUP_ID]\n" +
+				"       /stream help [create|list|describe|update|delete|processors|processor|start|stop|connections|history]"},
 	}
 	for _, tc := range tests {
 		_, err := Parse(tc.text)
@@ -578,5 +580,27 @@ func TestParse_processors(t *testing.T) {
 		if ue.Token != tc.token || ue.Suggestion != tc.suggestion {
 			t.Errorf("Parse(%q) = token %q, suggestion %q; want %q, %q (%v)", tc.text, ue.Token, ue.Suggestion, tc.token, tc.suggestion, err)
 		}
+	}
+}
+
+func TestParseHistory(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ text, workspace, project string }{
+		{"history", "", ""},
+		{"history orders-ws", "orders-ws", ""},
+		{"history --project prod", "", "prod"},
+		{"history orders-ws --project prod", "orders-ws", "prod"},
+	} {
+		c, err := Parse(tc.text)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tc.text, err)
+			continue
+		}
+		if c.Name != History || c.Workspace != tc.workspace || c.Project != tc.project {
+			t.Errorf("Parse(%q) = %+v, want history of %q in %q", tc.text, c, tc.workspace, tc.project)
+		}
+	}
+	if _, err := Parse("history a b"); err == nil {
+		t.Error(`Parse("history a b") = nil error, want one: history takes one workspace at most`)
 	}
 }

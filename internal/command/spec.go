@@ -93,6 +93,9 @@ type Op struct {
 
 	// Args is how many positional arguments the operation takes.
 	Args Args
+	// Optional makes the workspace of an ArgsWorkspace operation optional
+	// (history: a project's or one workspace's).
+	Optional bool
 	// Action is the policy action checked when the command is typed and
 	// again when a button for it is clicked; empty for help.
 	Action access.Action
@@ -292,6 +295,13 @@ var (
 		flags:    []*flagDef{projectFlag},
 		examples: []string{"connections orders-ws"},
 	}
+	historyCmd = &Op{
+		name: History, Args: ArgsWorkspace, Optional: true, arg: "[<workspace>]", Action: access.ActionList,
+		Working:  "reading the last operations on project %[1]s from the state table…",
+		summary:  "the last 20 operations on the project (or one workspace): when, who, what, approved by whom, outcome",
+		flags:    []*flagDef{projectFlag},
+		examples: []string{"history", "history orders-ws --project prod"},
+	}
 	helpCmd = &Op{
 		name: Help, arg: "[" + joinWords(helpTopics, "|") + "]",
 		summary:  "show this help, or one subcommand's (also: -h, --help, or nothing at all)",
@@ -299,11 +309,11 @@ var (
 	}
 	// subcommands is in the order help shows them.
 	subcommands = []*Op{createCmd, listCmd, describeCmd, updateCmd, deleteCmd,
-		processorsCmd, processorCmd, startCmd, stopCmd, connectionsCmd, helpCmd}
+		processorsCmd, processorCmd, startCmd, stopCmd, connectionsCmd, historyCmd, helpCmd}
 )
 
 // helpTopics are the subcommands `help` can take, in order.
-var helpTopics = []Name{Create, List, Describe, Update, Delete, Processors, Processor, Start, Stop, Connections}
+var helpTopics = []Name{Create, List, Describe, Update, Delete, Processors, Processor, Start, Stop, Connections, History}
 
 // subcommandNames are the names of subcommands, for suggestions.
 var subcommandNames = func() []Name {

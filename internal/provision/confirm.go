@@ -108,8 +108,9 @@ func (r *run) current(ctx, actx context.Context, s *session) (ws *atlas.StreamWo
 // the click); where the bot cannot post, the caller alone sees it.
 func (r *run) ask(ctx context.Context, s *session, m reply.Message) (*Result, error) {
 	s.res.Outcome = OutcomeAsked
-	if _, err := s.poster.PostMessage(ctx, s.target.ChannelID, "", m); err == nil {
+	if ts, err := s.poster.PostMessage(ctx, s.target.ChannelID, "", m); err == nil {
 		s.res.Route = reply.RouteThread
+		r.recordParent(ctx, s.target.ChannelID, ts)
 		return s.res, nil
 	} else {
 		r.w.log.WarnContext(ctx, "confirmation not posted in the channel", "job_id", r.job.ID, "error", err.Error())
@@ -170,15 +171,9 @@ type decided struct {
 // re-render the message, act (on confirm), reply in its thread, and
 // re-render it with the outcome.
 func (r *run) decide(ctx context.Context, s *session, act func(context.Context) decided) (*Result, error) {
+	// The decision is once-only: slackJob claimed the operation in the
+	// state table before this ran (a second click lost that claim).
 	c := r.job.Click
-	ok, err := r.w.d.Claims.Claim(ctx, "decide/"+c.OpID, 2*command.ConfirmFor)
-	if err != nil {
-		r.problem = err
-		return r.answer(ctx, s, OutcomeFailed, reply.Notice("The bot could not record your click, so it did nothing. Please click again."))
-	}
-	if !ok {
-		return r.answer(ctx, s, OutcomeAlreadyDecided, reply.Notice("This was already decided (someone clicked before you, or your click arrived twice); nothing more was done."))
-	}
 	state := reply.Decision{Op: string(r.job.action()), UserID: c.Requester, Name: r.job.Name, Processor: r.job.Processor, Project: r.project(),
 		By: r.job.Slack.UserID, At: r.w.d.Now(), Confirmed: c.Step == string(button.StepConfirm), Status: reply.StatusPending}
 	if r.job.action() == ActionUpdate && state.Confirmed {
@@ -215,6 +210,19 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 func (r *run) rerender(ctx context.Context, s *session, state reply.Decision) {
 	ts := r.job.Click.MessageTS
 	if ts == "" {
+		return
+	}
+	if r.job.Approval != nil { // the approval request is the message
+		if state.Status != reply.StatusPending {
+			rec := *r.record
+			rec.Status, rec.Outcome = "done", string(s.res.Outcome)
+			if state.Status == reply.StatusFailed {
+				rec.Status = "failed"
+			}
+			if err := s.poster.Update(ctx, s.target.ChannelID, ts, reply.ApprovalMessage(r.approval(&rec, false))); err != nil {
+				r.w.log.WarnContext(ctx, "approval request not updated", "job_id", r.job.ID, "error", err.Error())
+			}
+		}
 		return
 	}
 	if err := s.poster.Update(ctx, s.target.ChannelID, ts, reply.Decided(state)); err != nil {

@@ -30,6 +30,8 @@ const (
 	// else: the edge's private answer to a refused click (the ack of a
 	// click cannot carry a message).
 	ActionNotice Action = "notice"
+	// ActionHistory answers `/stream history` from the state table.
+	ActionHistory Action = "history"
 )
 
 // Job is the unit of work the Slack edge hands to the worker (functions/create)
@@ -87,7 +89,39 @@ type Job struct {
 	Click *Click `json:"click,omitempty"`
 	// Notice is the private answer of an ActionNotice Job.
 	Notice string `json:"notice,omitempty"`
+	// Approval is set on the Jobs of an operation that needs an approval
+	// (policy approvals:): the request to post, or a decision to record
+	// and, once approved, carry out. See approval.go.
+	Approval *ApprovalStep `json:"approval,omitempty"`
 }
+
+// ApprovalStep is where a Job stands in an approval's flow.
+type ApprovalStep struct {
+	// Step is one of the Approval* constants.
+	Step string `json:"step"`
+	// Approvers are who may approve, as Slack mentions (the edge renders
+	// the policy's subjects); for the request.
+	Approvers []string `json:"approvers,omitempty"`
+	// ExpiresAt is when the request lapses.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// By is who decided (approved, rejected, withdrew).
+	By string `json:"by,omitempty"`
+}
+
+// The steps of an approval, as Jobs carry them.
+const (
+	// ApprovalRequest: post the request (Approve, Reject) in the channel
+	// and the requester's private note (Cancel); nothing runs.
+	ApprovalRequest = "request"
+	// ApprovalApproved: record the approval in the thread, then run the
+	// operation as an unprotected one would, answering in that thread.
+	ApprovalApproved = "approved"
+	// ApprovalRejected, ApprovalCancelled, ApprovalExpired: record the
+	// decision in the thread and re-render the request without buttons.
+	ApprovalRejected  = "rejected"
+	ApprovalCancelled = "cancelled"
+	ApprovalExpired   = "expired"
+)
 
 // Click is what the worker needs of a click on a confirmation's button
 // (Apply, Delete, Cancel). The edge has already checked the value, the
@@ -155,6 +189,9 @@ func (j Job) LogValue() slog.Value {
 	}
 	if j.Click != nil {
 		attrs = append(attrs, slog.String("click", j.Click.Step), slog.String("op_id", j.Click.OpID))
+	}
+	if j.Approval != nil {
+		attrs = append(attrs, slog.String("approval", j.Approval.Step))
 	}
 	if j.Slack != nil {
 		attrs = append(attrs, slog.Any("slack", *j.Slack))

@@ -46,6 +46,8 @@ func goldenJob() Job {
 		Click: &Click{Step: "confirm", OpID: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
 			Requester: "U2CERLKJA", MessageTS: "1741771860.000200", IssuedAt: time.Date(2025, 3, 12, 9, 31, 0, 0, time.UTC)},
 		Notice: "Only the person who asked can confirm this; nothing was done.",
+		Approval: &ApprovalStep{Step: ApprovalApproved, Approvers: []string{"<!subteam^S0SRE>", "<@U0LEAD>"},
+			ExpiresAt: time.Date(2025, 3, 12, 10, 30, 0, 0, time.UTC), By: "U0LEAD"},
 	}
 }
 

@@ -85,7 +85,8 @@ var operations = map[Action]operation{
 		},
 		check: func(j Job) error { _, _, err := atlas.PreviewStop(j.GroupID, j.Name, j.Processor); return err },
 	},
-	ActionNotice: {run: (*run).notice, local: true},
+	ActionNotice:  {run: (*run).notice, local: true},
+	ActionHistory: {run: (*run).history, local: true}, // the state table, not Atlas
 }
 
 // Handles reports whether the worker has a handler for action a.

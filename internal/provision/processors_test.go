@@ -217,7 +217,8 @@ func TestStart(t *testing.T) {
 	// Already running: said so, nothing sent, no thread.
 	e.atlas.ResetCalls()
 	before := len(e.slack.Delivered())
-	res, err = e.handle(e.job(procJob(provision.ActionStart, "solarDemo")))
+	// (a new command: a new trigger_id, so a new operation)
+	res, err = e.handle(e.job(procJob(provision.ActionStart, "solarDemo"), func(j *provision.Job) { j.ID += ".2" }))
 	if err != nil || res.Outcome != provision.OutcomeNoChange {
 		t.Fatalf("start of a running processor: %+v, %v; want no change", res, err)
 	}

@@ -115,7 +115,7 @@ func TestSecretRotationAfter401(t *testing.T) {
 	}
 	// The cached token dies (Atlas answers 401 once), as after a rotation.
 	e.atlas.Inject(atlastest.OpGetStream, atlastest.Fault{Status: 401})
-	res, err := e.handle(e.job(func(j *provision.Job) { j.Name = "second-ws" }))
+	res, err := e.handle(e.job(func(j *provision.Job) { j.Name, j.ID = "second-ws", "second.trigger" }))
 	if err != nil || res.Outcome != provision.OutcomeCreated {
 		t.Fatalf("Handle() after rotation = %+v, %v; want created", res, err)
 	}

@@ -54,10 +54,32 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 	if !known || op.run == nil {
 		return r.answer(ctx, s, OutcomeFailed, reply.Denied(fmt.Sprintf("The worker does not know the action %q.", r.job.Action)))
 	}
+	if r.job.Approval != nil {
+		res, err, goOn := r.approvalStep(ctx, s)
+		if !goOn {
+			return res, err
+		}
+	}
 	if op.local { // no Atlas: nothing to authenticate
 		return op.run(r, ctx, s)
 	}
+	if r.executesChange() {
+		if ok, res, err := r.claim(ctx, s); !ok {
+			return res, err
+		}
+		if r.job.Approval != nil {
+			r.approvedNote(ctx, s)
+		}
+	}
+	res, err := r.execute(ctx, s, op)
+	r.finish(ctx, res, err)
+	return res, err
+}
 
+// execute loads the credentials, checks the caller's Atlas role when the
+// policy asks for it, and runs the operation.
+func (r *run) execute(ctx context.Context, s *session, op operation) (*Result, error) {
+	w := r.w
 	// Everything before the final answer stops at r.atlasUntil, so that
 	// the time kept back for the answer is still there.
 	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
@@ -98,9 +120,9 @@ func (r *run) createInSlack(ctx context.Context, s *session) (*Result, error) {
 	// 3. the parent message
 	req := reply.Request{UserID: r.job.Slack.UserID, Name: r.job.Name, Provider: r.job.Provider, Region: r.job.Region,
 		Tier: r.job.Tier, MaxTier: r.job.MaxTier, Project: r.project()}
-	th := s.poster.Start(actx, s.target, reply.Parent(req, reply.StatusPending))
-	if th.ParentErr != nil {
-		w.log.WarnContext(ctx, "parent message not posted", "job_id", r.job.ID, "error", th.ParentErr.Error())
+	th, err := r.startThread(actx, s, reply.Parent(req, reply.StatusPending))
+	if err != nil {
+		return res, err
 	}
 
 	// 4. create
@@ -112,7 +134,7 @@ func (r *run) createInSlack(ctx context.Context, s *session) (*Result, error) {
 	case c.err != nil:
 		r.problem = c.err
 		res.Outcome = OutcomeFailed
-		final, parent = r.failure(c.err, c.tries), reply.Parent(req, reply.StatusFailed)
+		final, parent = r.failure(c.err, c.tries), r.parentMessage(reply.Parent(req, reply.StatusFailed), reply.StatusFailed, res.Outcome)
 	default:
 		res.Outcome, res.StreamWorkspace = OutcomeCreated, c.ws
 		if c.existed {
@@ -120,7 +142,7 @@ func (r *run) createInSlack(ctx context.Context, s *session) (*Result, error) {
 		}
 		final = reply.Created(reply.Success{Workspace: *c.ws, Project: r.project(), AlreadyExisted: c.existed,
 			UIURL: w.UIURL(r.job.GroupID), SampleSolar: r.job.SampleSolar, Buttons: r.offered(c.ws.Name, 0)})
-		parent = reply.Parent(req, reply.StatusDone)
+		parent = r.parentMessage(reply.Parent(req, reply.StatusDone), reply.StatusDone, res.Outcome)
 	}
 	d, err := th.Finish(ctx, final, parent)
 	res.Route = d.Route

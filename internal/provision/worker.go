@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/streambot/streambot/internal/reply"
+	"github.com/streambot/streambot/internal/state"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -55,9 +56,15 @@ type Deps struct {
 	// DeletePollFor bounds the wait for a deleted workspace to disappear
 	// (GET answering 404); zero means PollFor.
 	DeletePollFor time.Duration
-	// Claims makes a confirmation's decision once-only; nil means an
-	// in-memory store (once-only within this process).
-	Claims Claims
+	// State is the record of operations (internal/state): the worker
+	// claims every change before it runs, posts a parent message once and
+	// records the outcome. nil means an in-memory store, once-only within
+	// this process (tests; the functions and the local tool pass theirs).
+	State state.Store
+	// AfterParent, when set, runs after the parent message is recorded
+	// and before Atlas is called; an error ends the Job there, as if its
+	// worker died (fault tests: the retried Job must finish that parent).
+	AfterParent func(ctx context.Context, job Job) error
 	// Counts counts a workspace's processors and connections for the
 	// delete confirmation; nil shows them as unknown.
 	Counts WorkspaceCounter
@@ -109,8 +116,8 @@ func NewWorker(d Deps) (*Worker, error) {
 	if d.DeletePollFor <= 0 {
 		d.DeletePollFor = d.PollFor
 	}
-	if d.Claims == nil {
-		d.Claims = &MemoryClaims{Now: d.Now}
+	if d.State == nil {
+		d.State = state.NewMemory(state.WithClock(d.Now))
 	}
 	return &Worker{d: d, log: d.Logger}, nil
 }
@@ -143,6 +150,16 @@ const (
 	// OutcomeNoChange: nothing was sent.)
 	OutcomeStarted Outcome = "started"
 	OutcomeStopped Outcome = "stopped"
+	// Another attempt has the operation (a duplicate delivery) or has
+	// answered it: this Job did nothing and said nothing.
+	OutcomeDuplicate Outcome = "duplicate"
+	// The state table could not record the operation: nothing was done.
+	OutcomeUnrecorded Outcome = "unrecorded"
+	// An approval request was posted; a decision on one was recorded.
+	OutcomeAwaitingApproval Outcome = "awaiting_approval"
+	OutcomeRejected         Outcome = "rejected"
+	OutcomeExpired          Outcome = "expired"
+	OutcomeHistory          Outcome = "history"
 )
 
 // Result is what [Worker.Handle] returns, as JSON. For a direct invocation
@@ -227,9 +244,12 @@ type run struct {
 	atlasUntil time.Time     // Atlas work stops here: hard - reserve
 	api        AtlasAPI
 	refreshed  bool
-	opid       string // the ID the Job's buttons carry; see run.opID
-	problem    error  // the failure behind the answer, for the log
-	lost       error  // why no answer was delivered, for the log
+	opid       string           // the ID the Job's buttons carry; see run.opID
+	owner      string           // this attempt's claim on the operation; "" before a claim
+	record     *state.Operation // the operation as claimed
+	aborted    bool             // AfterParent ended the Job: no outcome is recorded
+	problem    error            // the failure behind the answer, for the log
+	lost       error            // why no answer was delivered, for the log
 }
 
 func (r *run) project() string {

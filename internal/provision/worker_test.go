@@ -271,16 +271,27 @@ func TestDeliveredTwiceCreatesOnce(t *testing.T) {
 	if err != nil || first.Outcome != provision.OutcomeCreated {
 		t.Fatalf("first Handle() = %+v, %v; want created", first, err)
 	}
+	// The same Job again (Lambda delivered it twice): the state table's
+	// claim refuses it, and it says nothing.
 	second, err := e.handle(j)
-	if err != nil || second.Outcome != provision.OutcomeAlreadyExisted {
-		t.Fatalf("second Handle() = %+v, %v; want already_existed", second, err)
+	if err != nil || second.Outcome != provision.OutcomeDuplicate {
+		t.Fatalf("second Handle() = %+v, %v; want duplicate", second, err)
+	}
+	if n := len(e.finals()); n != 1 {
+		t.Fatalf("final answers = %d, want 1", n)
+	}
+	// Another request for the same name (a new command): Atlas's name
+	// uniqueness still answers "already existed".
+	third, err := e.handle(e.job(func(j *provision.Job) { j.ID = "another.trigger" }))
+	if err != nil || third.Outcome != provision.OutcomeAlreadyExisted {
+		t.Fatalf("third Handle() = %+v, %v; want already_existed", third, err)
 	}
 	if got := e.atlas.Calls(atlastest.OpCreateStream); got != 1 {
 		t.Errorf("create calls = %d, want 1", got)
 	}
 	finals := e.finals()
 	if len(finals) != 2 {
-		t.Fatalf("final answers = %d, want 2 (one per delivery)", len(finals))
+		t.Fatalf("final answers = %d, want 2", len(finals))
 	}
 	contains(t, finals[1], "already existed", ".a.query.mongodb.net`")
 }
@@ -290,7 +301,7 @@ func TestCreateConflict(t *testing.T) {
 	if _, err := e.handle(e.job(func(j *provision.Job) { j.Region, j.Tier, j.MaxTier = "OHIO_USA", "SP10", "" })); err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.handle(e.job())
+	res, err := e.handle(e.job(func(j *provision.Job) { j.ID = "another.trigger" }))
 	if err != nil || res.Outcome != provision.OutcomeFailed {
 		t.Fatalf("Handle() = %+v, %v; want failed", res, err)
 	}

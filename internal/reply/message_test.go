@@ -93,12 +93,40 @@ func TestMessageGolden(t *testing.T) {
 		{"updated", Updated("dev", sampleWorkspace, []Change{{Field: "tier", Before: "SP10", After: "SP30"}})},
 		{"no_change", NoChange("orders-ws", "dev", []Change{{Field: "tier", Before: "SP30", After: "SP30"}})},
 		{"notice", Notice("Only the person who asked can confirm this; nothing was done.")},
+		{"approval_waiting", ApprovalMessage(sampleApproval("pending_approval", true))},
+		{"approval_done", ApprovalMessage(sampleApproval("done", false))},
+		{"approval_rejected", ApprovalMessage(sampleApproval("rejected", false))},
+		{"approval_expired", ApprovalMessage(sampleApproval("expired", false))},
+		{"approval_note", ApprovalNote(sampleApproval("pending_approval", false), cancelButton)},
+		{"approval_decided", ApprovalDecided("approved", "U0LEAD")},
+		{"history", History("prod", "", []HistoryEntry{
+			{When: decidedAt, Who: "U012ABCDEF", Op: "create", Target: "billing-ws", ApprovedBy: "U0LEAD", Status: "done", Outcome: "created",
+				Link: Permalink("C0123ABCD", "1741771920.000300")},
+			{When: decidedAt.Add(-time.Hour), Who: "U012ABCDEF", Op: "delete", Target: "old-ws", Status: "rejected", Outcome: "by U0LEAD"},
+		})},
+		{"history_empty", History("prod", "orders-ws", nil)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			checkGolden(t, "msg_"+tc.name, goldenJSON(t, tc.msg))
 		})
 	}
+}
+
+// sampleApproval is a create on prod waiting for, or decided by, U0LEAD.
+func sampleApproval(status string, buttons bool) Approval {
+	a := Approval{Requester: "U012ABCDEF", Op: "create", Target: "billing-ws", Project: "prod",
+		Method: "POST", Path: "/api/atlas/v2/groups/5f1a2b3c4d5e6f7a8b9c0d1e/streams",
+		Body:      []byte(`{"name":"billing-ws","dataProcessRegion":{"cloudProvider":"AWS","region":"VIRGINIA_USA"},"streamConfig":{"tier":"SP10"}}`),
+		Approvers: []string{"<!subteam^S0SRE>", "<@U0LEAD>"}, ExpiresAt: decidedAt.Add(time.Hour), Status: status, Outcome: "created"}
+	if status != "pending_approval" {
+		a.DecidedBy = "U0LEAD"
+	}
+	if buttons {
+		a.Approve = &Button{Label: "Approve", ActionID: "streambot.approve.create", Value: "v-approve", BlockID: block0, Style: slack.StylePrimary}
+		a.Reject = &Button{Label: "Reject", ActionID: "streambot.reject.create", Value: "v-reject", BlockID: block0, Style: slack.StyleDanger}
+	}
+	return a
 }
 
 var (
@@ -162,6 +190,11 @@ func TestMessagesEscapeAtlasAndUserText(t *testing.T) {
 		"updated":    Updated(evil, ws, []Change{{Field: evil, Before: evil, After: evil}}),
 		"no_change":  NoChange(evil, evil, []Change{{Field: evil, After: evil}}),
 		"notice":     Notice(evil),
+		"approval": ApprovalMessage(Approval{Requester: evil, Op: evil, Target: evil, Project: evil, Method: evil, Path: evil,
+			Body: []byte(evil), Status: "rejected", DecidedBy: evil, Outcome: evil}),
+		"approval_status": ApprovalMessage(Approval{Status: evil}),
+		"history":         History(evil, evil, []HistoryEntry{{Who: evil, Op: evil, Target: evil, ApprovedBy: evil, Status: evil, Outcome: evil}}),
+		"decided_note":    ApprovalDecided(evil, evil),
 	}
 	for name, m := range msgs {
 		raw := string(goldenJSON(t, m))

@@ -257,6 +257,13 @@ func (p *Poster) Start(ctx context.Context, t Target, parent Message) *Thread {
 	return th
 }
 
+// Resume returns the thread under a parent message posted earlier (by a
+// worker attempt that died, or as an approval request), so the answer
+// goes under it and the same message is updated: no second parent.
+func (p *Poster) Resume(t Target, ts string) *Thread {
+	return &Thread{p: p, target: t, ts: ts, fallback: Ephemeral}
+}
+
 // fallbackFor picks the response_url's response type after a Web API
 // failure.
 func fallbackFor(err error) string {

@@ -3,6 +3,7 @@ package slackbot
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -87,8 +88,10 @@ func TestAckPathCallsOnlyTheGroupLookup(t *testing.T) {
 		{"help", "U0STRANGER", "/stream create"},
 		{"create orders_ws --region VIRGINIA_USA", "U0CREATOR", "did you mean orders-ws?"},
 	}
-	for _, c := range commands {
-		a := decodeAck(t, env.serve(signedRequest(slashForm(c.text, "user_id", c.user), testSecret, time.Now())))
+	for i, c := range commands {
+		// each command is a new request (a replayed trigger_id is "already handled")
+		trigger := testTrigger + "." + strconv.Itoa(i)
+		a := decodeAck(t, env.serve(signedRequest(slashForm(c.text, "user_id", c.user, "trigger_id", trigger), testSecret, time.Now())))
 		if !strings.Contains(a.Text, c.wantIn) {
 			t.Errorf("%s by %s: ack %q, want it to contain %q", c.text, c.user, a.Text, c.wantIn)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/streambot/streambot/internal/button"
 	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/reply"
 )
 
 // InteractionHandler answers an interaction type: the edge answers
@@ -170,6 +171,12 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 		return
 	}
 	op := command.Lookup(v.Op) // Parse accepts declared operations only
+	if v.Step == button.StepApprove || v.Step == button.StepReject {
+		// Approvers need no grant on the project: the approvals entry is
+		// their authority (access.Policy.CanApprove).
+		h.decideApproval(ctx, cb, channel, &v, refuse)
+		return
+	}
 	confirmation := v.Step == button.StepConfirm || v.Step == button.StepCancel
 	if !confirmation && v.Step != button.StepAsk {
 		refuse("step not handled", "This button does nothing yet.")
@@ -198,10 +205,16 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 			ts = cb.Message.Timestamp
 		}
 		job.Click = &provision.Click{Step: string(v.Step), OpID: v.OpID, Requester: v.Requester, MessageTS: ts, IssuedAt: v.IssuedAt}
-	} else {
-		job.Offers = h.offers(ctx, op, req)
+		h.dispatch(ctx, job)
+		return
 	}
-	h.dispatch(ctx, job)
+	job.Offers = h.offers(ctx, op, req)
+	// A button that starts an operation (Delete… on a describe) is a
+	// request like a typed command: recorded once, approved where the
+	// policy asks. Its replay is refused privately.
+	if _, why := h.start(ctx, job, reply.Ack{}); why != "" {
+		refuse("not started", why)
+	}
 }
 
 // clickJob builds the Job of an accepted click; the clicker is its caller.

@@ -23,7 +23,9 @@
 // view_submission goes the way of a typed create; see modal.go.
 //
 // The ack path makes no Atlas call and no Slack Web API call, except the
-// access policy's cached user-group lookup and views.open for the form.
+// access policy's cached user-group lookup and views.open for the form. A
+// request that may change something costs one conditional write to the
+// state table (see [Handler.Start]): recorded once, or held for an approval.
 package slackbot
 
 import (
@@ -43,6 +45,7 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/secrets"
+	"github.com/streambot/streambot/internal/state"
 )
 
 // MaxBodyBytes is the largest request body the handler reads; larger ones
@@ -102,6 +105,10 @@ type Config struct {
 	Views Views
 	// ViewsTimeout bounds views.open; zero means DefaultViewsTimeout.
 	ViewsTimeout time.Duration
+	// State records every changing operation once and decides approvals
+	// (state.FromEnv: DynamoDB in Lambda); nil means an in-memory store,
+	// once-only within this process.
+	State state.Store
 }
 
 // Handler serves Slack's slash-command requests. Create it with [New]; it
@@ -120,6 +127,7 @@ type Handler struct {
 	interactions    map[slack.InteractionType]InteractionHandler
 	views           Views
 	viewsTimeout    time.Duration
+	state           state.Store
 }
 
 // New returns a Handler, or an error if a required dependency is missing.
@@ -147,9 +155,13 @@ func New(cfg Config) (*Handler, error) {
 		interactions:    maps.Clone(cfg.Interactions),
 		views:           cfg.Views,
 		viewsTimeout:    cfg.ViewsTimeout,
+		state:           cfg.State,
 	}
 	if h.now == nil {
 		h.now = time.Now
+	}
+	if h.state == nil {
+		h.state = state.NewMemory(state.WithClock(h.now))
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -345,17 +357,17 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 		}
 		return reply.AckDryRun(string(op.Name()), method, path, body)
 	}
-	ack, _ := h.start(ctx, job, op, req, &d)
+	ack, _ := h.accept(ctx, job, op, req, &d)
 	return ack
 }
 
-// start hands the Job of an accepted operation to the worker and returns
-// the caller's acknowledgement, and whether the Job was handed over. It is
-// the one point where accepted work leaves the edge, for a typed command
-// ([Handler.Command]) and a submitted create form alike: what happens to
-// every accepted Job (approvals of protected projects, …) belongs here.
-// req and d are the authorized request and the policy's decision.
-func (h *Handler) start(ctx context.Context, job provision.Job, op *command.Op, req access.Request, d *access.Decision) (reply.Ack, bool) {
+// accept validates the Job of an accepted operation, sets the buttons its
+// answer may offer and the caller's acknowledgement, and hands it on
+// through [Handler.Start] (the state table, approvals, the dispatch). It
+// reports whether the Job was handed over. A typed command
+// ([Handler.Command]) and a submitted create form alike come through
+// here. req and d are the authorized request and the policy's decision.
+func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op, req access.Request, d *access.Decision) (reply.Ack, bool) {
 	// The check the Atlas client runs before sending, so a request Atlas
 	// would refuse is answered now rather than in the thread.
 	if err := provision.Check(job); err != nil {
@@ -377,10 +389,8 @@ func (h *Handler) start(ctx context.Context, job provision.Job, op *command.Op, 
 			RegionInput: job.RegionInput, Tier: job.Tier, MaxTier: job.MaxTier, SampleSolar: job.SampleSolar,
 		})
 	}
-	if !h.dispatch(ctx, job) {
-		return reply.AckHandoffFailed(job.ID), false
-	}
-	return ack, true
+	ack, refused := h.start(ctx, job, ack)
+	return ack, refused == ""
 }
 
 // dispatch hands job to the worker within the dispatch timeout and logs

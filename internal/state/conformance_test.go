@@ -696,3 +696,22 @@ func TestRetriedWorkerFindsParent(t *testing.T) {
 		}
 	})
 }
+
+// Release gives a claim back to queued, only by its owner; the next
+// claim then wins at once and counts a second attempt.
+func TestRelease(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s state.Store, c *clock) {
+		mustBegin(t, s, newOp("rel"))
+		mustTransition(t, s, "rel", state.Claim("w1", c.Now().Add(time.Hour)))
+		_, err := s.Transition(t.Context(), "rel", state.Release("w2"))
+		if ce := conflict(t, err, state.ErrConflict); ce != nil && ce.Refusal != state.RefusedOwner {
+			t.Errorf("release by another owner: refusal %s, want owner", ce.Refusal)
+		}
+		if op := mustTransition(t, s, "rel", state.Release("w1")); op.Status != state.StatusQueued {
+			t.Errorf("released status %s, want queued", op.Status)
+		}
+		if op := mustTransition(t, s, "rel", state.Claim("w3", c.Now().Add(time.Hour))); op.Owner != "w3" || op.Attempts != 2 {
+			t.Errorf("claim after release: owner %s, attempts %d; want w3, 2", op.Owner, op.Attempts)
+		}
+	})
+}

@@ -93,6 +93,8 @@ func stepName(t *Transition) string {
 		return "expire"
 	case StatusDone, StatusFailed:
 		return "finish"
+	case StatusQueued:
+		return "release"
 	}
 	return "transition to " + string(t.To)
 }

@@ -13,10 +13,13 @@
 //
 // The once-only steps and the calls that make them once:
 //
-//   - Replay detection: the Slack edge calls [Store.Begin] with the slash
-//     command's trigger_id (or [DerivedID] of a confirmation button) before
-//     it hands off a Job. A replayed request gets [ErrExists] with the first
-//     request's item, whose ParentChannel/ParentTS link to its thread.
+//   - Replay detection: the Slack edge calls [Store.Begin] with the
+//     trigger_id of the slash command (or of the click that starts an
+//     operation, e.g. Delete… on a describe) before it hands off a Job. A
+//     replayed request gets [ErrExists] with the first request's item,
+//     whose ParentChannel/ParentTS link to its thread. A confirmation's
+//     click decides once by the worker's [Claim] on the operation its
+//     button names.
 //   - Run once: the worker calls [Store.Transition] with [Claim] before any
 //     Atlas write. One caller wins; the others get [ErrConflict]. A worker
 //     retried after its predecessor died takes over once the dead claim's
@@ -122,6 +125,10 @@ type Status string
 //	queued ─────────────────────────────▶ running ──▶ done | failed
 //	pending_approval ──▶ approved ──────▶ running
 //	pending_approval ──▶ rejected | cancelled | expired
+//
+// [Release] gives a running claim back to queued (the worker's answer
+// reached nobody and Lambda retries the Job); a confirmation's Cancel
+// finishes a running claim as cancelled.
 const (
 	StatusQueued          Status = "queued"           // accepted, handed to the worker
 	StatusPendingApproval Status = "pending_approval" // waiting for an approver

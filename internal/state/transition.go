@@ -125,6 +125,18 @@ func Expire() Transition {
 	}
 }
 
+// Release gives a running operation claimed by owner back (to queued),
+// so that another attempt can claim it at once: the worker's answer
+// reached nobody and it hands the Job to Lambda's retry, which comes
+// sooner than the claim's lease would lapse.
+func Release(owner string) Transition {
+	return Transition{
+		From:    []Status{StatusRunning},
+		To:      StatusQueued,
+		IfOwner: owner,
+	}
+}
+
 // Finish records the final answer of a running operation claimed by owner:
 // to is StatusDone or StatusFailed, outcome a short text for history.
 func Finish(owner string, to Status, outcome string) Transition {

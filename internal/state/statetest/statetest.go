@@ -33,6 +33,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/streambot/streambot/internal/state"
 )
 
 // TemplatePath is the template's path from the module root.
@@ -257,4 +259,21 @@ func Serialized(t testing.TB, endpoint string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// Throttled returns a store on a fake DynamoDB endpoint that answers every
+// request with DynamoDB's throttling error (moto_server cannot throttle),
+// decoded and retried by the real SDK (twice), so callers see what a
+// throttled table gives them: an error matching state.ErrUnavailable.
+func Throttled(t testing.TB) *state.Dynamo {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}`))
+	}))
+	t.Cleanup(srv.Close)
+	client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 2})
+	return state.NewDynamo(client, "streambot-state")
 }

@@ -1,0 +1,205 @@
+package provision_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/state"
+	"github.com/streambot/streambot/pkg/atlas/atlastest"
+)
+
+// approvalSetup begins j as the edge does for a protected project and
+// returns the store; the worker's env uses it.
+func approvalSetup(t *testing.T, mods ...func(*provision.Job)) (*env, state.Store, provision.Job) {
+	t.Helper()
+	clk := &lateClock{}
+	st := state.NewMemory(state.WithClock(clk.Now))
+	e := newEnv(t, withStore(st))
+	clk.now = e.clock.Now
+	j := e.job(mods...)
+	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>", "<!subteam^S0SRE>"},
+		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
+	rec, err := provision.NewOperation(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
+	if _, err := st.Begin(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	return e, st, j
+}
+
+// decided returns the stored Job with the decision, as the edge hands it
+// over after its state transition.
+func decided(t *testing.T, st state.Store, id, step, by string) provision.Job {
+	t.Helper()
+	op, err := st.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := provision.JobOf(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Approval.Step, j.Approval.By = step, by
+	return j
+}
+
+func TestApproval_requestThenApprovedRunsInItsThread(t *testing.T) {
+	e, st, j := approvalSetup(t)
+	res, err := e.handle(j)
+	if err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
+		t.Fatalf("Handle(request) = %+v, %v; want awaiting approval", res, err)
+	}
+	if n := e.atlas.Calls(atlastest.OpCreateStream) + e.atlas.Calls(atlastest.OpToken); n != 0 {
+		t.Errorf("%d Atlas calls before the approval, want none", n)
+	}
+	posts, _ := e.parents()
+	if len(posts) != 1 {
+		t.Fatalf("%d channel posts, want the request", len(posts))
+	}
+	req := posts[0]
+	contains(t, req, "<@U012ABCDEF> asks for a", "POST /api/atlas/v2/groups/"+groupID+"/streams", `\"name\":\"orders-ws\"`,
+		"<@U0LEAD> or <!subteam^S0SRE>", "Waiting for approval")
+	bs, _ := buttons(t, req)
+	if len(bs) != 2 || bs[0].ActionID != "streambot.approve.create" || bs[1].ActionID != "streambot.reject.create" {
+		t.Errorf("buttons %+v, want Approve and Reject", bs)
+	}
+	note := e.final() // the requester's private note
+	if note.Method != slackrec.ResponseURL || note.ResponseType != "ephemeral" {
+		t.Errorf("the note went %s %s, want ephemeral", note.Method, note.ResponseType)
+	}
+	contains(t, note, "waits for an approval", "Cancel my request", "streambot.reject.create")
+	op, _ := st.Get(t.Context(), j.ID)
+	if op.ParentTS != req.TS || op.ParentChannel != req.Channel {
+		t.Errorf("record's parent %s/%s, want the request %s/%s", op.ParentChannel, op.ParentTS, req.Channel, req.TS)
+	}
+	// The same request Job delivered again posts nothing more.
+	if res, _ := e.handle(j); res.Outcome != provision.OutcomeDuplicate {
+		t.Errorf("second request Job: %s, want duplicate", res.Outcome)
+	}
+
+	if _, err := st.Transition(t.Context(), j.ID, state.Approve("U0LEAD")); err != nil {
+		t.Fatal(err)
+	}
+	approved := decided(t, st, j.ID, provision.ApprovalApproved, "U0LEAD")
+	res, err = e.handle(approved)
+	if err != nil || res.Outcome != provision.OutcomeCreated {
+		t.Fatalf("Handle(approved) = %+v, %v; want created", res, err)
+	}
+	// And delivered twice: it runs once.
+	if res, _ := e.handle(approved); res.Outcome != provision.OutcomeDuplicate {
+		t.Errorf("second approved Job: %s, want duplicate", res.Outcome)
+	}
+	if n := e.atlas.Calls(atlastest.OpCreateStream); n != 1 {
+		t.Errorf("%d creates, want 1", n)
+	}
+	posts, updates := e.parents()
+	if len(posts) != 1 {
+		t.Errorf("%d channel posts, want only the request (the answer goes in its thread)", len(posts))
+	}
+	var thread []slackrec.Call
+	for _, c := range e.slack.Delivered(slackrec.PostMessage) {
+		if c.ThreadTS == req.TS {
+			thread = append(thread, c)
+		}
+	}
+	if len(thread) != 2 {
+		t.Fatalf("%d thread replies, want the approval and the answer", len(thread))
+	}
+	contains(t, thread[0], "<@U0LEAD> approved this")
+	contains(t, thread[1], "orders-ws", "created")
+	last := updates[len(updates)-1]
+	contains(t, last, "Approved by <@U0LEAD>; done (created)")
+	if bs, _ := buttons(t, last); len(bs) != 0 {
+		t.Errorf("the decided request still has buttons: %+v", bs)
+	}
+	if op, _ := st.Get(t.Context(), j.ID); op.Status != state.StatusDone || op.DecidedBy != "U0LEAD" {
+		t.Errorf("record %s by %s, want done, approved by U0LEAD", op.Status, op.DecidedBy)
+	}
+
+	// The history shows it: who, what, approved by whom, the outcome, the link.
+	h := e.job(func(j *provision.Job) { j.ID, j.Action, j.Name = "hist.1", provision.ActionHistory, "" })
+	res, err = e.handle(h)
+	if err != nil || res.Outcome != provision.OutcomeHistory {
+		t.Fatalf("Handle(history) = %+v, %v", res, err)
+	}
+	finals := e.finals()
+	contains(t, finals[len(finals)-1], `\u003c@U012ABCDEF\u003e`, "create `orders-ws`", `approved by \u003c@U0LEAD\u003e`, "done (created)",
+		"https://slack.com/archives/"+req.Channel+"/p"+strings.ReplaceAll(req.TS, ".", ""))
+}
+
+func TestApproval_rejectionRecordedInTheThread(t *testing.T) {
+	for _, tc := range []struct {
+		step string
+		tr   state.Transition
+		by   string
+		want []string
+	}{
+		{provision.ApprovalRejected, state.Reject("U0LEAD", "rejected"), "U0LEAD", []string{"<@U0LEAD> rejected this"}},
+		{provision.ApprovalCancelled, state.Cancel("U012ABCDEF"), "U012ABCDEF", []string{"withdrew this request"}},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			e, st, j := approvalSetup(t)
+			if _, err := e.handle(j); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Transition(t.Context(), j.ID, tc.tr); err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.handle(decided(t, st, j.ID, tc.step, tc.by))
+			if err != nil || res.Route != "thread" {
+				t.Fatalf("Handle = %+v, %v", res, err)
+			}
+			posts, updates := e.parents()
+			if len(updates) != 1 || updates[0].TS != posts[0].TS {
+				t.Fatalf("updates %+v, want the request re-rendered", updates)
+			}
+			if bs, _ := buttons(t, updates[0]); len(bs) != 0 {
+				t.Errorf("the %s request still has buttons", tc.step)
+			}
+			contains(t, updates[0], "nothing was done")
+			finals := e.finals()
+			contains(t, finals[len(finals)-1], tc.want...)
+			if n := e.atlas.Calls(atlastest.OpCreateStream) + e.atlas.Calls(atlastest.OpToken); n != 0 {
+				t.Errorf("%d Atlas calls, want none", n)
+			}
+		})
+	}
+}
+
+// An operation with a confirmation (delete) that needed an approval runs
+// as its confirmed click once approved: the approval is the confirmation.
+func TestApproval_deleteApprovedRunsAsConfirmed(t *testing.T) {
+	e, st, j := approvalSetup(t, deleteJob)
+	e.seed()
+	if _, err := e.handle(j); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.atlas.Calls(atlastest.OpDeleteStream); n != 0 {
+		t.Fatalf("%d deletes before the approval", n)
+	}
+	if _, err := st.Transition(context.Background(), j.ID, state.Approve("U0LEAD")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.handle(decided(t, st, j.ID, provision.ApprovalApproved, "U0LEAD"))
+	if err != nil || res.Outcome != provision.OutcomeDeleted {
+		t.Fatalf("Handle(approved delete) = %+v, %v; want deleted", res, err)
+	}
+	if n := e.atlas.Calls(atlastest.OpDeleteStream); n != 1 {
+		t.Errorf("%d deletes, want 1", n)
+	}
+	posts, updates := e.parents()
+	if len(posts) != 1 {
+		t.Fatalf("%d channel posts, want only the request", len(posts))
+	}
+	contains(t, updates[len(updates)-1], "Approved by <@U0LEAD>; done (deleted)")
+	if op, _ := st.Get(t.Context(), j.ID); op.Status != state.StatusDone || op.Outcome != "deleted" {
+		t.Errorf("record %s %q, want done, deleted", op.Status, op.Outcome)
+	}
+}

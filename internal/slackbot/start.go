@@ -1,0 +1,206 @@
+package slackbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/button"
+	"github.com/streambot/streambot/internal/command"
+	"github.com/streambot/streambot/internal/provision"
+	"github.com/streambot/streambot/internal/reply"
+	"github.com/streambot/streambot/internal/state"
+)
+
+// Start hands an accepted, authorized, validated Job to the worker and
+// returns the caller's acknowledgement (ack when all is well). It is the
+// one place every request that may change something passes (the slash
+// command, a button that starts an operation, the create form's
+// submission), so that all of them are recorded once and wait for an
+// approval alike:
+//
+//   - a Job whose operation is declared with Approval (it changes
+//     something) is begun in the state table under its ID (the
+//     trigger_id), before the hand-off: a replay of the same request finds
+//     it and is answered "already handled" with a link to its thread, and
+//     does nothing; a table that cannot be written is answered so, and
+//     nothing is handed over;
+//   - when the policy asks for an approval of the operation on the Job's
+//     project (access.Policy.ApprovalFor), the operation begins
+//     pending_approval and the Job asks the worker to post the approval
+//     request instead of running; ack becomes the approval's.
+//
+// Reads (list, describe, history) are handed over without a record. A
+// dry run never reaches Start.
+func (h *Handler) Start(ctx context.Context, job provision.Job, ack reply.Ack) reply.Ack {
+	a, _ := h.start(ctx, job, ack)
+	return a
+}
+
+// start is [Handler.Start]; refused is "" when the Job was handed over,
+// else why not, in plain text (for a click's private notice).
+func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (_ reply.Ack, refused string) {
+	const (
+		unavailable = "The bot's state table is unavailable, so it cannot make sure this runs only once, and nothing was done. Please try again in a minute."
+		handoff     = "The bot could not hand this to its worker, so nothing was done. Please try again."
+	)
+	op := command.Lookup(command.Name(job.Action))
+	if op == nil || !op.Approval {
+		if !h.dispatch(ctx, job) {
+			return reply.AckHandoffFailed(job.ID), handoff
+		}
+		return ack, ""
+	}
+	var pending *access.Approval
+	if ap, ok := h.policy.ApprovalFor(job.GroupID, op.Action); ok {
+		pending = &ap
+		mentions := make([]string, len(ap.Approvers))
+		for i, s := range ap.Approvers {
+			mentions[i] = s.Mention()
+		}
+		job.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: mentions,
+			ExpiresAt: h.now().Add(ap.Expires).UTC()}
+	}
+	rec, err := provision.NewOperation(job)
+	if err != nil {
+		h.log.ErrorContext(ctx, "operation not recorded", "job", job, "error", err)
+		return reply.AckStateUnavailable(), unavailable
+	}
+	if pending != nil {
+		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, job.Approval.ExpiresAt
+	}
+	if _, err := h.state.Begin(ctx, rec); err != nil {
+		var ce *state.ConflictError
+		if errors.As(err, &ce) && errors.Is(err, state.ErrExists) && ce.Current != nil {
+			h.log.WarnContext(ctx, "request replayed", "job_id", job.ID, "slack_user", job.Slack.UserID, "status", string(ce.Current.Status))
+			return reply.AckAlreadyHandled(reply.Permalink(ce.Current.ParentChannel, ce.Current.ParentTS)),
+				"This request was already handled (Slack sent it twice); nothing more was done."
+		}
+		h.log.ErrorContext(ctx, "operation not recorded", "job", job, "error", err)
+		return reply.AckStateUnavailable(), unavailable
+	}
+	if pending != nil {
+		project := job.ProjectAlias
+		if project == "" {
+			project = job.GroupID
+		}
+		ack = reply.AckApproval(string(op.Name()), project, job.Name, job.Approval.Approvers, job.Approval.ExpiresAt)
+	}
+	if !h.dispatch(ctx, job) {
+		// The record stays queued (or pending with no request posted):
+		// history shows it; a retry of the command is a new request.
+		return reply.AckHandoffFailed(job.ID), handoff
+	}
+	return ack, ""
+}
+
+// decideApproval handles Approve and Reject on an approval request, and
+// the requester's Cancel (a Reject step clicked by the requester). The
+// clicking approver is checked against the policy's approvals now
+// (CanApprove: an approver who is not the requester); the decision is
+// one conditional write in the state table, so two approvers clicking at
+// once, a replayed click, or a click after expiry, rejection or
+// cancellation decide nothing. Then the worker gets the stored Job with
+// the decision: it records it in the thread, re-renders the request and,
+// once approved, runs the operation. The record is read first (GetItem)
+// so that the approver is checked against what it holds.
+func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallback, channel string, v *button.Value, refuse func(reason, text string)) {
+	op := command.Lookup(v.Op)
+	clicker := cb.User.ID
+	// The record, not the button, says what is approved: its project,
+	// operation and requester are what the approver is checked against.
+	cur, err := h.state.Get(ctx, v.OpID)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
+		return
+	case err != nil:
+		h.log.ErrorContext(ctx, "state table unavailable", "op_id", v.OpID, "error", err)
+		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
+		return
+	case cur.GroupID != v.GroupID || cur.Kind != string(v.Op) || cur.Workspace != v.Workspace:
+		refuse("button does not match its request", "This button names another request than the one it belongs to, so nothing was done.")
+		return
+	}
+	var t state.Transition
+	step := provision.ApprovalRejected
+	switch {
+	case v.Step == button.StepReject && clicker == cur.Requester:
+		t, step = state.Cancel(clicker), provision.ApprovalCancelled
+	default:
+		d := h.policy.CanApprove(ctx, access.ApproveRequest{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel,
+			GroupID: cur.GroupID, Action: op.Action, RequesterID: cur.Requester})
+		if !d.Allowed {
+			refuse("not an approver", "You cannot "+string(v.Step)+" this: "+d.Reason)
+			return
+		}
+		if v.Step == button.StepApprove {
+			t, step = state.Approve(clicker), provision.ApprovalApproved
+		} else {
+			t = state.Reject(clicker, "rejected")
+		}
+	}
+	rec, err := h.state.Transition(ctx, v.OpID, t)
+	var ce *state.ConflictError
+	switch {
+	case errors.As(err, &ce) && ce.Current != nil:
+		if ce.Refusal == state.RefusedExpired && ce.Current.Status == state.StatusPendingApproval {
+			// Record the lapse once, so the request shows it.
+			if exp, xerr := h.state.Transition(ctx, v.OpID, state.Expire()); xerr == nil {
+				h.handOver(ctx, exp, provision.ApprovalExpired, "")
+			}
+		}
+		refuse("already decided: "+string(ce.Refusal), decidedText(ce))
+		return
+	case errors.Is(err, state.ErrNotFound):
+		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
+		return
+	case err != nil:
+		h.log.ErrorContext(ctx, "state table unavailable", "op_id", v.OpID, "error", err)
+		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
+		return
+	}
+	h.handOver(ctx, rec, step, clicker)
+}
+
+// handOver hands the worker the operation's stored Job with a decision.
+func (h *Handler) handOver(ctx context.Context, rec *state.Operation, step, by string) {
+	job, err := provision.JobOf(rec)
+	if err != nil {
+		h.log.ErrorContext(ctx, "stored job unreadable", "op_id", rec.ID, "error", err)
+		return
+	}
+	if job.Approval == nil {
+		job.Approval = &provision.ApprovalStep{}
+	}
+	job.Approval.Step, job.Approval.By = step, by
+	job.RequestedAt = h.now()
+	h.dispatch(ctx, job)
+}
+
+// decidedText says why a click on an approval decided nothing.
+func decidedText(ce *state.ConflictError) string {
+	op := ce.Current
+	by := "user:" + op.DecidedBy // notices are plain text
+	switch {
+	case ce.Refusal == state.RefusedRequester:
+		return "You asked for this, so someone else must approve it; nothing was done."
+	case ce.Refusal == state.RefusedNotRequester:
+		return "Only the person who asked can withdraw this; nothing was done."
+	case ce.Refusal == state.RefusedExpired || op.Status == state.StatusExpired:
+		return fmt.Sprintf("This request expired at %s UTC, so nothing can approve it now; nothing was done. Ask again if it is still wanted.",
+			op.ExpiresAt.UTC().Format("2006-01-02 15:04"))
+	}
+	switch op.Status {
+	case state.StatusRejected:
+		return "This request was already rejected by " + by + "; nothing was done."
+	case state.StatusCancelled:
+		return "This request was withdrawn by its requester; nothing was done."
+	case state.StatusApproved, state.StatusRunning, state.StatusDone, state.StatusFailed:
+		return "This request was already approved by " + by + " (it runs once); nothing more was done."
+	}
+	return "This request was already decided; nothing more was done."
+}
