@@ -156,7 +156,7 @@ func mrkdwn(s string) string {
 		case strings.HasPrefix(target, "!date^") && label != "":
 			return label // Slack shows the date in the reader's zone; the fallback is UTC
 		case strings.HasPrefix(target, "!subteam^"):
-			return "@" + strings.TrimPrefix(target, "!subteam^")
+			return "@" + strings.TrimPrefix(target, "!subteam^") // Slack shows the group's handle
 		case strings.HasPrefix(target, "!"):
 			return "@" + strings.TrimPrefix(target, "!")
 		case label != "":

@@ -139,7 +139,8 @@ func demoSteps() []demoStep {
 			text: "create sneaky-ws --region VIRGINIA_USA --project prod",
 			check: func(d *demo, r stepResult) []string {
 				return all(
-					expect(strings.Contains(r.ack, "Not allowed"), "the caller is told it is not allowed"),
+					expect(strings.Contains(r.ack, "Not allowed: create on project prod needs one of"), "the caller is told it is not allowed, and what create needs"),
+					expect(strings.Contains(r.ack, "no grant gives you one; ask @U0ALICE"), "and that nothing grants them a role, and whom to ask"),
 					expect(len(posts(r.calls)) == 0 && r.creates == 0, "nothing reaches the worker, Atlas or the channel"),
 				)
 			},
@@ -185,7 +186,9 @@ func demoSteps() []demoStep {
 				_, ok := d.stack.atlas.Workspace(devGroupID, "orders-ws")
 				return all(
 					expect(r.deletes == 0 && ok, "nothing was deleted"),
-					expect(privateAnswer(r.calls, "Not allowed"), "bob alone is told he is not allowed"),
+					expect(privateAnswer(r.calls, "Not allowed: you have GROUP_READ_ONLY (through <!subteam^S0PLATFORM>) on project dev, but delete needs"),
+						"bob alone is told he is not allowed, what he has and through which group"),
+					expect(privateAnswer(r.calls, "ask <@U0ALICE>"), "and whom to ask, as a mention"),
 				)
 			},
 		},

@@ -54,7 +54,8 @@ func TestStack(t *testing.T) {
 
 // TestStackKnowsDemoPeople checks that the console Slack knows the demo
 // policy's user group, so that under `make serve` a member's group grant
-// works and a stranger is simply refused (not "could not be checked").
+// works and a stranger is simply refused (not "could not be checked"):
+// the two hear different reasons, and both whom to ask, as a mention.
 func TestStackKnowsDemoPeople(t *testing.T) {
 	const secret = "local-secret"
 	policy, err := access.Load(demoPolicy)
@@ -75,8 +76,8 @@ func TestStackKnowsDemoPeople(t *testing.T) {
 		user, text, want string
 	}{
 		{bob, "list", "Working on it: listing"},
-		{bob, "create b-ws --region VIRGINIA_USA", "Not allowed: you have GROUP_READ_ONLY (through group:S0PLATFORM) on project dev, but create needs one of"},
-		{mallory, "list", "Not allowed: list on project dev needs a project role, and no grant gives you one; ask a policy admin"},
+		{bob, "create b-ws --region VIRGINIA_USA", "Not allowed: you have GROUP_READ_ONLY (through <!subteam^S0PLATFORM>) on project dev, but create needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER; ask <@U0ALICE>"},
+		{mallory, "list", "Not allowed: list on project dev needs a project role, and no grant gives you one; ask <@U0ALICE>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.user+" "+tc.text, func(t *testing.T) {

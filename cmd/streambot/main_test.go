@@ -215,6 +215,7 @@ func TestMrkdwn(t *testing.T) {
 		{"typed &lt;!channel&gt; &amp; more", "typed <!channel> & more"},
 		{"```code```", "code"},
 		{"<!here>", "@here"},
+		{"through <!subteam^S0PLATFORM>; ask <#C0ADMINS>", "through @S0PLATFORM; ask #C0ADMINS"},
 		{":no_entry: Not allowed", "⛔ Not allowed"},
 		{"until <!date^1741775460^{date_short_pretty} {time}|2025-03-12 10:31 UTC>.", "until 2025-03-12 10:31 UTC."},
 		{"by <!subteam^S0SRE> or <@U0LEAD>", "by @S0SRE or @U0LEAD"},

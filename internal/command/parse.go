@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/streambot/streambot/internal/suggest"
 	"github.com/streambot/streambot/pkg/atlas"
 )
@@ -26,7 +28,7 @@ import (
 //	start <workspace> <processor> [--tier T] [--project P] [--dry-run]
 //	stop <workspace> <processor> [--project P] [--dry-run]
 //	connections <workspace> [--project P]
-//	help [create|list|describe|update|delete|processors|processor|start|stop|connections]
+//	help [<command>]
 //
 // and help is also what empty text, -h and --help give; `create --help`
 // (or -h anywhere before a `--`) gives the help for create. An operation
@@ -65,9 +67,12 @@ import (
 // Every mistake is a *[UsageError]; Parse returns no other error.
 func Parse(text string) (Command, error) {
 	var buf [16]string
-	toks, uerr := split(normalize(text), buf[:0])
+	text = normalize(text)
+	toks, uerr := split(text, buf[:0])
 	if uerr != nil {
-		uerr.Usage = Usage("")
+		// The words could not be split, but the first one may still name
+		// the subcommand whose usage line helps.
+		uerr.Usage = Usage(Name(strings.Fields(text)[0])) // a quote makes one word at least
 		return Command{}, uerr
 	}
 	if len(toks) == 0 {
@@ -278,7 +283,7 @@ func parseHelp(args []string) (Command, *UsageError) {
 		topic = true
 		sc := lookupSubcommand(t)
 		if sc == nil {
-			return Command{}, unknownSubcommand(t, helpCmd.usage())
+			return Command{}, unknownSubcommand(t, Usage(""))
 		}
 		if sc != helpCmd {
 			c.Topic = sc.name
@@ -353,12 +358,39 @@ func setTier(dst *atlas.Tier, what, v string) *UsageError {
 			return nil
 		}
 	}
-	s := suggest.Nearest(v, atlas.Tiers)
-	if len(v) <= maxSuggestLen && atlas.Tier("SP"+v).Rank() >= 0 {
-		s = "SP" + v
+	e := &UsageError{Token: v, Message: fmt.Sprintf("unknown %s %q (the tiers are %s)", what, v, joinWords(atlas.Tiers, ", "))}
+	n, ok := tierSize(v)
+	if !ok {
+		e.Suggestion = suggest.Nearest(v, atlas.Tiers)
+		return e
 	}
-	return &UsageError{Token: v, Message: fmt.Sprintf("unknown %s %q (the tiers are %s)", what, v, joinWords(atlas.Tiers, ", ")),
-		Suggestion: s}
+	// A size (SP100, sp1, 30): the nearest spelling would be wrong (SP10
+	// for SP100), so say where the range ends, or add the missing "SP".
+	first, last := atlas.Tiers[0], atlas.Tiers[len(atlas.Tiers)-1]
+	smallest, _ := tierSize(string(first))
+	largest, _ := tierSize(string(last))
+	switch all := joinWords(atlas.Tiers, ", "); {
+	case n > largest:
+		e.Message = fmt.Sprintf("%s %q is above the largest tier, %s (the tiers are %s)", what, v, last, all)
+	case n < smallest:
+		e.Message = fmt.Sprintf("%s %q is below the smallest tier, %s (the tiers are %s)", what, v, first, all)
+	case atlas.Tier("SP"+strconv.Itoa(n)).Rank() >= 0:
+		e.Suggestion = "SP" + strconv.Itoa(n)
+	}
+	return e
+}
+
+// tierSize reads the number of a tier typed as SP<n> (any case) or a bare
+// <n>; it reports false for anything else.
+func tierSize(v string) (int, bool) {
+	if len(v) > 2 && strings.EqualFold(v[:2], "SP") {
+		v = v[2:]
+	}
+	if v == "" || len(v) > 6 || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
 }
 
 // setProject accepts an alias-looking word or a 24-hex project ID (which is
@@ -406,22 +438,42 @@ func badValue(what, token string, err error, suggestion string) *UsageError {
 }
 
 // nameSuggestion proposes a valid name for an invalid one when only
-// separators are wrong: orders_ws, orders.ws or a quoted "orders ws" (any
-// Unicode space) → orders-ws.
+// separators or letters' accents are wrong: orders_ws, orders.ws or a
+// quoted "orders ws" (any Unicode space) → orders-ws, café-ws → cafe-ws.
+// Accents are dropped by Unicode compatibility decomposition (NFKD) and
+// removing the combining marks, which also turns full-width letters and
+// ligatures into ASCII; a letter with no ASCII form (ß, ø) gets no
+// suggestion.
 func nameSuggestion(t string) string {
 	if len(t) > 4*atlas.MaxNameLen || t == "" {
 		return ""
 	}
-	s := strings.Map(func(r rune) rune {
-		if r == '_' || r == '.' || unicode.IsSpace(r) {
+	s := t
+	if !isASCII(s) {
+		s = norm.NFKD.String(s)
+	}
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '_' || r == '.' || unicode.IsSpace(r):
 			return '-'
+		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r):
+			return -1
 		}
 		return r
-	}, t)
+	}, s)
 	if s == t || atlas.ValidateName(s) != nil {
 		return ""
 	}
 	return s
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // slackEscape describes t if it is one of Slack's escapes (a mention, a
@@ -460,10 +512,8 @@ func normalize(s string) string {
 	if strings.IndexByte(s, '&') >= 0 {
 		s = entities.Replace(s)
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return typography.Replace(s)
-		}
+	if !isASCII(s) {
+		return typography.Replace(s)
 	}
 	return s
 }

@@ -303,17 +303,14 @@ var (
 		examples: []string{"history", "history orders-ws --project prod"},
 	}
 	helpCmd = &Op{
-		name: Help, arg: "[" + joinWords(helpTopics, "|") + "]",
-		summary:  "show this help, or one subcommand's (also: -h, --help, or nothing at all)",
+		name: Help, arg: "[<command>]",
+		summary:  "this overview, or one command's usage, flags and examples (also: -h, --help, or nothing at all)",
 		examples: []string{"help create", "create --help"},
 	}
 	// subcommands is in the order help shows them.
 	subcommands = []*Op{createCmd, listCmd, describeCmd, updateCmd, deleteCmd,
 		processorsCmd, processorCmd, startCmd, stopCmd, connectionsCmd, historyCmd, helpCmd}
 )
-
-// helpTopics are the subcommands `help` can take, in order.
-var helpTopics = []Name{Create, List, Describe, Update, Delete, Processors, Processor, Start, Stop, Connections, History}
 
 // subcommandNames are the names of subcommands, for suggestions.
 var subcommandNames = func() []Name {
@@ -353,16 +350,14 @@ func (sc *Op) lookupFlag(name string) (int, *flagDef) {
 
 // Usage returns the usage line of subcommand n, e.g.
 // "/stream list [--project ALIAS|GROUP_ID]". For a name that is not a
-// subcommand it returns every usage line, one per line.
+// subcommand it returns the one line that names them all,
+// "/stream create|list|…|help …": a usage error shows one line, never
+// every subcommand's.
 func Usage(n Name) string {
 	if sc := lookupSubcommand(string(n)); sc != nil {
 		return sc.usage()
 	}
-	lines := make([]string, len(subcommands))
-	for i, sc := range subcommands {
-		lines[i] = sc.usage()
-	}
-	return strings.Join(lines, "\n")
+	return "/stream " + joinWords(subcommandNames, "|") + " …"
 }
 
 func (sc *Op) usage() string {
@@ -382,33 +377,26 @@ func (sc *Op) usage() string {
 	return b.String()
 }
 
-// HelpText returns the full help text: every subcommand with its flags, the
-// regions and tiers, and examples. (It cannot be called Help: that is the
-// subcommand constant.)
+// HelpText returns the overview that `/stream help` and empty text show:
+// one line per operation (its words and summary), short enough to read in
+// Slack at a glance; the flags, regions, tiers and examples are in each
+// operation's [HelpFor]. (It cannot be called Help: that is the subcommand
+// constant.)
 func HelpText() string {
 	var b strings.Builder
-	b.WriteString("/stream creates, inspects, updates and deletes MongoDB Atlas Stream Processing workspaces,\nand lists, starts and stops their stream processors.\n\nUsage:\n")
+	b.WriteString("/stream manages MongoDB Atlas Stream Processing workspaces and their stream processors:\n")
 	for _, sc := range subcommands {
-		b.WriteString("  " + sc.usage() + "\n")
+		b.WriteString("• /stream " + sc.title() + " — " + sc.summary + "\n")
 	}
-	for _, sc := range subcommands {
-		b.WriteString("\n")
-		sc.writeFlags(&b)
-	}
-	b.WriteString("\n")
-	writeRegions(&b)
-	b.WriteString("\nExamples:\n")
-	for _, sc := range subcommands {
-		for _, ex := range sc.examples {
-			b.WriteString("  /stream " + ex + "\n")
-		}
-	}
+	b.WriteString("Commands take --" + projectFlag.name + " " + projectFlag.arg + " (default: the channel's project). " +
+		"`/stream help <command>` shows one command's flags and examples, e.g. `/stream help create`.\n")
 	return b.String()
 }
 
-// HelpFor returns the help for one subcommand: its usage line, flags and
-// examples. For Help, the empty name or an unknown one it returns
-// [HelpText].
+// HelpFor returns the help for one subcommand: its usage line, its flags,
+// the regions when it takes --region and the tiers when it takes --tier,
+// and its examples. For Help, the empty name or an unknown one it returns
+// the overview, [HelpText].
 func HelpFor(n Name) string {
 	sc := lookupSubcommand(string(n))
 	if sc == nil || sc == helpCmd {
@@ -417,9 +405,15 @@ func HelpFor(n Name) string {
 	var b strings.Builder
 	b.WriteString("Usage: " + sc.usage() + "\n\n")
 	sc.writeFlags(&b)
-	if sc == createCmd || sc == updateCmd {
+	regions, tiers := sc.hasFlag("region"), sc.hasFlag("tier")
+	if regions || tiers {
 		b.WriteString("\n")
+	}
+	if regions {
 		writeRegions(&b)
+	}
+	if tiers {
+		b.WriteString("Tiers, smallest first: " + joinWords(atlas.Tiers, ", ") + "\n")
 	}
 	b.WriteString("\nExamples:\n")
 	for _, ex := range sc.examples {
@@ -428,13 +422,23 @@ func HelpFor(n Name) string {
 	return b.String()
 }
 
+// hasFlag reports whether the operation takes --name.
+func (sc *Op) hasFlag(name string) bool {
+	_, f := sc.lookupFlag(name)
+	return f != nil
+}
+
+// title is the operation's words: its name and positional placeholders.
+func (sc *Op) title() string {
+	if a := sc.argWords(); a != "" {
+		return string(sc.name) + " " + a
+	}
+	return string(sc.name)
+}
+
 // writeFlags writes the subcommand's summary and a table of its flags.
 func (sc *Op) writeFlags(b *strings.Builder) {
-	title := string(sc.name)
-	if a := sc.argWords(); a != "" {
-		title += " " + a
-	}
-	fmt.Fprintf(b, "%s: %s\n", title, sc.summary)
+	fmt.Fprintf(b, "%s: %s\n", sc.title(), sc.summary)
 	width := 0
 	for _, f := range sc.flags {
 		width = max(width, len(f.synopsis()))
@@ -464,7 +468,7 @@ func (f *flagDef) synopsis() string {
 	return "--" + f.name + " " + f.arg
 }
 
-// writeRegions lists each provider's regions, with cloud codes, and the tiers.
+// writeRegions lists each provider's regions, with cloud codes.
 func writeRegions(b *strings.Builder) {
 	b.WriteString("Regions (Atlas name, or the cloud's code in parentheses; any case):\n")
 	for _, p := range atlas.Providers {
@@ -481,7 +485,6 @@ func writeRegions(b *strings.Builder) {
 		}
 		writeWrapped(b, fmt.Sprintf("  %-6s", p), words)
 	}
-	b.WriteString("Tiers, smallest first: " + joinWords(atlas.Tiers, ", ") + "\n")
 }
 
 // writeWrapped writes words after prefix, separated by commas, wrapping

@@ -16,8 +16,9 @@ type UsageError struct {
 	Message string
 	// Suggestion is the nearest valid word ("SP30", "--region"), or empty.
 	Suggestion string
-	// Usage is the usage line of the subcommand (several lines when the
-	// subcommand itself is unknown).
+	// Usage is the one usage line of the subcommand, or, when the
+	// subcommand itself is unknown, the line that names every subcommand
+	// (see [Usage]).
 	Usage string
 }
 

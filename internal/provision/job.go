@@ -87,12 +87,18 @@ type Job struct {
 	Offers []string `json:"offers,omitempty"`
 	// Click is set when the Job comes from a confirmation's button.
 	Click *Click `json:"click,omitempty"`
-	// Notice is the private answer of an ActionNotice Job.
+	// Notice is the private answer of an ActionNotice Job, plain text.
 	Notice string `json:"notice,omitempty"`
 	// Approval is set on the Jobs of an operation that needs an approval
 	// (policy approvals:): the request to post, or a decision to record
 	// and, once approved, carry out. See approval.go.
 	Approval *ApprovalStep `json:"approval,omitempty"`
+	// Denial, on an ActionNotice Job instead of Notice, is why the access
+	// policy refused a click: the decision's plain-text Reason
+	// (access.Decision.Reason). The worker renders it as
+	// access.Decision.Mrkdwn does, escaped with the subjects it names
+	// (whom to ask) as mentions, so a Job never carries raw mrkdwn.
+	Denial string `json:"denial,omitempty"`
 }
 
 // ApprovalStep is where a Job stands in an approval's flow.

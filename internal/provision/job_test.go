@@ -48,6 +48,7 @@ func goldenJob() Job {
 		Notice: "Only the person who asked can confirm this; nothing was done.",
 		Approval: &ApprovalStep{Step: ApprovalApproved, Approvers: []string{"<!subteam^S0SRE>", "<@U0LEAD>"},
 			ExpiresAt: time.Date(2025, 3, 12, 10, 30, 0, 0, time.UTC), By: "U0LEAD"},
+		Denial: "you have GROUP_READ_ONLY on project dev, but delete needs one of GROUP_OWNER; ask group:S0PLATFORM",
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/button"
 	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/reply"
@@ -181,7 +182,12 @@ func (r *run) offered(name string, n int) []reply.Button {
 	return out
 }
 
-// notice posts the edge's private answer to a refused click.
+// notice posts the edge's private answer to a refused click: a denial
+// with whom to ask as mentions, or a plain notice.
 func (r *run) notice(ctx context.Context, s *session) (*Result, error) {
-	return r.answer(ctx, s, OutcomeNotified, reply.Notice(r.job.Notice))
+	m := reply.Notice(r.job.Notice)
+	if r.job.Denial != "" {
+		m = reply.DeniedNotice(access.Decision{Reason: r.job.Denial}.Mrkdwn())
+	}
+	return r.answer(ctx, s, OutcomeNotified, m)
 }

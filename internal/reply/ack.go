@@ -131,11 +131,20 @@ func AckHelp(help string) Ack { return ephemeral(Escape(help)) }
 // token, the usage line and a suggestion), escaped.
 func AckUsage(usage string) Ack { return ephemeral(Escape(usage)) }
 
-// AckDenied tells the caller the access policy refused the command and why
-// (the policy's reason, which names what they lack), escaped. Nothing was
-// handed to the worker.
-func AckDenied(reason string) Ack {
-	return ephemeral(":no_entry: Not allowed: " + Escape(reason))
+// AckDenied tells the caller the access policy refused the command and why,
+// from a plain-text reason, escaped. Nothing was handed to the worker. For
+// an access.Decision use [AckDeniedMrkdwn] with its Mrkdwn, which names
+// whom to ask as mentions.
+func AckDenied(reason string) Ack { return AckDeniedMrkdwn(Escape(reason)) }
+
+// AckDeniedMrkdwn tells the caller the access policy refused the command,
+// with the decision's own Slack text (access.Decision.Mrkdwn: what the
+// caller has, what the action needs, and whom to ask as a <@U…>,
+// <!subteam^S…> or <#C…> mention). That text is already escaped and is
+// sent as it is: escaping it again would show the mentions as text. Never
+// pass it anything else.
+func AckDeniedMrkdwn(mrkdwn string) Ack {
+	return ephemeral(":no_entry: Not allowed: " + mrkdwn)
 }
 
 // AckInvalid reports a request that Atlas would refuse, found by the same

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/testtools"
 )
 
@@ -25,6 +27,8 @@ func TestAckGolden(t *testing.T) {
 		{"help", AckHelp("Usage:\n  /stream create <name> [--region R]\n  /stream help")},
 		{"usage", AckUsage("unknown flag --teir in `create <!channel> --teir SP30`; did you mean --tier?\nusage: /stream create <name> [--tier T]")},
 		{"denied", AckDenied("create on project prod needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER; ask a policy admin")},
+		{"denied_contact", AckDeniedMrkdwn(access.Decision{Reason: "you have GROUP_READ_ONLY (through group:S0SRE) on project prod, " +
+			"but create needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER; ask user:U0LEAD"}.Mrkdwn())},
 		{"invalid", AckInvalid(errors.Join(
 			errors.New(`invalid dataProcessRegion.region "eastus": eastus is offered on AZURE, not on AWS`),
 			errors.New(`invalid streamConfig.maxTierSize "SP2": the max tier must not be below the tier SP30`)))},
@@ -61,6 +65,24 @@ func TestAckCreateText(t *testing.T) {
 	mapped := AckCreate(Creating{Name: "orders-ws", Provider: "AWS", Region: "VIRGINIA_USA", RegionInput: "us-east-1", Tier: "SP30"}).Text
 	if !strings.Contains(mapped, "us-east-1 → VIRGINIA_USA") {
 		t.Errorf("AckCreate text = %q, want it to mention us-east-1 → VIRGINIA_USA", mapped)
+	}
+}
+
+// TestDeniedKeepsMentions checks that a decision's Slack text reaches the
+// caller as it is, in an ack and in a click's notice: its mentions of whom
+// to ask stay mentions (not escaped twice into text) and anything else is
+// escaped once.
+func TestDeniedKeepsMentions(t *testing.T) {
+	d := access.Decision{Reason: "you have GROUP_READ_ONLY (through group:S0SRE) on project prod; ask channel:C0ADMINS <!channel> & co"}
+	const want = "you have GROUP_READ_ONLY (through <!subteam^S0SRE>) on project prod; ask <#C0ADMINS> &lt;!channel&gt; &amp; co"
+	if got := AckDeniedMrkdwn(d.Mrkdwn()).Text; got != ":no_entry: Not allowed: "+want {
+		t.Errorf("AckDeniedMrkdwn text = %q, want %q", got, ":no_entry: Not allowed: "+want)
+	}
+	if got := DeniedNotice(d.Mrkdwn()).Text; got != "🚫 Not allowed: "+want {
+		t.Errorf("DeniedNotice text = %q, want %q", got, "🚫 Not allowed: "+want)
+	}
+	if got := AckDenied(d.Reason).Text; strings.Contains(got, "<#C0ADMINS>") || !strings.Contains(got, "&lt;!channel&gt;") {
+		t.Errorf("AckDenied text = %q, want plain text, all escaped", got)
 	}
 }
 

@@ -283,7 +283,15 @@ func Updated(project string, w atlas.StreamWorkspace, cs []Change) Message {
 
 // Notice renders a private notice to one person: a refused click, an
 // expired confirmation, a decision already taken.
-func Notice(text string) Message {
-	line := "🚫 " + Escape(text)
+func Notice(text string) Message { return notice(Escape(text)) }
+
+// DeniedNotice renders the private answer to a click the access policy
+// refused, from the decision's own Slack text (access.Decision.Mrkdwn,
+// already escaped, whom to ask as mentions), sent as it is, like
+// [AckDeniedMrkdwn].
+func DeniedNotice(mrkdwn string) Message { return notice("Not allowed: " + mrkdwn) }
+
+func notice(mrkdwn string) Message {
+	line := "🚫 " + mrkdwn
 	return Message{Text: line, Blocks: []slack.Block{section(line)}}
 }

@@ -14,6 +14,9 @@ type Click struct {
 	MessageTS string
 	// ResponseURL and TriggerID are what Slack hands out with the click.
 	ResponseURL, TriggerID string
+	// EnterpriseID is the Enterprise Grid organization (E…) of the
+	// clicker's workspace, or empty.
+	EnterpriseID string
 }
 
 // ClickBody returns the body Slack posts to the interactivity URL for c:
@@ -39,6 +42,10 @@ func ClickBody(c Click) string {
 			"type": "button", "action_id": c.ActionID, "block_id": c.BlockID, "value": c.Value,
 			"text": obj{"type": "plain_text", "text": "button"}, "action_ts": "1765099800.000100",
 		}},
+	}
+	if c.EnterpriseID != "" {
+		p["enterprise"] = obj{"id": c.EnterpriseID}
+		p["team"].(obj)["enterprise_id"] = c.EnterpriseID
 	}
 	b, _ := json.Marshal(p) // maps of strings cannot fail
 	return url.Values{"payload": {string(b)}}.Encode()

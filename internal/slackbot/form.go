@@ -19,6 +19,9 @@ type slashCommand struct {
 	ResponseURL string // a credential: never log it
 	TriggerID   string
 	SSLCheck    bool // ssl_check=1: Slack checking the certificate, nothing to do
+	// EnterpriseID is the Enterprise Grid organization (E…), when Slack
+	// sends one (enterprise_id): the policy's teams may name it.
+	EnterpriseID string
 }
 
 // parseForm reads an application/x-www-form-urlencoded slash-command body.
@@ -53,6 +56,8 @@ func parseForm(body string) (slashCommand, error) {
 			dst, bit = &s.ResponseURL, 1<<6
 		case "trigger_id":
 			dst, bit = &s.TriggerID, 1<<7
+		case "enterprise_id":
+			dst, bit = &s.EnterpriseID, 1<<9
 		case "ssl_check":
 			if seen&(1<<8) == 0 {
 				seen |= 1 << 8
@@ -78,13 +83,14 @@ func parseForm(body string) (slashCommand, error) {
 // slackCommand is the command as slack-go's type, for [Handler.Command].
 func (s *slashCommand) slackCommand() slack.SlashCommand {
 	return slack.SlashCommand{
-		TeamID:      s.TeamID,
-		ChannelID:   s.ChannelID,
-		UserID:      s.UserID,
-		UserName:    s.UserName,
-		Command:     s.Command,
-		Text:        s.Text,
-		ResponseURL: s.ResponseURL,
-		TriggerID:   s.TriggerID,
+		TeamID:       s.TeamID,
+		ChannelID:    s.ChannelID,
+		UserID:       s.UserID,
+		UserName:     s.UserName,
+		Command:      s.Command,
+		Text:         s.Text,
+		ResponseURL:  s.ResponseURL,
+		TriggerID:    s.TriggerID,
+		EnterpriseID: s.EnterpriseID,
 	}
 }

@@ -27,6 +27,11 @@ func TestParseForm(t *testing.T) {
 			body: "text=create+orders-ws+%3C%21channel%3E&text=second&user_id=U1",
 			want: slashCommand{Text: "create orders-ws <!channel>", UserID: "U1"},
 		},
+		{
+			name: "enterprise grid",
+			body: "team_id=T1&enterprise_id=E0ORG&enterprise_id=E0OTHER&enterprise_name=Org&user_id=U1",
+			want: slashCommand{TeamID: "T1", EnterpriseID: "E0ORG", UserID: "U1"},
+		},
 		{name: "ssl check", body: "ssl_check=1&token=x", want: slashCommand{SSLCheck: true}},
 		{name: "ssl check 0", body: "ssl_check=0", want: slashCommand{}},
 		{name: "empty", body: "", want: slashCommand{}},
@@ -72,6 +77,7 @@ func FuzzParseForm(f *testing.F) {
 		fields := map[string]string{
 			"team_id": got.TeamID, "channel_id": got.ChannelID, "user_id": got.UserID, "user_name": got.UserName,
 			"command": got.Command, "text": got.Text, "response_url": got.ResponseURL, "trigger_id": got.TriggerID,
+			"enterprise_id": got.EnterpriseID,
 		}
 		for k, v := range fields {
 			if w := want.Get(k); v != w {

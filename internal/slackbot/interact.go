@@ -155,7 +155,7 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 	clicker := cb.User.ID
 	refuse := func(reason, text string) {
 		h.log.WarnContext(ctx, "click refused", "reason", reason, "action_id", a.ActionID, "slack_user", clicker, "channel_id", channel)
-		h.notice(ctx, cb, channel, text)
+		h.notice(ctx, cb, channel, provision.Job{Notice: text})
 	}
 	v, err := button.Parse(a.Value, h.now())
 	if err != nil {
@@ -182,10 +182,11 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 		refuse("step not handled", "This button does nothing yet.")
 		return
 	}
-	req := access.Request{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel, Action: op.Action, Resource: op.Resource, Project: v.GroupID}
+	req := access.Request{TeamID: cb.Team.ID, EnterpriseID: enterpriseID(cb), UserID: clicker, ChannelID: channel,
+		Action: op.Action, Resource: op.Resource, Project: v.GroupID}
 	d := h.policy.Authorize(ctx, req)
 	if !d.Allowed {
-		refuse("denied", "Not allowed: "+d.Reason)
+		h.deny(ctx, cb, channel, a.ActionID, &d)
 		return
 	}
 	if confirmation && clicker != v.Requester {
@@ -250,8 +251,29 @@ func (h *Handler) clickJob(cb *slack.InteractionCallback, channel string, v *but
 	return job
 }
 
-// notice hands the worker a private answer for the clicker.
-func (h *Handler) notice(ctx context.Context, cb *slack.InteractionCallback, channel, text string) {
+// enterpriseID is the Enterprise Grid organization (E…) an interaction
+// comes from, for access.Request.EnterpriseID and
+// access.ApproveRequest.EnterpriseID: the payload's enterprise, or its
+// team's enterprise_id; empty outside Enterprise Grid.
+func enterpriseID(cb *slack.InteractionCallback) string {
+	if cb.Enterprise.ID != "" {
+		return cb.Enterprise.ID
+	}
+	return cb.Team.EnterpriseID
+}
+
+// deny answers a click the access policy refused (d, from Authorize or
+// CanApprove): privately, through the worker, with the decision's reason,
+// which the worker shows with whom to ask as mentions (see
+// provision.Job.Denial).
+func (h *Handler) deny(ctx context.Context, cb *slack.InteractionCallback, channel, actionID string, d *access.Decision) {
+	h.log.WarnContext(ctx, "click refused", "reason", "denied", "action_id", actionID, "slack_user", cb.User.ID, "channel_id", channel)
+	h.notice(ctx, cb, channel, provision.Job{Denial: d.Reason})
+}
+
+// notice hands the worker a private answer for the clicker: answer's
+// Notice or Denial.
+func (h *Handler) notice(ctx context.Context, cb *slack.InteractionCallback, channel string, answer provision.Job) {
 	if cb.ResponseURL == "" && (channel == "" || cb.User.ID == "") {
 		return // nowhere to answer
 	}
@@ -259,6 +281,6 @@ func (h *Handler) notice(ctx context.Context, cb *slack.InteractionCallback, cha
 	if id == "" {
 		id = rand.Text()
 	}
-	h.dispatch(ctx, provision.Job{ID: id, Action: provision.ActionNotice, Notice: text, RequestedAt: h.now(),
+	h.dispatch(ctx, provision.Job{ID: id, Action: provision.ActionNotice, Notice: answer.Notice, Denial: answer.Denial, RequestedAt: h.now(),
 		Slack: &provision.SlackTarget{TeamID: cb.Team.ID, ChannelID: channel, UserID: cb.User.ID, ResponseURL: cb.ResponseURL}})
 }

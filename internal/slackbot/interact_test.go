@@ -93,7 +93,7 @@ func TestInteraction_refusals(t *testing.T) {
 			v := deleteConfirm()
 			v.Requester = "U0READER"
 			return clickOn(v, "U0READER")
-		}(), "Not allowed:", ""},
+		}(), "delete on project dev needs one of", ""}, // a Denial, not a Notice
 		{"expired", clickOn(expired, "U0CREATOR"), "expired", ""},
 		{"issued in the future", clickOn(future, "U0CREATOR"), "could not be read", ""},
 		{"value does not parse", func() Click { c := clickOn(deleteConfirm(), "U0CREATOR"); c.Value = "1;delete;nope"; return c }(), "could not be read", ""},
@@ -118,8 +118,8 @@ func TestInteraction_refusals(t *testing.T) {
 			if len(jobs) != 1 || jobs[0].Action != provision.ActionNotice || jobs[0].Click != nil {
 				t.Fatalf("jobs = %+v, want only a notice", jobs)
 			}
-			if !strings.Contains(jobs[0].Notice, tc.want) || jobs[0].Slack.UserID != tc.click.UserID {
-				t.Errorf("notice %q for %s, want it to say %q to the clicker", jobs[0].Notice, jobs[0].Slack.UserID, tc.want)
+			if said := jobs[0].Notice + jobs[0].Denial; !strings.Contains(said, tc.want) || jobs[0].Slack.UserID != tc.click.UserID {
+				t.Errorf("notice %q, denial %q for %s, want it to say %q to the clicker", jobs[0].Notice, jobs[0].Denial, jobs[0].Slack.UserID, tc.want)
 			}
 			if !strings.Contains(env.logs.String(), `"msg":"click refused"`) || strings.Contains(env.logs.String(), "secret-part") {
 				t.Errorf("want one 'click refused' line and no response_url in the logs:\n%s", env.logs)

@@ -95,7 +95,8 @@ func TestInteraction_processorButtons(t *testing.T) {
 	env = newTestEnv(t, devReader, nil)
 	env.post(t, "/slack/interactions", ClickBody(clickOn(stop, "U0DEVREAD")), time.Now())
 	jobs = env.dispatch.Jobs()
-	if len(jobs) != 1 || jobs[0].Action != provision.ActionNotice || !strings.Contains(jobs[0].Notice, "Not allowed") {
+	if len(jobs) != 1 || jobs[0].Action != provision.ActionNotice ||
+		!strings.Contains(jobs[0].Denial, "you have GROUP_READ_ONLY on project dev, but operate needs") {
 		t.Fatalf("jobs = %+v, want only a private refusal", jobs)
 	}
 }

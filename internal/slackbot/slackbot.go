@@ -343,10 +343,11 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 	// Authorization comes before everything else, --dry-run included: a
 	// dry run shows the project's ID in the request path, which only a
 	// caller allowed on the project may see.
-	req := access.Request{TeamID: sc.TeamID, UserID: sc.UserID, ChannelID: sc.ChannelID, Action: op.Action, Resource: op.Resource, Project: cmd.Project}
+	req := access.Request{TeamID: sc.TeamID, EnterpriseID: sc.EnterpriseID, UserID: sc.UserID, ChannelID: sc.ChannelID,
+		Action: op.Action, Resource: op.Resource, Project: cmd.Project}
 	d := h.policy.Authorize(ctx, req)
 	if !d.Allowed {
-		return reply.AckDenied(d.Reason)
+		return reply.AckDeniedMrkdwn(d.Mrkdwn())
 	}
 
 	job := h.job(&sc, &cmd, op, &d)
