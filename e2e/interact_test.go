@@ -18,30 +18,38 @@ func confirmation(t *testing.T, sl *slackrec.Server, actionID, user string) slac
 	t.Helper()
 	calls := sl.Delivered(slackrec.PostMessage)
 	for i := len(calls) - 1; i >= 0; i-- {
-		c := calls[i]
-		var blocks []struct {
-			Type     string `json:"type"`
-			BlockID  string `json:"block_id"`
-			Elements []struct {
-				ActionID string `json:"action_id"`
-				Value    string `json:"value"`
-			} `json:"elements"`
-		}
-		if c.ThreadTS != "" || json.Unmarshal(c.Blocks, &blocks) != nil {
-			continue
-		}
-		for _, b := range blocks {
-			for _, e := range b.Elements {
-				if b.Type == "actions" && e.ActionID == actionID {
-					return slackbot.Click{TeamID: teamID, ChannelID: c.Channel, UserID: user, UserName: strings.ToLower(user),
-						ActionID: e.ActionID, BlockID: b.BlockID, Value: e.Value, MessageTS: c.TS,
-						ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}
-				}
-			}
+		if click, ok := buttonClick(sl, calls[i], actionID, user); ok {
+			return click
 		}
 	}
 	t.Fatalf("no message with a %s button:\n%s", actionID, describeCalls(sl.Calls()))
 	return slackbot.Click{}
+}
+
+// buttonClick returns the click by user on c's button whose action_id is
+// actionID, if c is a channel message (not a thread reply) with one.
+func buttonClick(sl *slackrec.Server, c slackrec.Call, actionID, user string) (slackbot.Click, bool) {
+	var blocks []struct {
+		Type     string `json:"type"`
+		BlockID  string `json:"block_id"`
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"elements"`
+	}
+	if c.ThreadTS != "" || json.Unmarshal(c.Blocks, &blocks) != nil {
+		return slackbot.Click{}, false
+	}
+	for _, b := range blocks {
+		for _, e := range b.Elements {
+			if b.Type == "actions" && e.ActionID == actionID {
+				return slackbot.Click{TeamID: teamID, ChannelID: c.Channel, UserID: user, UserName: strings.ToLower(user),
+					ActionID: e.ActionID, BlockID: b.BlockID, Value: e.Value, MessageTS: c.TS,
+					ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}, true
+			}
+		}
+	}
+	return slackbot.Click{}, false
 }
 
 // TestDeleteByClick is the delete's whole road through the built
