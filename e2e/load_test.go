@@ -372,7 +372,8 @@ func TestLoadServe(t *testing.T) {
 // moto_server, as deployed.
 func TestLoadEmulator(t *testing.T) {
 	m := newLoadMix(*loadCommands)
-	s := newServices(t, stackConfig{atlasOpts: []atlastest.Option{atlastest.WithLatency(*loadLatency)}, policyExtra: approvalPolicy})
+	s := newServices(t, stackConfig{atlasOpts: []atlastest.Option{atlastest.WithLatency(*loadLatency)}})
+	s.policy = loadPolicy
 
 	var workers []*lambdatest.Function
 	for range *loadCreateFns {
