@@ -3,20 +3,26 @@ SHELL := /bin/bash
 GO ?= go
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: run serve test vet lint fuzz golden bench deploy clean
+.PHONY: run serve slash test vet lint fuzz golden bench deploy clean
 
 # The embedded default: the real handlers against an in-memory Atlas and a
 # console Slack, a scripted conversation, exit 0 only if it all behaved.
 run:
 	$(GO) run ./cmd/streambot demo
 
-# The local server on 127.0.0.1:3000 (see README.md for the variables).
+# The local server on 127.0.0.1:3000 (see docs/configuration.md for the variables).
 # Without SLACK_SIGNING_SECRET it uses a fixed local one, which
 # `streambot slash --secret local-dev-secret` matches.
 serve:
+	@echo 'streambot serve: in another terminal, send it a command with:  make slash TEXT="create orders-ws --region VIRGINIA_USA"'
 	SLACK_SIGNING_SECRET=$${SLACK_SIGNING_SECRET:-local-dev-secret} \
 	ACCESS_POLICY_FILE=$${ACCESS_POLICY_FILE:-cmd/streambot/demo-policy.yaml} \
 	  $(GO) run ./cmd/streambot serve
+
+# One signed slash command to `make serve` (same default secret).
+TEXT ?= create orders-ws --region VIRGINIA_USA
+slash:
+	SLACK_SIGNING_SECRET=$${SLACK_SIGNING_SECRET:-local-dev-secret} $(GO) run ./cmd/streambot slash "$(TEXT)"
 
 # The tests that need moto_server, cfn-lint or the SAM translator fail rather
 # than skip here (STREAMBOT_REQUIRE_TOOLS=1): a green run means they ran.

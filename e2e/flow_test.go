@@ -152,7 +152,11 @@ func TestCreate(t *testing.T) {
 			// Slack: the parent, one reply in its thread with every
 			// hostname, the parent updated to done.
 			ans := s.oneAnswer()
-			parents := s.slack.Delivered(slackrec.PostMessage)[0]
+			posts := s.slack.Delivered(slackrec.PostMessage)
+			if len(posts) == 0 {
+				t.Fatalf("no chat.postMessage was delivered; answer by %s", ans.Method)
+			}
+			parents := posts[0]
 			if !isParent(parents) || ans.ThreadTS != parents.TS || ans.Channel != channelID {
 				t.Errorf("answer in thread %q of channel %s, want the parent's %q in %s", ans.ThreadTS, ans.Channel, parents.TS, channelID)
 			}

@@ -290,8 +290,15 @@ func waitAnswered(t *testing.T, m loadMix, sl *slackrec.Server) time.Time {
 			return time.Now()
 		}
 		if time.Now().After(deadline) {
+			failed := 0
+			for _, c := range sl.Calls() {
+				if c.Failed {
+					failed++
+				}
+			}
 			calls := describeCalls(sl.Calls())
-			t.Fatalf("after %v only %d of %d creates were answered; Slack got:\n%s", loadWait, answered, m.units, calls[max(0, len(calls)-6000):])
+			t.Fatalf("after %v only %d of %d creates were answered in their thread (%d chat.update, %d response_url posts, %d failed Slack calls); Slack got:\n%s",
+				loadWait, answered, m.units, len(sl.Delivered(slackrec.Update)), len(sl.Delivered(slackrec.ResponseURL)), failed, calls[max(0, len(calls)-6000):])
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

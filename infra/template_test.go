@@ -12,12 +12,14 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/testtools"
 )
 
@@ -199,8 +201,9 @@ func TestFunctionSettings(t *testing.T) {
 		env                []string
 		minTimeout, maxTmo float64
 	}{
-		{edgeName, []string{"ACCESS_POLICY", "ACCESS_POLICY_FILE", "CREATE_FUNCTION_NAME", "LOG_LEVEL", "SLACK_SECRET_ARN"}, 3, 10},
-		{workerName, []string{"ATLAS_API_VERSION", "ATLAS_BASE_URL", "ATLAS_SECRET_ARN", "LOG_LEVEL", "SLACK_SECRET_ARN"}, 60, 300},
+		{edgeName, []string{"ACCESS_POLICY", "ACCESS_POLICY_FILE", "CREATE_FUNCTION_NAME", "LOG_LEVEL", "SLACK_BOT_TOKEN_ARN", "SLACK_SIGNING_SECRET_ARN"}, 3, 10},
+		// No signing secret for the worker: it never verifies a request.
+		{workerName, []string{"ATLAS_API_VERSION", "ATLAS_BASE_URL", "ATLAS_SECRET_ARN", "LOG_LEVEL", "SLACK_BOT_TOKEN_ARN"}, 60, 300},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
@@ -303,14 +306,14 @@ func TestLeastPrivilege(t *testing.T) {
 		edgeName + "Role": {
 			"logs:CreateLogStream":          {edgeName + "LogGroup.Arn"}, // its own log group
 			"logs:PutLogEvents":             {edgeName + "LogGroup.Arn"},
-			"secretsmanager:GetSecretValue": {"SlackSecretArn"},    // the signing secret
-			"lambda:InvokeFunction":         {workerName + ".Arn"}, // the hand-off, nothing else
+			"secretsmanager:GetSecretValue": {"SlackBotTokenArn", "SlackSigningSecretArn"}, // the signing secret, the bot token
+			"lambda:InvokeFunction":         {workerName + ".Arn"},                         // the hand-off, nothing else
 		},
 		workerName + "Role": {
 			"logs:CreateLogStream":          {workerName + "LogGroup.Arn"},
 			"logs:PutLogEvents":             {workerName + "LogGroup.Arn"},
-			"secretsmanager:GetSecretValue": {"AtlasSecretArn", "SlackSecretArn"}, // Atlas credentials, bot token
-			"sqs:SendMessage":               {failQueue + ".Arn"},                 // the on-failure destination
+			"secretsmanager:GetSecretValue": {"AtlasSecretArn", "SlackBotTokenArn"}, // Atlas credentials, bot token: never the signing secret
+			"sqs:SendMessage":               {failQueue + ".Arn"},                   // the on-failure destination
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -420,7 +423,7 @@ func TestOutputsAndParameters(t *testing.T) {
 	if d := get(params, "AccessPolicy", "Default"); d != "" {
 		t.Errorf("AccessPolicy default = %q, want empty (the packaged policy, deny all without one)", d)
 	}
-	for _, p := range []string{"SlackSecretArn", "AtlasSecretArn"} {
+	for _, p := range []string{"SlackSigningSecretArn", "SlackBotTokenArn", "AtlasSecretArn"} {
 		pattern, _ := get(params, p, "AllowedPattern").(string)
 		re, err := regexp.Compile(pattern)
 		if err != nil {
@@ -448,5 +451,74 @@ func TestNamedResourcesExist(t *testing.T) {
 	}
 	if !slices.Contains(resources(tpl, "AWS::Lambda::Permission"), edgeName+"SlashCommandPermission") {
 		t.Errorf("no permission for API Gateway to invoke %s", edgeName)
+	}
+}
+
+// Both functions have reserved concurrency from a parameter with a
+// default: a burst of workers cannot take the whole account pool and leave
+// the Slack edge unable to ack, and the workers are capped. 0 reserves none.
+func TestReservedConcurrency(t *testing.T) {
+	tpl := cloudFormation(t)
+	for id, param := range map[string]string{edgeName: "SlackReservedConcurrency", workerName: "CreateReservedConcurrency"} {
+		rce := get(tpl, "Resources", id, "Properties", "ReservedConcurrentExecutions", "Fn::If")
+		cond, _ := get(rce, "0").(string)
+		if ref(get(rce, "1")) != param || ref(get(rce, "2")) != "AWS::NoValue" {
+			t.Errorf("%s ReservedConcurrentExecutions = %v, want Fn::If [cond, Ref %s, AWS::NoValue]", id, rce, param)
+		}
+		want := doc{"Fn::Not": []any{doc{"Fn::Equals": []any{doc{"Ref": param}, 0.0}}}}
+		if diff := cmp.Diff(want, get(tpl, "Conditions", cond)); diff != "" {
+			t.Errorf("condition %q (-want +got):\n%s", cond, diff)
+		}
+		p := get(tpl, "Parameters", param)
+		if d, _ := get(p, "Default").(float64); d < 1 || get(p, "Type") != "Number" {
+			t.Errorf("parameter %s = %v, want a Number with a default of at least 1", param, p)
+		}
+	}
+	edge, _ := get(tpl, "Parameters", "SlackReservedConcurrency", "Default").(float64)
+	worker, _ := get(tpl, "Parameters", "CreateReservedConcurrency", "Default").(float64)
+	if edge < worker {
+		t.Errorf("defaults: Slack %v < worker %v; the edge acks every command, the workers only accepted ones", edge, worker)
+	}
+}
+
+// A Job whose answer reached nobody returns no error (a retry would post a
+// second parent), so the failure queue never sees it: the worker's
+// "job outcome lost" line is counted by a metric filter, and an alarm on
+// that metric notifies the alarm topic.
+func TestLostOutcomeAlarm(t *testing.T) {
+	tpl := cloudFormation(t)
+	filters := resources(tpl, "AWS::Logs::MetricFilter")
+	if len(filters) != 1 {
+		t.Fatalf("metric filters = %v, want one", filters)
+	}
+	p := get(tpl, "Resources", filters[0], "Properties")
+	if got := ref(get(p, "LogGroupName")); got != workerName+"LogGroup" {
+		t.Errorf("metric filter on %s, want the worker's log group", got)
+	}
+	// the worker logs JSON with slog's "msg" key
+	if got, want := get(p, "FilterPattern"), `{ $.msg = `+strconv.Quote(provision.LogOutcomeLost)+` }`; got != want {
+		t.Errorf("FilterPattern = %v, want %s", got, want)
+	}
+	mt := get(p, "MetricTransformations", "0")
+	ns, name := get(mt, "MetricNamespace"), get(mt, "MetricName")
+	if get(mt, "MetricValue") != "1" || ns == nil || name == nil {
+		t.Fatalf("MetricTransformations = %v, want one that counts each line", get(p, "MetricTransformations"))
+	}
+	var alarmed bool
+	for _, id := range resources(tpl, "AWS::CloudWatch::Alarm") {
+		a := get(tpl, "Resources", id, "Properties")
+		if cmp.Equal(get(a, "Namespace"), ns) && get(a, "MetricName") == name {
+			alarmed = true
+			if get(a, "Statistic") != "Sum" || get(a, "Threshold") != 0.0 || get(a, "ComparisonOperator") != "GreaterThanThreshold" ||
+				get(a, "TreatMissingData") != "notBreaching" {
+				t.Errorf("%s = %v, want an alarm on any lost outcome (Sum > 0, missing data not breaching)", id, a)
+			}
+			if actions := get(a, "AlarmActions", "Fn::If"); ref(get(actions, "1", "0")) != "AlarmTopicArn" {
+				t.Errorf("%s AlarmActions = %v, want the AlarmTopicArn when given", id, get(a, "AlarmActions"))
+			}
+		}
+	}
+	if !alarmed {
+		t.Errorf("no alarm on %v/%v", ns, name)
 	}
 }

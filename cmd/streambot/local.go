@@ -122,7 +122,7 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	// responses carries the worker's response_url posts: to Slack, or, with
 	// the console, to the console whatever host the response_url names.
 	var responses *http.Client
-	if !hasAny(o.getenv, secrets.EnvSlackSecretARN, secrets.EnvSlackBotToken) {
+	if !hasAny(o.getenv, secrets.EnvSlackSecretARN, secrets.EnvSlackBotTokenARN, secrets.EnvSlackBotToken) {
 		token := "xoxb-local-" + randomHex(8)
 		s.slack = slackrec.Start(token)
 		s.closers = append(s.closers, s.slack.Close)
@@ -155,12 +155,13 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 		return nil, err
 	}
 	worker, err := provision.NewWorker(provision.Deps{
-		Atlas:      atlasClients,
-		Slack:      provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
-		HTTPClient: responses,
-		Logger:     o.log,
-		Counts:     provision.AtlasCounter{Atlas: atlasClients},
-		State:      st,
+		Atlas:       atlasClients,
+		Slack:       provision.NewSlackClients(store, slack.OptionAPIURL(slackAPIURL)),
+		HTTPClient:  responses,
+		Logger:      o.log,
+		Counts:      provision.AtlasCounter{Atlas: atlasClients},
+		State:       st,
+		SlackAPIURL: slackAPIURL,
 	})
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@
 //	streambot submit [flags] --metadata M FIELD=VALUE…  send one signed create form (view_submission)
 //
 // Configuration uses the names in DESIGN.md (SLACK_SIGNING_SECRET,
-// MONGODB_ATLAS_CLIENT_ID, ACCESS_POLICY_FILE, …); see README.md.
+// MONGODB_ATLAS_CLIENT_ID, ACCESS_POLICY_FILE, …); see docs/configuration.md.
 package main
 
 import (
@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/streambot/streambot/internal/buildinfo"
 )
 
 const usage = `usage: streambot <command> [flags]
@@ -31,6 +33,7 @@ commands:
           (serve prints each button's value)
   submit  send one signed create form, e.g. streambot submit --metadata 'v1|C0PLATFORM|U0ALICE|…' name=orders-ws region=VIRGINIA_USA
           (serve prints the command under each form it opens)
+  version show the build (module version, VCS revision, Go version)
   help    show this text`
 
 func main() {
@@ -71,6 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runClick(ctx, args[1:], getenv, stdout)
 	case "submit":
 		return runSubmit(ctx, args[1:], getenv, stdout)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "streambot", buildinfo.Version())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

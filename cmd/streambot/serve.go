@@ -31,7 +31,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return usageErrorf("serve: %v", err)
 	}
-	if getenv("SLACK_SIGNING_SECRET") == "" && getenv("SLACK_SECRET_ARN") == "" {
+	if getenv("SLACK_SIGNING_SECRET") == "" && getenv("SLACK_SECRET_ARN") == "" && getenv("SLACK_SIGNING_SECRET_ARN") == "" {
 		return usageErrorf("serve: set SLACK_SIGNING_SECRET (your Slack app's signing secret, or any value to use with `streambot slash --secret`)")
 	}
 	appToken := getenv(envSlackAppToken)
@@ -82,6 +82,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		go func() { socket <- runSocketMode(ctx, client, s.handler, log) }()
 		fmt.Fprintln(stdout, "  Socket Mode: also taking /stream commands over Slack's websocket (SLACK_APP_TOKEN)")
 	}
+	printSendHint(stdout, url)
 	fmt.Fprintln(stdout, "Ctrl-C stops; Jobs in flight finish first.")
 
 	var socketErr error

@@ -115,7 +115,7 @@ func runSlash(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("slash: %w", err)
+		return unreachable(*target, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -16,20 +16,29 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/slack-go/slack"
 
+	"github.com/streambot/streambot/internal/buildinfo"
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/secrets"
 	"github.com/streambot/streambot/internal/state"
 )
 
+// secretsTimeout bounds each Secrets Manager read. The store's 2 s default
+// is for the Slack edge, which must ack within 3 s; the worker has its
+// whole invocation (Atlas work stops well before it), and a read cut short
+// costs much more here: without the bot token the answer cannot go to the
+// thread at all (the e2e suite saw a 2 s read time out on a loaded machine).
+const secretsTimeout = 10 * time.Second
+
 func main() {
 	cfg, err := loadConfig(os.Getenv)
 	log := logging.New(os.Stdout, cfg.LogLevel) // JSON, with Lambda's request ID
+	log.Info("streambot worker starting", "version", buildinfo.Version())
 	if err != nil {
 		log.Error("invalid configuration", "error", err.Error())
 		os.Exit(1)
 	}
-	store, err := secrets.NewStoreFromEnv(context.Background(), os.Getenv)
+	store, err := secrets.NewStoreFromEnv(context.Background(), os.Getenv, secrets.WithTimeout(secretsTimeout))
 	if err != nil {
 		log.Error("invalid secrets configuration", "error", err.Error())
 		os.Exit(1)
@@ -54,7 +63,8 @@ func main() {
 		// through the same Atlas client.
 		Counts: provision.AtlasCounter{Atlas: atlasClients},
 		// State: the once-only record of every changing operation.
-		State: st,
+		State:       st,
+		SlackAPIURL: cfg.SlackAPIURL,
 	})
 	if err != nil {
 		log.Error("worker setup failed", "error", err.Error())

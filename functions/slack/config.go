@@ -54,8 +54,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errs []error
 	)
 
-	if getenv(secrets.EnvSlackSecretARN) == "" && getenv(secrets.EnvSlackSigningSecret) == "" {
-		errs = append(errs, fmt.Errorf("set %s (in AWS) or %s (locally)", secrets.EnvSlackSecretARN, secrets.EnvSlackSigningSecret))
+	if getenv(secrets.EnvSlackSigningARN) == "" && getenv(secrets.EnvSlackSecretARN) == "" && getenv(secrets.EnvSlackSigningSecret) == "" {
+		errs = append(errs, fmt.Errorf("set %s (or the older %s) in AWS, or %s locally", secrets.EnvSlackSigningARN, secrets.EnvSlackSecretARN, secrets.EnvSlackSigningSecret))
 	}
 	// The same check main's secrets.NewStoreFromEnv makes (a malformed
 	// ARN variable), so that it is listed with every other problem. It

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/access"
+	"github.com/streambot/streambot/internal/buildinfo"
 	"github.com/streambot/streambot/internal/dispatch"
 	"github.com/streambot/streambot/internal/logging"
 	"github.com/streambot/streambot/internal/secrets"
@@ -38,6 +39,7 @@ const (
 func main() {
 	cfg, err := loadConfig(os.Getenv)
 	logger := logging.New(os.Stdout, cfg.logLevel) // JSON, with Lambda's request ID
+	logger.Info("streambot slack edge starting", "version", buildinfo.Version())
 	if err != nil {
 		fatal(logger, "invalid configuration", err)
 	}

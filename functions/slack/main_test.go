@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,11 @@ func TestMainFailsAtInit(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "s3cr3t") {
 		t.Errorf("output contains the signing secret: %s", out)
+	}
+	// The first line names the build, so every log shows which code ran.
+	first, _, _ := strings.Cut(out.String(), "\n")
+	if !strings.Contains(first, `"version":"`) || !strings.Contains(first, runtime.Version()) {
+		t.Errorf("first log line = %s, want the version from the build info", first)
 	}
 }
 

@@ -30,7 +30,8 @@ def main(path):
         if isinstance(uri, str) and not uri.startswith("s3://"):
             scope["CodeUri"] = "s3://streambot-test-bucket/streambot.zip"
     parameters = {
-        "SlackSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:streambot/slack-AbCdEf",
+        "SlackSigningSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:streambot/slack-signing-AbCdEf",
+        "SlackBotTokenArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:streambot/slack-bot-AbCdEf",
         "AtlasSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:streambot/atlas-AbCdEf",
     }
     json.dump(transform(template, parameters, NoManagedPolicies()), sys.stdout, indent=1, sort_keys=True)

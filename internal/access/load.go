@@ -460,25 +460,9 @@ func (l *loader) grants(n *yaml.Node) {
 	for i, gn := range n.Content {
 		path := index("grants", i)
 		g := grant{index: i}
-		valid := true
-		fields := map[string]*yaml.Node{}
-		pairs := l.mapping(gn, path, "a mapping with keys "+strings.Join(grantKeys, ", "))
-		if pairs == nil && (gn.Kind != yaml.MappingNode || len(gn.Content) > 0) {
+		fields, valid, skip := l.entry(gn, path, grantKeys, "subjects", "projects", "role")
+		if skip {
 			continue // already reported
-		}
-		for _, kv := range pairs {
-			if !slices.Contains(grantKeys, kv.key.Value) {
-				l.add(kv.key.Line, path, "unknown key %q (known keys: %s)", kv.key.Value, strings.Join(grantKeys, ", "))
-				valid = false
-				continue
-			}
-			fields[kv.key.Value] = kv.value
-		}
-		for _, k := range []string{"subjects", "projects", "role"} {
-			if fields[k] == nil {
-				l.add(gn.Line, path, "missing %q", k)
-				valid = false
-			}
 		}
 		if v := fields["subjects"]; v != nil {
 			for j, sn := range l.list(v, path+".subjects", "subjects (user:<ID> or group:<ID>)") {
@@ -628,25 +612,9 @@ func (l *loader) approvals(n *yaml.Node) {
 	for i, an := range n.Content {
 		path := index("approvals", i)
 		ap := approval{index: i, line: an.Line, expires: DefaultApprovalExpiry}
-		valid := true
-		fields := map[string]*yaml.Node{}
-		pairs := l.mapping(an, path, "a mapping with keys "+strings.Join(approvalKeys, ", "))
-		if pairs == nil && (an.Kind != yaml.MappingNode || len(an.Content) > 0) {
+		fields, valid, skip := l.entry(an, path, approvalKeys, "projects", "actions", "approvers")
+		if skip {
 			continue // already reported
-		}
-		for _, kv := range pairs {
-			if !slices.Contains(approvalKeys, kv.key.Value) {
-				l.add(kv.key.Line, path, "unknown key %q (known keys: %s)", kv.key.Value, strings.Join(approvalKeys, ", "))
-				valid = false
-				continue
-			}
-			fields[kv.key.Value] = kv.value
-		}
-		for _, k := range []string{"projects", "actions", "approvers"} {
-			if fields[k] == nil {
-				l.add(an.Line, path, "missing %q", k)
-				valid = false
-			}
 		}
 		if v := fields["projects"]; v != nil {
 			items := l.list(v, path+".projects", `project aliases, project IDs or "*"`)
@@ -783,4 +751,31 @@ func (l *loader) projectNames(ids []string) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// entry reads one mapping of a list (a grant, an approval rule) into its
+// values by key. Unknown keys and missing required ones are reported, and
+// make valid false; skip is true when n is not a mapping at all (reported
+// already by mapping), so the caller moves on to the next entry.
+func (l *loader) entry(n *yaml.Node, path string, keys []string, required ...string) (fields map[string]*yaml.Node, valid, skip bool) {
+	pairs := l.mapping(n, path, "a mapping with keys "+strings.Join(keys, ", "))
+	if pairs == nil && (n.Kind != yaml.MappingNode || len(n.Content) > 0) {
+		return nil, false, true
+	}
+	fields, valid = map[string]*yaml.Node{}, true
+	for _, kv := range pairs {
+		if !slices.Contains(keys, kv.key.Value) {
+			l.add(kv.key.Line, path, "unknown key %q (known keys: %s)", kv.key.Value, strings.Join(keys, ", "))
+			valid = false
+			continue
+		}
+		fields[kv.key.Value] = kv.value
+	}
+	for _, k := range required {
+		if fields[k] == nil {
+			l.add(n.Line, path, "missing %q", k)
+			valid = false
+		}
+	}
+	return fields, valid, false
 }

@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/streambot/streambot/internal/provision"
@@ -84,4 +89,77 @@ func TestLazyInvoker(t *testing.T) {
 	if err := nilClient.InvokeEvent(t.Context(), "f", nil); err == nil {
 		t.Error("InvokeEvent with a nil client = nil error, want one")
 	}
+}
+
+// A dispatch error says whether the Job certainly did not reach the worker
+// (RefusedError: the ack may say nothing was done) or may have been queued
+// (the ack must say the outcome is unknown).
+func TestLambdaRefusedOrUnknown(t *testing.T) {
+	hung := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// the function's name says how to answer
+		switch strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions/"), "/invocations") {
+		case "fn-hang":
+			select {
+			case <-hung:
+			case <-r.Context().Done():
+			}
+			return
+		case "fn-404":
+			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"Type":"User","message":"Function not found"}`)
+		case "fn-403":
+			w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"Message":"not authorized"}`)
+		case "fn-429":
+			w.Header().Set("X-Amzn-Errortype", "TooManyRequestsException")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","message":"Rate exceeded"}`)
+		case "fn-500":
+			w.Header().Set("X-Amzn-Errortype", "ServiceException")
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"message":"internal error"}`)
+		}
+	}))
+	t.Cleanup(func() { close(hung); srv.Close() })
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+
+	tests := []struct {
+		name, endpoint, testCase string
+		wantRefused              bool
+	}{
+		{"function not found", srv.URL, "404", true},
+		{"access denied", srv.URL, "403", true},
+		{"connection refused", closedURL, "", true},
+		{"throttled", srv.URL, "429", false},
+		{"service error", srv.URL, "500", false},
+		{"no answer in time", srv.URL, "hang", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			client := NewClient(aws.Config{Region: "us-east-1",
+				Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}, tc.endpoint)
+			ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+			defer cancel()
+			err := NewLambda(client, "fn-"+tc.testCase).Dispatch(ctx, testJob())
+			if err == nil {
+				t.Fatal("Dispatch() = nil, want an error")
+			}
+			_, refused := errors.AsType[*RefusedError](err)
+			if refused != tc.wantRefused {
+				t.Errorf("Dispatch() = %v; refused = %v, want %v", err, refused, tc.wantRefused)
+			}
+		})
+	}
+	t.Run("client cannot be built", func(t *testing.T) {
+		inv := LazyInvoker(func(context.Context) (Invoker, error) { return nil, errors.New("no region") })
+		err := NewLambda(inv, "streambot-create").Dispatch(t.Context(), testJob())
+		if _, ok := errors.AsType[*RefusedError](err); !ok {
+			t.Errorf("Dispatch() = %v, want a *RefusedError", err)
+		}
+	})
 }

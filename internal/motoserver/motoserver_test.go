@@ -2,8 +2,10 @@ package motoserver_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,13 +62,18 @@ func TestStartTwiceGivesIsolatedServers(t *testing.T) {
 	roundTrip(t, b, "same-name")
 }
 
+// sharedSeq numbers TestShared's runs in this process.
+var sharedSeq atomic.Int64
+
 func TestShared(t *testing.T) {
 	a := motoserver.Shared(t)
 	b := motoserver.Shared(t)
 	if a != b {
 		t.Errorf("Shared returned %q then %q, want one server", a, b)
 	}
-	roundTrip(t, a, "shared-"+t.Name())
+	// The shared server outlives one run of the test (go test -count=N):
+	// a name of its own each time.
+	roundTrip(t, a, fmt.Sprintf("shared-%s-%d", t.Name(), sharedSeq.Add(1)))
 	// werkzeug logs each request, a moment after answering it.
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

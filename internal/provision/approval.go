@@ -129,7 +129,9 @@ func (r *run) requestApproval(ctx context.Context, s *session, rec *state.Operat
 	if !ok {
 		return s.res, nil
 	}
-	if _, err := s.poster.Answer(ctx, s.target, reply.ApprovalNote(a, cancel)); err != nil {
+	fctx, fcancel := r.finishing(ctx)
+	defer fcancel()
+	if _, err := s.poster.Answer(fctx, s.target, reply.ApprovalNote(a, cancel)); err != nil {
 		r.w.log.WarnContext(ctx, "private note not delivered", "job_id", r.job.ID, "error", err.Error())
 	}
 	return s.res, nil

@@ -2,9 +2,14 @@ package provision_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
@@ -41,7 +46,7 @@ func TestAtlasWorkStopsBeforeTheDeadline(t *testing.T) {
 					return secrets.Atlas{}, ctx.Err()
 				}
 			},
-			want:  []string{"could not read its Atlas credentials", "deadline exceeded"},
+			want:  []string{"could not read its Atlas credentials", "timed out"},
 			route: reply.RouteResponseEphemeral,
 		},
 		{
@@ -158,5 +163,64 @@ func TestParentUpdateFailsAfterTheFinalReply(t *testing.T) {
 				t.Errorf("the failed update was not logged:\n%s", e.logs)
 			}
 		})
+	}
+}
+
+// hangingSlack answers the parent message and then never answers again:
+// every thread reply, chat.update and response_url post hangs until the
+// caller gives up.
+func hangingSlack(t *testing.T) *httptest.Server {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		io.Copy(io.Discard, r.Body) // a JSON body too, so a client that gives up is noticed
+		if r.URL.Path == "/api/chat.postMessage" && r.PostForm.Get("thread_ts") == "" {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"ok":true,"channel":"C0123ABCD","ts":"1700000000.000100"}`)
+			return
+		}
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	t.Cleanup(func() { close(stop); srv.Close() })
+	return srv
+}
+
+// With Atlas hanging to the cut-off (the create and the follow-up check)
+// and Slack then hanging on every step of the final answer, Handle still
+// returns before the invocation's deadline: the Slack steps share the
+// time kept back for them instead of running into the deadline, where
+// Lambda would time out, retry and post a second parent.
+func TestFinishEndsBeforeTheDeadline(t *testing.T) {
+	t.Parallel()
+	slackSrv := hangingSlack(t)
+	e := newEnv(t, func(s *setting) {
+		s.deps = func(d *provision.Deps) {
+			d.Reserve = 2 * time.Second
+			d.SlackAPIURL = slackSrv.URL + "/api/"
+		}
+		s.slackSource = func(*env) provision.SlackSource {
+			return slackSourceFn(func(context.Context) (provision.SlackAPI, error) {
+				return slack.New(botToken, slack.OptionAPIURL(slackSrv.URL+"/api/")), nil
+			})
+		}
+	})
+	e.atlas.Inject(atlastest.OpGetStream, atlastest.Fault{Delay: time.Minute, Times: 9})
+	e.atlas.Inject(atlastest.OpCreateStream, atlastest.Fault{Delay: time.Minute, Times: 9})
+	j := e.job(func(j *provision.Job) { j.Slack.ResponseURL = slackSrv.URL + "/commands/T0001/1/x" })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	res, err := e.w.Handle(ctx, j)
+	if ctx.Err() != nil {
+		t.Fatalf("Handle() = %+v, %v returned after the deadline", res, err)
+	}
+	if res == nil || res.Route != reply.RouteLost {
+		t.Errorf("Handle() = %+v, %v; want the answer lost (Slack hangs)", res, err)
+	}
+	if !strings.Contains(e.logs.String(), `"msg":"job outcome lost"`) {
+		t.Errorf("the lost answer was not logged:\n%s", e.logs)
 	}
 }

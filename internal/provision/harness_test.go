@@ -194,11 +194,12 @@ func newEnv(t testing.TB, opts ...func(*setting)) *env {
 		logTo = io.Discard
 	}
 	d := provision.Deps{
-		Atlas:  src,
-		Slack:  slackSrc,
-		Now:    e.clock.Now,
-		Sleep:  e.clock.Sleep,
-		Logger: slog.New(slog.NewJSONHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Atlas:       src,
+		Slack:       slackSrc,
+		Now:         e.clock.Now,
+		Sleep:       e.clock.Sleep,
+		SlackAPIURL: e.slack.APIURL(), // its response_urls are on the same origin
+		Logger:      slog.New(slog.NewJSONHandler(logTo, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if s.deps != nil {
 		s.deps(&d)

@@ -234,7 +234,9 @@ func (r *run) start(ctx context.Context, s *session) (*Result, error) {
 		s.res.Outcome = OutcomeStarted
 		final = reply.ProcessorChanged(r.scope(), "started", r.after(actx, *p))
 	}
-	d, ferr := th.Finish(ctx, final, parent(status))
+	fctx, fcancel := r.finishing(ctx)
+	defer fcancel()
+	d, ferr := th.Finish(fctx, final, parent(status))
 	s.res.Route = d.Route
 	if ferr != nil {
 		r.lost = ferr

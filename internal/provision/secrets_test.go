@@ -87,7 +87,12 @@ func TestSecretProblems(t *testing.T) {
 			if final.ResponseType != reply.Ephemeral {
 				t.Errorf("answer response_type = %q, want ephemeral", final.ResponseType)
 			}
-			contains(t, final, append([]string{e.atlasARN, "Atlas credentials"}, tc.want...)...)
+			contains(t, final, append([]string{"Atlas credentials", "3f1a.trigger"}, tc.want...)...)
+			// The ARN (and its account ID) is for the log, not the channel.
+			noAWSDetails(t, final)
+			if !strings.Contains(e.logs.String(), e.atlasARN) {
+				t.Errorf("the log lacks the secret's ARN:\n%s", e.logs)
+			}
 			for _, v := range []string{clientSecret, clientID} {
 				if strings.Contains(final.Text+string(final.Blocks), v) {
 					t.Errorf("answer shows the secret value %q", v)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/secrets"
@@ -19,10 +20,21 @@ type session struct {
 	res    *Result
 }
 
+// finishing bounds the final answer: it ends a fifth of the reserve before
+// the hard deadline, not at it, so Handle returns and logs inside the
+// invocation however Slack behaves; Finish and Answer share that time out
+// among their steps. It is not capped further: under load a slow Slack
+// still gets every second the invocation has.
+func (r *run) finishing(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(ctx, finishBy(r.hard, r.reserve))
+}
+
 // answer delivers a single ephemeral answer (no thread) and ends the Job.
 func (r *run) answer(ctx context.Context, s *session, o Outcome, m reply.Message) (*Result, error) {
 	s.res.Outcome = o
-	d, err := s.poster.Answer(ctx, s.target, m)
+	fctx, cancel := r.finishing(ctx)
+	defer cancel()
+	d, err := s.poster.Answer(fctx, s.target, m)
 	s.res.Route = d.Route
 	if err != nil {
 		r.lost = err
@@ -48,7 +60,8 @@ func (r *run) slackJob(ctx context.Context) (*Result, error) {
 			s.slack, chat = api, api
 		}
 	}
-	s.poster = reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep))
+	s.poster = reply.NewPoster(chat, w.d.HTTPClient, reply.WithClock(w.d.Now), reply.WithSleep(w.d.Sleep),
+		reply.WithSlackAPIURL(w.d.SlackAPIURL))
 
 	op, known := operations[r.job.action()]
 	if !known || op.run == nil {
@@ -91,8 +104,8 @@ func (r *run) execute(ctx context.Context, s *session, op operation) (*Result, e
 		r.problem = err
 		return r.answer(ctx, s, OutcomeFailed, reply.Failed(reply.Failure{
 			Action: string(r.job.action()), Name: r.job.Name, Project: r.project(),
-			Summary: "The bot could not read its Atlas credentials: " + err.Error(),
-			Advice:  "Nothing was sent to Atlas. An operator must fix the secret; then send the command again.",
+			Summary: "The bot could not read its Atlas credentials: " + secretTrouble(err) + ".",
+			Advice:  "Nothing was sent to Atlas. An operator must fix the secret (the worker's log has the details under job ID " + r.job.ID + "); then send the command again.",
 		}))
 	}
 	r.api = api
@@ -144,7 +157,9 @@ func (r *run) createInSlack(ctx context.Context, s *session) (*Result, error) {
 			UIURL: w.UIURL(r.job.GroupID), SampleSolar: r.job.SampleSolar, Buttons: r.offered(c.ws.Name, 0)})
 		parent = r.parentMessage(reply.Parent(req, reply.StatusDone), reply.StatusDone, res.Outcome)
 	}
-	d, err := th.Finish(ctx, final, parent)
+	fctx, fcancel := r.finishing(ctx)
+	defer fcancel()
+	d, err := th.Finish(fctx, final, parent)
 	res.Route = d.Route
 	if err != nil {
 		r.lost = err // it joins d.Errs: Handle logs them once
@@ -162,6 +177,12 @@ func (r *run) createInSlack(ctx context.Context, s *session) (*Result, error) {
 		w.log.WarnContext(ctx, "slack delivery problem", "job_id", r.job.ID, "error", e.Error())
 	}
 	return res, nil
+}
+
+// finishBy is when the final answer must be done: a fifth of the reserve
+// before the hard deadline, the time Handle keeps to return and log.
+func finishBy(hard time.Time, reserve time.Duration) time.Time {
+	return hard.Add(-reserve / 5)
 }
 
 // failure renders err (from Atlas, a conflict, a timeout, a secret) for the
@@ -187,8 +208,8 @@ func (r *run) failure(err error, tries int) reply.Message {
 	var se *secrets.Error
 	switch {
 	case errors.As(err, &se):
-		f.Summary = "Atlas refused the bot's credentials, and re-reading them failed: " + se.Error()
-		f.Advice = "An operator must fix the Atlas secret; then send the command again."
+		f.Summary = "Atlas refused the bot's credentials, and re-reading them failed: " + secretTrouble(se) + "."
+		f.Advice = "An operator must fix the Atlas secret (the worker's log has the details under job ID " + r.job.ID + "); then send the command again."
 	case errors.As(err, &ce):
 		f.Summary = "A workspace with this name already exists with a different configuration: " + strings.Join(ce.Differences, "; ") + "."
 		f.Advice = "Nothing was changed. Pick another name, or use the existing workspace."
@@ -222,6 +243,22 @@ func (r *run) failure(err error, tries int) reply.Message {
 	return reply.Failed(f)
 }
 
+// secretTrouble says what is wrong with the Atlas secret in words fit for
+// the channel: the problem and the key at fault, never the secret's ARN
+// (it holds the AWS account ID) or the AWS error (it can quote the
+// function's role ARN). The full error is the Job's "problem" in the log.
+func secretTrouble(err error) string {
+	var se *secrets.Error
+	switch {
+	case errors.As(err, &se):
+		return se.Redacted()
+	case isTimeout(err):
+		return "timed out"
+	default:
+		return "see the log"
+	}
+}
+
 // checkRole looks the caller up in Atlas by their Slack email and checks
 // their project roles. It returns the denial text, or "" when the caller
 // may go on; err is an Atlas failure.
@@ -250,6 +287,9 @@ func (r *run) checkRole(ctx context.Context, api SlackAPI) (denial string, err e
 			email, r.project(), r.job.action(), roles), nil
 	case err != nil:
 		return "", err
+	}
+	if !pu.Active() {
+		return inactiveDenial(pu, r.project(), string(r.job.action()), roles), nil
 	}
 	for _, have := range pu.Roles {
 		for _, want := range r.job.RequiredRoles {
@@ -306,4 +346,23 @@ func (r *run) describe(ctx context.Context, s *session) (*Result, error) {
 	res, aerr := r.answer(ctx, s, OutcomeDescribed, reply.Describe(r.project(), *ws, r.w.UIURL(r.job.GroupID), r.offered(ws.Name, 0)...))
 	res.StreamWorkspace = ws
 	return res, aerr
+}
+
+// inactiveDenial explains why an Atlas user who is not an active member of
+// the organization is refused: Atlas lists invitees with the roles their
+// invitation would give, but they hold none of them until they join.
+func inactiveDenial(pu *atlas.ProjectUser, project, action, roles string) string {
+	var why string
+	switch pu.OrgMembershipStatus {
+	case atlas.MembershipPending:
+		why = "has been invited to the Atlas organization but has not accepted the invitation yet"
+	case atlas.MembershipInvitationExpired:
+		why = "was invited to the Atlas organization, but the invitation expired before it was accepted"
+	case atlas.MembershipInvitationRejected:
+		why = "declined the invitation to the Atlas organization"
+	default:
+		why = fmt.Sprintf("is not an active member of the Atlas organization (membership status %q)", pu.OrgMembershipStatus)
+	}
+	return fmt.Sprintf("The Atlas user %s %s. %s on project %s needs an active member of the organization with one of %s there.",
+		pu.Username, why, action, project, roles)
 }

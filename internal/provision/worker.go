@@ -36,6 +36,10 @@ type Deps struct {
 	Slack SlackSource
 	// HTTPClient posts to response_urls; nil means a 10 s timeout client.
 	HTTPClient *http.Client
+	// SlackAPIURL is SLACK_API_URL. response_urls are posted to only on
+	// Slack's own hosts or on this URL's origin (a local or test Slack);
+	// see reply.CheckResponseURL.
+	SlackAPIURL string
 	// Now and Sleep are the clock; tests make both instant.
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error
@@ -213,6 +217,11 @@ func (w *Worker) Handle(ctx context.Context, job Job) (*Result, error) {
 	return res, err
 }
 
+// LogOutcomeLost is the message of the log line of a Job whose answer
+// reached nobody. infra/template.yaml counts these lines with a metric
+// filter and alarms on them: change both together.
+const LogOutcomeLost = "job outcome lost"
+
 // logJob writes the Job's one log line.
 func (w *Worker) logJob(ctx context.Context, r *run, res *Result, err error, took time.Duration) {
 	attrs := []any{"job", r.job, "duration_ms", took.Milliseconds()}
@@ -225,7 +234,7 @@ func (w *Worker) logJob(ctx context.Context, r *run, res *Result, err error, too
 	switch {
 	case r.lost != nil:
 		// for the on-failure queue: the answer reached nobody
-		w.log.ErrorContext(ctx, "job outcome lost", append(attrs, "job_id", r.job.ID, "error", r.lost.Error())...)
+		w.log.ErrorContext(ctx, LogOutcomeLost, append(attrs, "job_id", r.job.ID, "error", r.lost.Error())...)
 	case err != nil:
 		w.log.ErrorContext(ctx, "job failed", append(attrs, "error", err.Error())...)
 	case res != nil && res.Outcome == OutcomeFailed:

@@ -409,6 +409,7 @@ func TestRoleCheck(t *testing.T) {
 		name        string
 		email       string   // in Slack; "" for none
 		atlasRoles  []string // nil: no Atlas user
+		status      string   // the Atlas user's orgMembershipStatus; "" is ACTIVE
 		wantOutcome provision.Outcome
 		want        []string
 	}{
@@ -417,6 +418,13 @@ func TestRoleCheck(t *testing.T) {
 			want: []string{"needs one of GROUP_OWNER, GROUP_DATA_ACCESS_ADMIN, GROUP_STREAM_PROCESSING_OWNER", "GROUP_READ_ONLY"}},
 		{name: "no Atlas user", email: "ana@example.com", wantOutcome: provision.OutcomeDenied, want: []string{"No Atlas user with the email ana@example.com"}},
 		{name: "no email", wantOutcome: provision.OutcomeDenied, want: []string{"no email address", "users:read.email"}},
+		// Atlas lists invitees with the roles their invitation would give.
+		{name: "invitation pending", email: "ana@example.com", atlasRoles: []string{"GROUP_OWNER"}, status: atlas.MembershipPending,
+			wantOutcome: provision.OutcomeDenied, want: []string{"ana@example.com", "has not accepted", "invitation", "active member"}},
+		{name: "invitation expired", email: "ana@example.com", atlasRoles: []string{"GROUP_OWNER"}, status: atlas.MembershipInvitationExpired,
+			wantOutcome: provision.OutcomeDenied, want: []string{"ana@example.com", "invitation", "expired", "active member"}},
+		{name: "invitation rejected", email: "ana@example.com", atlasRoles: []string{"GROUP_OWNER"}, status: atlas.MembershipInvitationRejected,
+			wantOutcome: provision.OutcomeDenied, want: []string{"ana@example.com", "declined", "active member"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -424,7 +432,10 @@ func TestRoleCheck(t *testing.T) {
 			e := newEnv(t)
 			e.slack.AddUser("U012ABCDEF", tc.email)
 			e.atlas.AddProjectUser(groupID, "someone.else@example.com", "GROUP_OWNER")
-			if tc.atlasRoles != nil {
+			switch {
+			case tc.atlasRoles != nil && tc.status != "":
+				e.atlas.AddInvitedProjectUser(groupID, tc.email, tc.status, tc.atlasRoles...)
+			case tc.atlasRoles != nil:
 				e.atlas.AddProjectUser(groupID, tc.email, tc.atlasRoles...)
 			}
 			res, err := e.handle(e.job(func(j *provision.Job) { j.RequiredRoles = roles }))
@@ -653,19 +664,57 @@ func TestFirstReadFaults(t *testing.T) {
 	}
 }
 
+// After a 401, a failed re-read of the secret is told in Slack in general
+// words; the secret's ARN (with the account ID) and the AWS error (which
+// quotes the role's ARN) go to the log only.
 func TestAtlas401AndTheSecretBreaks(t *testing.T) {
-	e := newEnv(t)
-	e.secrets.refreshFn = func(context.Context) (secrets.Atlas, error) {
-		return secrets.Atlas{}, &secrets.Error{Source: "arn:aws:secretsmanager:us-east-1:123456789012:secret:atlas-AbCdEf", Key: "client_secret", Problem: secrets.ProblemMissingKey}
+	const (
+		secretARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:atlas-AbCdEf"
+		roleARN   = "arn:aws:sts::123456789012:assumed-role/streambot-create-role/streambot-create"
+	)
+	tests := []struct {
+		name string
+		err  error
+		want []string // in Slack
+	}{
+		{"a key is missing", &secrets.Error{Source: secretARN, Key: "client_secret", Problem: secrets.ProblemMissingKey},
+			[]string{"re-reading them failed", `"client_secret"`, "missing or empty"}},
+		{"access denied", &secrets.Error{Source: secretARN, Problem: secrets.ProblemUnreadable,
+			Err: errors.New("AccessDeniedException: User: " + roleARN + " is not authorized to perform: secretsmanager:GetSecretValue on resource: " + secretARN)},
+			[]string{"re-reading them failed", "could not be read"}},
 	}
-	e.atlas.Inject(atlastest.OpGetStream, atlastest.Fault{Status: 401})
-	res, err := e.handle(e.job())
-	if err != nil || res.Outcome != provision.OutcomeFailed {
-		t.Fatalf("Handle() = %+v, %v; want failed", res, err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.secrets.refreshFn = func(context.Context) (secrets.Atlas, error) { return secrets.Atlas{}, tc.err }
+			e.atlas.Inject(atlastest.OpGetStream, atlastest.Fault{Status: 401})
+			res, err := e.handle(e.job())
+			if err != nil || res.Outcome != provision.OutcomeFailed {
+				t.Fatalf("Handle() = %+v, %v; want failed", res, err)
+			}
+			final := e.final()
+			contains(t, final, append(tc.want, "3f1a.trigger" /* the job ID, for the operator */)...)
+			noAWSDetails(t, final)
+			if !strings.Contains(e.logs.String(), secretARN) {
+				t.Errorf("the log lacks the secret's ARN:\n%s", e.logs)
+			}
+			if got := e.atlas.Calls(atlastest.OpCreateStream); got != 0 {
+				t.Errorf("create calls = %d, want 0", got)
+			}
+		})
 	}
-	contains(t, e.final(), "re-reading them failed", "secret:atlas-AbCdEf", `client_secret`)
-	if got := e.atlas.Calls(atlastest.OpCreateStream); got != 0 {
-		t.Errorf("create calls = %d, want 0", got)
+}
+
+// noAWSDetails fails the test if a Slack message shows an ARN or an AWS
+// account ID.
+func noAWSDetails(t *testing.T, c slackrec.Call) {
+	t.Helper()
+	all := c.Text + "\n" + string(c.Blocks)
+	for _, v := range []string{"arn:", "123456789012"} {
+		if strings.Contains(all, v) {
+			t.Errorf("the answer shows %q:\ntext: %s\nblocks: %s", v, c.Text, c.Blocks)
+		}
 	}
 }
 

@@ -183,9 +183,21 @@ func AckDryRun(op, method, path string, body []byte) Ack {
 	return ephemeral(b.String())
 }
 
-// AckHandoffFailed tells the caller the command could not be handed to the
-// worker, so nothing will happen, with an ID to quote to an operator.
+// AckHandoffFailed tells the caller the command certainly did not reach
+// the worker, so nothing will happen, with an ID to quote to an operator.
+// Use it only when the dispatch was refused for sure; otherwise see
+// [AckHandoffUnknown].
 func AckHandoffFailed(requestID string) Ack {
 	return ephemeral("Sorry, I couldn't hand that off to the worker, so nothing was done. Please try again. (request ID `" +
 		Escape(requestID) + "`)")
+}
+
+// AckHandoffUnknown tells the caller the hand-off to the worker did not
+// confirm in time (a time-out or a lost answer): the worker may have got
+// the command and may still answer, so the outcome is unknown, and a
+// create sent again never makes a second workspace.
+func AckHandoffUnknown(requestID string) Ack {
+	return ephemeral("I couldn't confirm that the worker got that, so its outcome is unknown: if it did, its answer will appear here " +
+		"in a minute or two (for a create, in a thread under the bot's message). Check before sending it again; " +
+		"a repeated create never makes a second workspace. (request ID `" + Escape(requestID) + "`)")
 }

@@ -36,6 +36,7 @@ func TestAckGolden(t *testing.T) {
 		{"dry_run", AckDryRun("create", "POST", "/api/atlas/v2/groups/6a1b2c3d4e5f6a7b8c9d0e1f/streams",
 			[]byte(`{"name":"orders-ws","dataProcessRegion":{"cloudProvider":"AWS","region":"VIRGINIA_USA"},"streamConfig":{"tier":"SP30"}}`))},
 		{"handoff_failed", AckHandoffFailed("398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")},
+		{"handoff_unknown", AckHandoffUnknown("398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +101,7 @@ func TestAcksEscapeUserText(t *testing.T) {
 		"dry_run": AckDryRun(evil, evil, evil, []byte(evil)),
 		"handoff": AckHandoffFailed(evil),
 		"text":    AckText(evil),
+		"unknown": AckHandoffUnknown(evil),
 	}
 	for name, a := range acks {
 		t.Run(name, func(t *testing.T) {

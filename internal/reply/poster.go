@@ -59,6 +59,7 @@ type Poster struct {
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration) error
 	maxTries int
+	apiURL   string // response_urls on its origin are accepted too (WithSlackAPIURL)
 }
 
 // PosterOption configures a [Poster].
@@ -78,12 +79,14 @@ func WithMaxTries(n int) PosterOption { return func(p *Poster) { p.maxTries = ma
 
 // NewPoster returns a poster that talks to the Web API through chat (nil
 // when the bot token is unavailable: then only response_url works) and
-// posts to response_urls with hc (nil: a client with a 10 s timeout).
+// posts to response_urls with hc (nil: a client with a 10 s timeout), never
+// following a redirect. It posts only to Slack's response_url hosts, and to
+// SLACK_API_URL's origin with [WithSlackAPIURL]; see [CheckResponseURL].
 func NewPoster(chat ChatAPI, hc *http.Client, opts ...PosterOption) *Poster {
 	if hc == nil {
 		hc = &http.Client{Timeout: defaultResponseURLLimit}
 	}
-	p := &Poster{chat: chat, http: hc, now: time.Now, sleep: Sleep, maxTries: defaultMaxTries}
+	p := &Poster{chat: chat, http: noRedirects(hc), now: time.Now, sleep: Sleep, maxTries: defaultMaxTries}
 	for _, o := range opts {
 		o(p)
 	}
@@ -187,11 +190,15 @@ type responseMessage struct {
 }
 
 // Respond posts m to a slash command's response_url with the given response
-// type ([InChannel] or [Ephemeral]). Errors never contain the URL, which is
-// a credential.
+// type ([InChannel] or [Ephemeral]). A URL that is not Slack's is refused
+// unsent ([ErrResponseURLRefused]). Errors never contain the URL, which is
+// a credential, nor the body of the answer, which is the remote's.
 func (p *Poster) Respond(ctx context.Context, responseURL, responseType string, m Message) error {
 	if responseURL == "" {
 		return errors.New("response_url: none given")
+	}
+	if err := CheckResponseURL(responseURL, p.apiURL); err != nil {
+		return err
 	}
 	body, err := json.Marshal(responseMessage{Text: m.Text, Blocks: m.Blocks, ResponseType: responseType})
 	if err != nil {
@@ -211,9 +218,11 @@ func (p *Poster) Respond(ctx context.Context, responseURL, responseType string, 
 		return fmt.Errorf("response_url: %w", err)
 	}
 	defer resp.Body.Close()
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	// Drain a little so the connection can be reused; the body is never
+	// read into an error or a log.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("response_url: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(text))
+		return fmt.Errorf("response_url: HTTP %d", resp.StatusCode)
 	}
 	return nil
 }
@@ -287,16 +296,44 @@ type Delivery struct {
 	Errs []error
 }
 
+// stepContext bounds one step of a final answer to num/den of the time
+// left before ctx's deadline, measured once (left), so that a step that
+// hangs leaves the later steps their time and the caller returns by the
+// deadline.
+func stepContext(ctx context.Context, left time.Duration, num, den int64) (context.Context, context.CancelFunc) {
+	if left <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, time.Duration(int64(left)*num/den))
+}
+
+// timeLeft is the time before ctx's deadline, or 0 when it has none.
+func timeLeft(ctx context.Context) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(time.Until(dl), time.Nanosecond)
+}
+
 // Finish delivers the final answer: in the parent's thread, else through
 // the response_url (in the channel or ephemeral, see [Poster.Start]), or,
 // when the Job has none, in the caller's direct message; then it updates
 // the parent to parent. When every path fails, the returned
 // error wraps [ErrUndelivered].
+//
+// Finish returns by ctx's deadline whatever Slack does: the thread reply
+// and the response_url may each use two fifths of the time left when it
+// starts, chat.update what remains.
 func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, error) {
 	var d Delivery
 	fallback := th.fallback
+	left := timeLeft(ctx)
 	if th.ts != "" {
-		if _, err := th.p.PostMessage(ctx, th.target.ChannelID, th.ts, final); err == nil {
+		sctx, cancel := stepContext(ctx, left, 2, 5)
+		_, err := th.p.PostMessage(sctx, th.target.ChannelID, th.ts, final)
+		cancel()
+		if err == nil {
 			d.Route = RouteThread
 		} else {
 			d.Errs = append(d.Errs, err)
@@ -308,13 +345,19 @@ func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, 
 	case th.target.ResponseURL == "" && th.target.UserID != "" && th.p.chat != nil:
 		// No response_url to fall back to (a create form's Job, whose
 		// channel the bot may not be in): the person's direct message.
-		if _, err := th.p.PostMessage(ctx, th.target.UserID, "", final); err == nil {
+		sctx, cancel := stepContext(ctx, left, 2, 5)
+		_, err := th.p.PostMessage(sctx, th.target.UserID, "", final)
+		cancel()
+		if err == nil {
 			d.Route = RouteDirect
 		} else {
 			d.Errs = append(d.Errs, err)
 		}
 	default:
-		if err := th.p.Respond(ctx, th.target.ResponseURL, fallback, final); err == nil {
+		sctx, cancel := stepContext(ctx, left, 2, 5)
+		err := th.p.Respond(sctx, th.target.ResponseURL, fallback, final)
+		cancel()
+		if err == nil {
 			d.Route = RouteResponseEphemeral
 			if fallback == InChannel {
 				d.Route = RouteResponseInChannel
@@ -342,10 +385,13 @@ func (th *Thread) Finish(ctx context.Context, final, parent Message) (Delivery, 
 // before the parent was posted). When the response_url fails it shows the
 // answer to the caller alone with chat.postEphemeral: these answers are
 // private, so they never fall back to the channel. The error wraps
-// [ErrUndelivered] when both fail.
+// [ErrUndelivered] when both fail. The response_url may use half the time
+// left before ctx's deadline, so the fallback still has its half.
 func (p *Poster) Answer(ctx context.Context, t Target, m Message) (Delivery, error) {
 	var d Delivery
-	err := p.Respond(ctx, t.ResponseURL, Ephemeral, m)
+	sctx, cancel := stepContext(ctx, timeLeft(ctx), 1, 2)
+	err := p.Respond(sctx, t.ResponseURL, Ephemeral, m)
+	cancel()
 	if err == nil {
 		d.Route = RouteResponseEphemeral
 		return d, nil

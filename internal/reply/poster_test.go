@@ -39,7 +39,7 @@ func setup(t *testing.T) (*slackrec.Server, *reply.Poster, *fakeClock) {
 	rec := slackrec.New(t, token)
 	api := slack.New(token, slack.OptionAPIURL(rec.APIURL()))
 	clk := &fakeClock{t: time.Now()}
-	return rec, reply.NewPoster(api, nil, reply.WithClock(clk.now), reply.WithSleep(clk.sleep)), clk
+	return rec, reply.NewPoster(api, nil, reply.WithClock(clk.now), reply.WithSleep(clk.sleep), reply.WithSlackAPIURL(rec.APIURL())), clk
 }
 
 var (
@@ -300,7 +300,7 @@ func TestAnswer(t *testing.T) {
 }
 
 func TestRespondErrorHidesURL(t *testing.T) {
-	p := reply.NewPoster(nil, nil)
+	p := reply.NewPoster(nil, nil, reply.WithSlackAPIURL("http://127.0.0.1:1/api/"))
 	// a closed port: the transport error must not carry the URL
 	err := p.Respond(context.Background(), "http://127.0.0.1:1/commands/T/1/secret-part", reply.Ephemeral, final)
 	if err == nil || strings.Contains(err.Error(), "secret-part") {

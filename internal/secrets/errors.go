@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -69,3 +70,25 @@ func (e *Error) Error() string {
 
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Redacted is e's text for people outside operations, such as a Slack
+// channel: the key at fault and the problem, and "timed out" when the
+// fetch ran out of time, but neither the source (an ARN holds the AWS
+// account ID) nor the underlying error (an AWS error can quote the
+// caller's role ARN and the resource's ARN), e.g.
+//
+//	"client_secret": missing or empty
+//
+// Log [Error.Error] for the operator.
+func (e *Error) Redacted() string {
+	var b strings.Builder
+	if e.Key != "" {
+		b.WriteString(strconv.Quote(e.Key))
+		b.WriteString(": ")
+	}
+	b.WriteString(string(e.Problem))
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		b.WriteString(" (timed out)")
+	}
+	return b.String()
+}

@@ -6,14 +6,20 @@
 //
 // The variables (DESIGN.md, "Configuration contract"):
 //
+//	SLACK_SIGNING_SECRET_ARN  JSON {"signing_secret": "..."}  (the Slack function only)
+//	SLACK_BOT_TOKEN_ARN       JSON {"bot_token": "xoxb-..."}   (both functions)
 //	SLACK_SECRET_ARN   JSON {"signing_secret": "...", "bot_token": "xoxb-..."}
+//	                     (one secret for both values: the first layout, still read)
 //	SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN                          (local)
 //	ATLAS_SECRET_ARN   JSON {"client_id": "...", "client_secret": "..."}
 //	                     or {"public_key": "...", "private_key": "..."}
 //	MONGODB_ATLAS_CLIENT_ID, MONGODB_ATLAS_CLIENT_SECRET           (local)
 //	MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY    (local)
 //
-// When an ARN variable is set it wins and the plain variables are ignored.
+// When an ARN variable is set it wins and the plain variables are ignored;
+// when SLACK_SIGNING_SECRET_ARN or SLACK_BOT_TOKEN_ARN is set, SLACK_SECRET_ARN
+// is ignored. The split secrets let each function read only the values it
+// uses: the worker never needs the signing secret.
 // Every problem is an [*Error] naming the ARN (or the variables) and the key
 // at fault, never a value. Nothing in this package logs, and the value
 // types [Slack] and [Atlas] print placeholders instead of their values.
@@ -35,6 +41,8 @@ import (
 // The environment variables a Store reads.
 const (
 	EnvSlackSecretARN     = "SLACK_SECRET_ARN"
+	EnvSlackSigningARN    = "SLACK_SIGNING_SECRET_ARN"
+	EnvSlackBotTokenARN   = "SLACK_BOT_TOKEN_ARN"
 	EnvSlackSigningSecret = "SLACK_SIGNING_SECRET"
 	EnvSlackBotToken      = "SLACK_BOT_TOKEN"
 	EnvAtlasSecretARN     = "ATLAS_SECRET_ARN"
@@ -89,6 +97,9 @@ type Store struct {
 
 	slack cache[Slack]
 	atlas cache[Atlas]
+	// signing and bot cache the split Slack secrets.
+	signing cache[string]
+	bot     cache[string]
 }
 
 // cache holds one secret read from Secrets Manager. mu is held during a
@@ -97,7 +108,10 @@ type cache[T any] struct {
 	mu    sync.Mutex
 	ok    bool
 	value T
-	at    time.Time
+	at    time.Time // when value was read
+	// tried is when the last read ended, whether it succeeded or failed:
+	// RefreshSlack's rate limit counts failures too.
+	tried time.Time
 }
 
 // NewStore returns a Store that reads variables through getenv (os.Getenv,
@@ -150,7 +164,7 @@ func validSecretID(id string) bool {
 // added without changing callers.
 func NewStoreFromEnv(ctx context.Context, getenv func(string) string, opts ...Option) (*Store, error) {
 	var errs []error
-	for _, name := range []string{EnvSlackSecretARN, EnvAtlasSecretARN} {
+	for _, name := range []string{EnvSlackSecretARN, EnvSlackSigningARN, EnvSlackBotTokenARN, EnvAtlasSecretARN} {
 		if v := getenv(name); v != "" && !validSecretID(v) {
 			errs = append(errs, &Error{Source: name, Problem: ProblemBadID})
 		}
@@ -167,7 +181,14 @@ func NewStoreFromEnv(ctx context.Context, getenv func(string) string, opts ...Op
 // SLACK_BOT_TOKEN, either of which may be empty (a local run may need only
 // one; callers check the field they use); if neither is set the error wraps
 // [ErrNotConfigured].
+//
+// With SLACK_SIGNING_SECRET_ARN or SLACK_BOT_TOKEN_ARN set, each of those
+// that is set is fetched once and cached, and the value of the other is
+// empty: a function reads only the secret it was given.
 func (s *Store) Slack(ctx context.Context) (Slack, error) {
+	if s.split() {
+		return s.slackSplit(ctx)
+	}
 	arn := s.getenv(EnvSlackSecretARN)
 	if arn == "" {
 		return s.slackFromEnv()
@@ -180,15 +201,21 @@ func (s *Store) Slack(ctx context.Context) (Slack, error) {
 	return s.fetchSlack(ctx, arn)
 }
 
-// RefreshSlack re-reads the Slack secret from Secrets Manager if the cached
-// copy is older than minAge (or there is none), and reports whether it did.
-// The Slack edge calls it once when a signature fails with a secret older
-// than a minute, in case the secret was rotated. Because a concurrent call may
-// have just refreshed it, compare the returned secret with the one that
-// failed rather than relying on the bool alone. On error the previous copy
-// stays cached. Without SLACK_SECRET_ARN it returns the plain variables and
-// false.
+// RefreshSlack re-reads the Slack secret from Secrets Manager if the last
+// read, successful or not, ended more than minAge ago (or nothing is
+// cached), and reports whether it did. The Slack edge calls it when a
+// signature fails, in case the secret was rotated; since anyone can send a
+// request with a bad signature, at most one re-read per minAge happens, and
+// a failed one counts, so while Secrets Manager fails forged requests
+// cannot each wait on it. Within minAge it returns the cached copy and
+// false. Because a concurrent call may have just refreshed it, compare the
+// returned secret with the one that failed rather than relying on the bool
+// alone. On error the previous copy stays cached. Without SLACK_SECRET_ARN
+// it returns the plain variables and false.
 func (s *Store) RefreshSlack(ctx context.Context, minAge time.Duration) (Slack, bool, error) {
+	if s.split() {
+		return s.refreshSigning(ctx, minAge)
+	}
 	arn := s.getenv(EnvSlackSecretARN)
 	if arn == "" {
 		v, err := s.slackFromEnv()
@@ -196,7 +223,7 @@ func (s *Store) RefreshSlack(ctx context.Context, minAge time.Duration) (Slack, 
 	}
 	s.slack.mu.Lock()
 	defer s.slack.mu.Unlock()
-	if s.slack.ok && s.now().Sub(s.slack.at) < minAge {
+	if s.slack.ok && s.now().Sub(s.slack.tried) < minAge {
 		return s.slack.value, false, nil
 	}
 	v, err := s.fetchSlack(ctx, arn)
@@ -208,6 +235,7 @@ func (s *Store) RefreshSlack(ctx context.Context, minAge time.Duration) (Slack, 
 
 // fetchSlack reads and caches the Slack secret; s.slack.mu is held.
 func (s *Store) fetchSlack(ctx context.Context, arn string) (Slack, error) {
+	defer func() { s.slack.tried = s.now() }()
 	m, err := s.fetchJSON(ctx, EnvSlackSecretARN, arn)
 	if err != nil {
 		return Slack{}, err
@@ -220,6 +248,80 @@ func (s *Store) fetchSlack(ctx context.Context, arn string) (Slack, error) {
 		return Slack{}, err
 	}
 	s.slack.value, s.slack.at, s.slack.ok = v, s.now(), true
+	return v, nil
+}
+
+// split reports whether the Slack values come from their own secrets.
+func (s *Store) split() bool {
+	return s.getenv(EnvSlackSigningARN) != "" || s.getenv(EnvSlackBotTokenARN) != ""
+}
+
+// slackSplit returns the values of the split Slack secrets that are
+// configured.
+func (s *Store) slackSplit(ctx context.Context) (Slack, error) {
+	var v Slack
+	if arn := s.getenv(EnvSlackSigningARN); arn != "" {
+		s.signing.mu.Lock()
+		sec, err := s.signing.value, error(nil)
+		if !s.signing.ok {
+			sec, err = s.fetchKey(ctx, &s.signing, EnvSlackSigningARN, arn, "signing_secret")
+		}
+		s.signing.mu.Unlock()
+		if err != nil {
+			return Slack{}, err
+		}
+		v.SigningSecret = sec
+	}
+	if arn := s.getenv(EnvSlackBotTokenARN); arn != "" {
+		s.bot.mu.Lock()
+		tok, err := s.bot.value, error(nil)
+		if !s.bot.ok {
+			tok, err = s.fetchKey(ctx, &s.bot, EnvSlackBotTokenARN, arn, "bot_token")
+		}
+		s.bot.mu.Unlock()
+		if err != nil {
+			return Slack{}, err
+		}
+		v.BotToken = tok
+	}
+	return v, nil
+}
+
+// refreshSigning is RefreshSlack for split secrets: it re-reads the
+// signing secret alone, with the same rate limit.
+func (s *Store) refreshSigning(ctx context.Context, minAge time.Duration) (Slack, bool, error) {
+	arn := s.getenv(EnvSlackSigningARN)
+	if arn == "" {
+		v, err := s.slackSplit(ctx)
+		return v, false, err
+	}
+	s.signing.mu.Lock()
+	refreshed := false
+	if !s.signing.ok || s.now().Sub(s.signing.tried) >= minAge {
+		if _, err := s.fetchKey(ctx, &s.signing, EnvSlackSigningARN, arn, "signing_secret"); err != nil {
+			s.signing.mu.Unlock()
+			return Slack{}, false, err
+		}
+		refreshed = true
+	}
+	s.signing.mu.Unlock()
+	v, err := s.slackSplit(ctx)
+	return v, refreshed && err == nil, err
+}
+
+// fetchKey reads secret arn (variable env), which must hold key, and
+// caches its value in c; c.mu is held.
+func (s *Store) fetchKey(ctx context.Context, c *cache[string], env, arn, key string) (string, error) {
+	defer func() { c.tried = s.now() }()
+	m, err := s.fetchJSON(ctx, env, arn)
+	if err != nil {
+		return "", err
+	}
+	v, err := requireKey(arn, m, key)
+	if err != nil {
+		return "", err
+	}
+	c.value, c.at, c.ok = v, s.now(), true
 	return v, nil
 }
 

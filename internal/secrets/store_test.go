@@ -3,6 +3,7 @@ package secrets_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,8 +76,14 @@ func createSecret(t *testing.T, sm *secretsmanager.Client, value string) string 
 	return aws.ToString(out.ARN)
 }
 
+// secretSeq makes every secret name unique: the moto_server is shared by
+// the whole package and outlives a run, so `go test -count=N` would
+// otherwise meet the names of the run before.
+var secretSeq atomic.Int64
+
+// secretName returns a name no other call in this process returns.
 func secretName(t *testing.T) string {
-	return "streambot/" + strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name())
+	return fmt.Sprintf("streambot/%s-%d", strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name()), secretSeq.Add(1))
 }
 
 func putSecret(t *testing.T, sm *secretsmanager.Client, arn, value string) {
@@ -364,6 +371,59 @@ func TestRefreshSlack(t *testing.T) {
 	}
 	if got, err := s.Slack(ctx); err != nil || got.SigningSecret != rotated {
 		t.Errorf("Slack after a failed refresh = (%v, %v), want the previous copy", got, err)
+	}
+}
+
+// failing counts reads and fails every one while fail is set.
+type failing struct {
+	api  secrets.GetSecretValueAPI
+	fail atomic.Bool
+	n    atomic.Int32
+}
+
+func (f *failing) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	f.n.Add(1)
+	if f.fail.Load() {
+		return nil, errors.New("ServiceUnavailableException: try again later")
+	}
+	return f.api.GetSecretValue(ctx, in, opts...)
+}
+
+// A failed re-read counts like a good one: within minAge of any attempt,
+// RefreshSlack answers from the cache without calling Secrets Manager, so
+// requests with bad signatures cannot keep it busy while it fails.
+func TestRefreshSlackFailuresAreRateLimited(t *testing.T) {
+	sm := moto(t)
+	arn := createSecret(t, sm, slackJSON(signingSecret, botToken))
+	api := &failing{api: sm}
+	clk := &clock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	s := secrets.NewStore(env(map[string]string{secrets.EnvSlackSecretARN: arn}), api, secrets.WithClock(clk.Now))
+	ctx := context.Background()
+	if _, err := s.Slack(ctx); err != nil {
+		t.Fatalf("Slack: %v", err)
+	}
+	clk.Add(2 * time.Minute)
+	api.fail.Store(true)
+	if _, refreshed, err := s.RefreshSlack(ctx, time.Minute); err == nil || refreshed {
+		t.Errorf("RefreshSlack while Secrets Manager fails = (%v, %v), want (false, error)", refreshed, err)
+	}
+	for range 5 {
+		clk.Add(10 * time.Second) // 50 s after the failed attempt at most
+		got, refreshed, err := s.RefreshSlack(ctx, time.Minute)
+		if err != nil || refreshed || got.SigningSecret != signingSecret {
+			t.Errorf("RefreshSlack soon after a failed one = (%v, %v, %v), want (cached secret, false, nil)", got, refreshed, err)
+		}
+	}
+	if n := api.n.Load(); n != 2 {
+		t.Errorf("GetSecretValue called %d times, want 2 (the load and one failed re-read)", n)
+	}
+	clk.Add(11 * time.Second) // a minute after the failed attempt
+	api.fail.Store(false)
+	if _, refreshed, err := s.RefreshSlack(ctx, time.Minute); err != nil || !refreshed {
+		t.Errorf("RefreshSlack a minute after the failure = (%v, %v), want (true, nil)", refreshed, err)
+	}
+	if n := api.n.Load(); n != 3 {
+		t.Errorf("GetSecretValue called %d times, want 3", n)
 	}
 }
 

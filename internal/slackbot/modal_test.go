@@ -461,7 +461,7 @@ func newTestEnvPolicy(t *testing.T, policy string) *testEnv {
 
 func TestForm_handoffFailureKeepsTheFormOpenWithTheReason(t *testing.T) {
 	env := newFormEnv(t, "")
-	env.dispatch.dispatchFn = func(context.Context, provision.Job) error { return errors.New("lambda down") }
+	env.dispatch.dispatchFn = func(context.Context, provision.Job) error { return refusedErr{errors.New("lambda down")} }
 	call := env.openView(t, "U0CREATOR")
 	payload := submissionWith(t, env.rec, call, "U0CREATOR",
 		map[string]string{form.BlockName: "orders-ws", form.BlockProject: devGroupID, form.BlockRegion: "VIRGINIA_USA"}, nil)
@@ -507,3 +507,9 @@ func TestSlackBotViews(t *testing.T) {
 		t.Errorf("open without a bot token = %v, want errNoBotToken", err)
 	}
 }
+
+// refusedErr is a dispatch error that proves the Job did not reach the
+// worker, as dispatch.RefusedError does.
+type refusedErr struct{ error }
+
+func (refusedErr) Refused() bool { return true }

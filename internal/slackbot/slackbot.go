@@ -395,19 +395,19 @@ func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op,
 }
 
 // dispatch hands job to the worker within the dispatch timeout and logs
-// the outcome; it reports whether the hand-off succeeded.
-func (h *Handler) dispatch(ctx context.Context, job provision.Job) bool {
+// the outcome; it returns the Dispatcher's error (see [handoffAck]).
+func (h *Handler) dispatch(ctx context.Context, job provision.Job) error {
 	dctx, cancel := context.WithTimeout(ctx, h.dispatchTimeout)
 	err := h.dispatcher.Dispatch(dctx, job)
 	cancel()
 	if err != nil {
-		h.log.ErrorContext(ctx, "job dispatch failed", "job", job, "error", err)
-		return false
+		h.log.ErrorContext(ctx, "job dispatch failed", "job", job, "refused", refused(err), "error", err)
+		return err
 	}
 	if h.log.Enabled(ctx, slog.LevelInfo) {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "job dispatched", slog.Any("job", job))
 	}
-	return true
+	return nil
 }
 
 // offers returns the operations op's answer offers as buttons that the

@@ -46,11 +46,12 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 	const (
 		unavailable = "The bot's state table is unavailable, so it cannot make sure this runs only once, and nothing was done. Please try again in a minute."
 		handoff     = "The bot could not hand this to its worker, so nothing was done. Please try again."
+		unknown     = "The bot could not tell whether its worker got this; if it did, the answer appears in the thread. Check before trying again."
 	)
 	op := command.Lookup(command.Name(job.Action))
 	if op == nil || !op.Approval {
-		if !h.dispatch(ctx, job) {
-			return reply.AckHandoffFailed(job.ID), handoff
+		if err := h.dispatch(ctx, job); err != nil {
+			return handoffAck(job.ID, err), handoffText(err, handoff, unknown)
 		}
 		return ack, ""
 	}
@@ -89,10 +90,10 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 		}
 		ack = reply.AckApproval(string(op.Name()), project, job.Name, job.Approval.Approvers, job.Approval.ExpiresAt)
 	}
-	if !h.dispatch(ctx, job) {
+	if err := h.dispatch(ctx, job); err != nil {
 		// The record stays queued (or pending with no request posted):
 		// history shows it; a retry of the command is a new request.
-		return reply.AckHandoffFailed(job.ID), handoff
+		return handoffAck(job.ID, err), handoffText(err, handoff, unknown)
 	}
 	return ack, ""
 }

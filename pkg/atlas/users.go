@@ -21,9 +21,23 @@ type ProjectUser struct {
 	// leaves them open-ended strings.
 	Roles []string `json:"roles"`
 	// OrgMembershipStatus is ACTIVE, PENDING, INVITATION_EXPIRED or
-	// INVITATION_REJECTED.
+	// INVITATION_REJECTED (the Membership constants). Atlas lists invitees
+	// with the roles their invitation would give: only an ACTIVE user
+	// holds them (see [ProjectUser.Active]).
 	OrgMembershipStatus string `json:"orgMembershipStatus,omitempty"`
 }
+
+// The organization membership statuses of a [ProjectUser].
+const (
+	MembershipActive             = "ACTIVE"              // a member of the organization
+	MembershipPending            = "PENDING"             // invited, not joined yet
+	MembershipInvitationExpired  = "INVITATION_EXPIRED"  // invited, never joined
+	MembershipInvitationRejected = "INVITATION_REJECTED" // declined the invitation
+)
+
+// Active reports whether u is a member of the organization, not someone
+// invited. A missing status counts as not active.
+func (u *ProjectUser) Active() bool { return u.OrgMembershipStatus == MembershipActive }
 
 // HasAnyRole reports whether u holds at least one of roles.
 func (u *ProjectUser) HasAnyRole(roles ...string) bool {

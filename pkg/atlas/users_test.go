@@ -35,6 +35,20 @@ func TestProjectUser(t *testing.T) {
 	if !got.HasAnyRole("GROUP_OWNER", "GROUP_STREAM_PROCESSING_OWNER") || got.HasAnyRole("GROUP_OWNER") || got.HasAnyRole() {
 		t.Errorf("HasAnyRole wrong for roles %v", got.Roles)
 	}
+	if !got.Active() {
+		t.Errorf("Active() = false for orgMembershipStatus %q", got.OrgMembershipStatus)
+	}
+}
+
+// Only an ACTIVE member holds the roles listed; an invitee, whatever became
+// of the invitation, and a user without a status do not.
+func TestProjectUserActive(t *testing.T) {
+	for _, status := range []string{MembershipPending, MembershipInvitationExpired, MembershipInvitationRejected, "", "active"} {
+		u := &ProjectUser{Username: "a@example.com", Roles: []string{"GROUP_OWNER"}, OrgMembershipStatus: status}
+		if u.Active() {
+			t.Errorf("Active() with orgMembershipStatus %q = true, want false", status)
+		}
+	}
 }
 
 func TestProjectUser_notFound(t *testing.T) {

@@ -151,6 +151,7 @@ type user struct {
 	id, username string
 	roles        []string
 	created      time.Time
+	status       string // orgMembershipStatus; "" is ACTIVE (see AddInvitedProjectUser)
 }
 
 // Option configures an [Atlas].

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/streambot/streambot/pkg/atlas"
 )
 
 func TestProjectUsers(t *testing.T) {
@@ -73,5 +75,49 @@ func TestProjectUsers(t *testing.T) {
 	}
 	if resp := e.api(req{method: "GET", path: users + "?username=ada.lovelace%40example.com", header: map[string]string{"Accept": v20250219}}); resp.status != http.StatusOK {
 		t.Errorf("status = %d, want 200", resp.status)
+	}
+}
+
+// Invitees are listed as Atlas lists them: with their status and the roles
+// the invitation would give (the spec check of every answer covers the
+// GroupPendingUserResponse shape).
+func TestInvitedProjectUsers(t *testing.T) {
+	e := setup(t)
+	e.srv.AddInvitedProjectUser(groupID, "pending@example.com", atlas.MembershipPending, "GROUP_OWNER")
+	e.srv.AddInvitedProjectUser(groupID, "expired@example.com", atlas.MembershipInvitationExpired, "GROUP_OWNER")
+	e.srv.AddInvitedProjectUser(groupID, "rejected@example.com", atlas.MembershipInvitationRejected, "GROUP_OWNER")
+	type result struct {
+		Username            string   `json:"username"`
+		Roles               []string `json:"roles"`
+		OrgMembershipStatus string   `json:"orgMembershipStatus"`
+		InviterUsername     string   `json:"inviterUsername"`
+		InvitationExpiresAt *string  `json:"invitationExpiresAt"`
+	}
+	resp := e.api(req{method: "GET", path: "groups/" + groupID + "/users",
+		header: map[string]string{"Accept": "application/vnd.atlas.2025-02-19+json"}})
+	if resp.status != http.StatusOK {
+		t.Fatalf("status = %d (%s), want 200", resp.status, resp.body)
+	}
+	var page struct {
+		Results []result `json:"results"`
+	}
+	resp.decode(t, &page)
+	got := map[string]result{}
+	for _, r := range page.Results {
+		got[r.Username] = r
+	}
+	for name, status := range map[string]string{"pending@example.com": atlas.MembershipPending,
+		"expired@example.com": atlas.MembershipInvitationExpired, "rejected@example.com": atlas.MembershipInvitationRejected} {
+		r, ok := got[name]
+		if !ok {
+			t.Errorf("%s not listed; results %+v", name, page.Results)
+			continue
+		}
+		if r.OrgMembershipStatus != status || !cmp.Equal(r.Roles, []string{"GROUP_OWNER"}) || r.InviterUsername == "" {
+			t.Errorf("%s = %+v, want status %s, roles [GROUP_OWNER] and an inviter", name, r, status)
+		}
+		if rejected := status == atlas.MembershipInvitationRejected; rejected != (r.InvitationExpiresAt == nil) {
+			t.Errorf("%s: invitationExpiresAt = %v, want null only for a rejected invitation", name, r.InvitationExpiresAt)
+		}
 	}
 }
