@@ -54,13 +54,13 @@ func payloadField(body string) (string, error) {
 // brace escaped, and url.QueryUnescape's two byte-by-byte passes were a
 // quarter of a view_submission's ack path.
 func queryUnescape(s string) (string, error) {
-	i := strings.IndexAny(s, "%+")
-	if i < 0 {
+	i := nextEscape(s)
+	if i == len(s) {
 		return s, nil
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i >= 0 {
+	for i < len(s) {
 		b.WriteString(s[:i])
 		if s[i] == '+' {
 			b.WriteByte(' ')
@@ -72,10 +72,21 @@ func queryUnescape(s string) (string, error) {
 			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
 			s = s[i+3:]
 		}
-		i = strings.IndexAny(s, "%+")
+		i = nextEscape(s)
 	}
 	b.WriteString(s)
 	return b.String(), nil
+}
+
+// nextEscape returns the index of the first '%' or '+' in s, or len(s).
+// (A loop: the runs between escapes are short, and strings.IndexAny's
+// set-up per call cost more than the scan.)
+func nextEscape(s string) int {
+	i := 0
+	for i < len(s) && s[i] != '%' && s[i] != '+' {
+		i++
+	}
+	return i
 }
 
 func clipEscape(s string) string { return s[:min(len(s), 3)] }
