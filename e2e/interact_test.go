@@ -16,7 +16,16 @@ import (
 // action_id is actionID and returns the click on it by user.
 func confirmation(t *testing.T, sl *slackrec.Server, actionID, user string) slackbot.Click {
 	t.Helper()
-	calls := sl.Delivered(slackrec.PostMessage)
+	return clickIn(t, sl, slackrec.PostMessage, actionID, user)
+}
+
+// clickIn finds the latest message delivered by method (a channel message,
+// or a response_url answer), not a thread reply, with a button whose
+// action_id is actionID, in an actions block or as a section's accessory,
+// and returns the click on it by user.
+func clickIn(t *testing.T, sl *slackrec.Server, method, actionID, user string) slackbot.Click {
+	t.Helper()
+	calls := sl.Delivered(method)
 	for i := len(calls) - 1; i >= 0; i-- {
 		if click, ok := buttonClick(sl, calls[i], actionID, user); ok {
 			return click
@@ -27,29 +36,22 @@ func confirmation(t *testing.T, sl *slackrec.Server, actionID, user string) slac
 }
 
 // buttonClick returns the click by user on c's button whose action_id is
-// actionID, if c is a channel message (not a thread reply) with one.
+// actionID, if c is not a thread reply and has one.
 func buttonClick(sl *slackrec.Server, c slackrec.Call, actionID, user string) (slackbot.Click, bool) {
-	var blocks []struct {
-		Type     string `json:"type"`
-		BlockID  string `json:"block_id"`
-		Elements []struct {
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-		} `json:"elements"`
-	}
-	if c.ThreadTS != "" || json.Unmarshal(c.Blocks, &blocks) != nil {
+	if c.ThreadTS != "" {
 		return slackbot.Click{}, false
 	}
-	for _, b := range blocks {
-		for _, e := range b.Elements {
-			if b.Type == "actions" && e.ActionID == actionID {
-				return slackbot.Click{TeamID: teamID, ChannelID: c.Channel, UserID: user, UserName: strings.ToLower(user),
-					ActionID: e.ActionID, BlockID: b.BlockID, Value: e.Value, MessageTS: c.TS,
-					ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}, true
-			}
-		}
+	b, ok := c.Button(actionID)
+	if !ok {
+		return slackbot.Click{}, false
 	}
-	return slackbot.Click{}, false
+	channel := c.Channel
+	if channel == "" { // a response_url answer: the command's channel
+		channel = channelID
+	}
+	return slackbot.Click{TeamID: teamID, ChannelID: channel, UserID: user, UserName: strings.ToLower(user),
+		ActionID: b.ActionID, BlockID: b.BlockID, Value: b.Value, MessageTS: c.TS,
+		ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}, true
 }
 
 // TestDeleteByClick is the delete's whole road through the built

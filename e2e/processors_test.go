@@ -16,8 +16,10 @@ import (
 // through the built bootstraps: processors lists them with Start and
 // Stop…; a reader of prod is refused; stop shows a confirmation and stops
 // nothing; the Stop click, arriving twice, stops the processor once and
-// answers in the confirmation's thread; start starts it again; and the
-// delete confirmation counts the processors through Atlas.
+// answers in the confirmation's thread; start starts it again; the list's
+// Start button starts the other one and its Stop… button asks again;
+// processor and connections answer; and the delete confirmation counts the
+// processors through Atlas.
 func TestProcessorsByCommandAndClick(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackConfig{})
@@ -49,6 +51,21 @@ func TestProcessorsByCommandAndClick(t *testing.T) {
 	for _, want := range []string{`"action_id":"streambot.ask.stop"`, `"action_id":"streambot.ask.start"`, "solarDemo", "solarAlerts", "STARTED", "STOPPED"} {
 		if !strings.Contains(string(list.Blocks), want) {
 			t.Errorf("the list lacks %s: %s", want, list.Blocks)
+		}
+	}
+
+	startButton := clickIn(t, s.slack, slackrec.ResponseURL, "streambot.ask.start", creator) // solarAlerts's
+
+	s.command(slash{Text: "processor solar-ws solarDemo"})
+	s.command(slash{Text: "connections solar-ws"})
+	s.settle()
+	for _, want := range []string{"Stream processor solarDemo in workspace solar-ws", "1 connection in workspace solar-ws"} {
+		found := false
+		for _, c := range s.slack.Delivered(slackrec.ResponseURL) {
+			found = found || strings.Contains(c.Text, want)
+		}
+		if !found {
+			t.Errorf("no answer with %q:\n%s", want, describeCalls(s.slack.Calls()))
 		}
 	}
 
@@ -92,11 +109,32 @@ func TestProcessorsByCommandAndClick(t *testing.T) {
 		t.Errorf("no 'started' reply in a thread:\n%s", describeCalls(s.slack.Calls()))
 	}
 
+	// The list's Start button starts the processor it names, as the
+	// clicker; its Stop… button asks for a confirmation, as a typed stop.
+	if resp := s.invoke(apiEventTo("/slack/interactions", slackbot.ClickBody(startButton), s.signingSecret, time.Now())); resp.StatusCode != http.StatusOK {
+		t.Fatalf("Start click answered %d", resp.StatusCode)
+	}
+	s.settle()
+	if st, _ := s.atlas.ProcessorState(devGroupID, "solar-ws", "solarAlerts"); st != atlas.ProcessorStarted {
+		t.Errorf("state after the Start click = %s, want STARTED", st)
+	}
+	stopButton := clickIn(t, s.slack, slackrec.ResponseURL, "streambot.ask.stop", creator)
+	if resp := s.invoke(apiEventTo("/slack/interactions", slackbot.ClickBody(stopButton), s.signingSecret, time.Now())); resp.StatusCode != http.StatusOK {
+		t.Fatalf("Stop… click answered %d", resp.StatusCode)
+	}
+	s.settle()
+	if again := confirmation(t, s.slack, "streambot.confirm.stop", creator); again.MessageTS == click.MessageTS {
+		t.Errorf("the Stop… click posted no new confirmation")
+	}
+	if n := s.atlas.Calls(atlastest.OpStopProcessor); n != 1 {
+		t.Errorf(":stop calls after the Stop… click = %d, want still 1 (it only asks)", n)
+	}
+
 	s.command(slash{Text: "delete solar-ws"})
 	s.settle()
 	ask := confirmation(t, s.slack, "streambot.confirm.delete", creator)
 	for _, c := range s.slack.Delivered(slackrec.PostMessage) {
-		if c.TS == ask.MessageTS && !strings.Contains(c.Text, "processors: 2 (1 running), connections: 1") {
+		if c.TS == ask.MessageTS && !strings.Contains(c.Text, "processors: 2 (2 running), connections: 1") {
 			t.Errorf("the delete confirmation does not count through Atlas: %s", c.Text)
 		}
 	}

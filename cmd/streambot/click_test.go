@@ -90,16 +90,22 @@ func (s *served) shutdown() {
 	}
 }
 
-// TestServeAndClick deletes a workspace through serve the way a person
-// does: /stream delete, then the Delete button the console shows, pressed
-// with `streambot click`; a click by someone else is refused first.
+// TestServeAndClick updates and deletes a workspace through serve the way
+// a person does: /stream update, then the Apply button the console shows,
+// pressed with `streambot click`; /stream delete, then its Delete button,
+// where a click by someone else is refused first.
 func TestServeAndClick(t *testing.T) {
 	s := startServe(t, `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_project": "dev",
 		"grants": [{"subjects": ["user:U0ALICE", "user:U0CAROL"], "projects": ["dev"], "role": "GROUP_OWNER"}]}`)
 	s.slash("create", "orders-ws", "--region", "VIRGINIA_USA")
 	waitOutput(t, &s.out, regexp.MustCompile(`✅ Stream workspace .orders-ws. created`))
+	s.slash("update", "orders-ws", "--tier", "SP50")
+	m := waitOutput(t, &s.out, regexp.MustCompile(`--message-ts (\S+)\):\n[^\n]*asks to update stream workspace .orders-ws.[\s\S]*?\[Apply\]  \(streambot click '([^']+)'\)`))
+	s.click("U0ALICE", m[1], m[2])
+	waitOutput(t, &s.out, regexp.MustCompile(`✅ Updated stream workspace .orders-ws. in project dev:\n\s*• tier: SP30 → SP50`))
+
 	s.slash("delete", "orders-ws")
-	m := waitOutput(t, &s.out, regexp.MustCompile(`--message-ts (\S+)\):[\s\S]*\[Delete ⚠\]  \(streambot click '([^']+)'\)`))
+	m = waitOutput(t, &s.out, regexp.MustCompile(`--message-ts (\S+)\):\n[^\n]*asks to delete stream workspace .orders-ws.[\s\S]*?\[Delete ⚠\]  \(streambot click '([^']+)'\)`))
 	ts, value := m[1], m[2]
 
 	s.click("U0CAROL", ts, value)
@@ -135,6 +141,10 @@ func TestServeProcessors(t *testing.T) {
 		"STARTED `solarDemo`[\\s\\S]*?\\[Stop…\\]  \\(streambot click '[^']+'\\)[\\s\\S]*?"+
 		"STOPPED `solarAlerts`[\\s\\S]*?\\[Start\\]  \\(streambot click '([^']+)'\\)"))
 	startOther := m[1]
+	s.slash("processor", "solar-ws", "solarDemo")
+	waitOutput(t, &s.out, regexp.MustCompile("Stream processor `solarDemo` in workspace `solar-ws`[\\s\\S]*?Pipeline"))
+	s.slash("connections", "solar-ws")
+	waitOutput(t, &s.out, regexp.MustCompile("1 connection in workspace `solar-ws`[\\s\\S]*?sample_stream_solar"))
 
 	s.slash("stop", "solar-ws", "solarDemo")
 	m = waitOutput(t, &s.out, regexp.MustCompile(`--message-ts (\S+)\):\n[^\n]*asks to stop stream processor .solarDemo.[\s\S]*?\[Stop ⚠\]  \(streambot click '([^']+)'\)`))

@@ -169,13 +169,14 @@ func mrkdwn(s string) string {
 }
 
 // renderView is a modal as text (form.RenderViewAsText), from the JSON the
-// app sent to views.open.
+// app sent to views.open, with its mrkdwn shown as Slack shows it (a
+// channel link as #C…).
 func renderView(raw json.RawMessage) string {
 	var v slack.ModalViewRequest
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return "(a view that does not parse: " + err.Error() + ")"
 	}
-	return form.RenderViewAsText(v)
+	return mrkdwn(form.RenderViewAsText(v))
 }
 
 // submitHint is how to submit the create form view with `streambot

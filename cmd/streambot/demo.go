@@ -268,7 +268,7 @@ func demoSteps() []demoStep {
 			},
 		},
 		{
-			title: "a workspace with the solar sample, where two stream processors run", user: alice,
+			title: "a workspace with the solar sample and two stream processors, one running, one stopped", user: alice,
 			text: "create solar-ws --region VIRGINIA_USA --tier SP10 --sample-solar",
 			before: func(d *demo) {
 				// Processors may be seeded before their workspace exists:
@@ -556,23 +556,8 @@ func (d *demo) findButton(actionID string) (slackbot.Click, bool) {
 		if c.Method != slackrec.PostMessage || c.ThreadTS != "" || c.Failed {
 			continue
 		}
-		var blocks []struct {
-			Type     string `json:"type"`
-			BlockID  string `json:"block_id"`
-			Elements []struct {
-				ActionID string `json:"action_id"`
-				Value    string `json:"value"`
-			} `json:"elements"`
-		}
-		if json.Unmarshal(c.Blocks, &blocks) != nil {
-			continue
-		}
-		for _, b := range blocks {
-			for _, e := range b.Elements {
-				if b.Type == "actions" && e.ActionID == actionID {
-					return slackbot.Click{ChannelID: c.Channel, ActionID: e.ActionID, BlockID: b.BlockID, Value: e.Value, MessageTS: c.TS}, true
-				}
-			}
+		if b, ok := c.Button(actionID); ok {
+			return slackbot.Click{ChannelID: c.Channel, ActionID: b.ActionID, BlockID: b.BlockID, Value: b.Value, MessageTS: c.TS}, true
 		}
 	}
 	return slackbot.Click{}, false

@@ -129,7 +129,11 @@ func (p *Policy) canApprove(ctx context.Context, req ApproveRequest) Decision {
 		d.Reason = "the access policy asks no approval for " + what + " now, so there is nothing to approve; " + p.ask()
 		return d
 	}
-	who := approverList(ap.approvers)
+	// Whom to name: the approvers but the requester, who cannot approve
+	// their own request.
+	who := approverList(slices.DeleteFunc(slices.Clone(ap.approvers), func(s Subject) bool {
+		return s.Kind == SubjectUser && s.ID == req.RequesterID
+	}))
 	switch req.UserID {
 	case "":
 		d.Reason = "the person approving is unknown, so nothing can be approved; " + p.ask()

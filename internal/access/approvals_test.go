@@ -92,11 +92,12 @@ func TestCanApprove(t *testing.T) {
 			wantMrkdwn: "approvals[0] names <@U0LEAD> as an approver of delete on project prod",
 		},
 		{
-			name:       "the requester, though an approver",
-			groups:     members,
-			req:        ApproveRequest{UserID: "U0LEAD", GroupID: prodID, Action: ActionCreate, RequesterID: "U0LEAD"},
-			wantReason: "you asked for this create, so someone else must approve it: " + who,
-			wantMrkdwn: "you asked for this create, so someone else must approve it: " + whoText,
+			name:   "the requester, though an approver",
+			groups: members,
+			req:    ApproveRequest{UserID: "U0LEAD", GroupID: prodID, Action: ActionCreate, RequesterID: "U0LEAD"},
+			// The others: the requester cannot approve their own request.
+			wantReason: "you asked for this create, so someone else must approve it: members of group:S0SRE",
+			wantMrkdwn: "you asked for this create, so someone else must approve it: members of <!subteam^S0SRE>",
 		},
 		{
 			name:       "the requester, through a group",

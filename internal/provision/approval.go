@@ -2,6 +2,8 @@ package provision
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 
 	"github.com/slack-go/slack"
 
@@ -94,8 +96,17 @@ func (r *run) approvalStep(ctx context.Context, s *session) (res *Result, err er
 		out = OutcomeExpired
 	}
 	s.res.Outcome = out
-	if rec.ParentTS == "" {
+	if rec.ParentTS == "" || !rec.Status.Final() {
 		return s.res, nil, false
+	}
+	// One note per decision, however often Lambda delivers the Job. A
+	// table that cannot be written costs at most a second note.
+	if _, err := r.w.d.State.Transition(ctx, r.job.ID, state.Announce(rec.Status, rand.Text())); errors.Is(err, state.ErrConflict) {
+		r.w.log.InfoContext(ctx, "job is a duplicate", "job_id", r.job.ID, "status", string(rec.Status))
+		s.res.Outcome = OutcomeDuplicate
+		return s.res, nil, false
+	} else if err != nil {
+		r.w.log.WarnContext(ctx, "decision note not claimed", "job_id", r.job.ID, "error", err.Error())
 	}
 	r.updateApproval(ctx, s, rec)
 	if _, err := s.poster.PostMessage(ctx, rec.ParentChannel, rec.ParentTS, reply.ApprovalDecided(string(rec.Status), rec.DecidedBy)); err != nil {
@@ -121,7 +132,17 @@ func (r *run) requestApproval(ctx context.Context, s *session, rec *state.Operat
 		return r.answer(ctx, s, OutcomeFailed, reply.Notice(
 			"The bot could not post the approval request in this channel ("+err.Error()+"), so nobody can approve it and nothing will run. Invite the bot to the channel and ask again."))
 	}
-	if _, err := r.w.d.State.SetParent(ctx, r.job.ID, s.target.ChannelID, ts); err != nil {
+	if _, err := r.w.d.State.SetParent(ctx, r.job.ID, s.target.ChannelID, ts); errors.Is(err, state.ErrConflict) {
+		// A copy of this Job (Lambda delivered it twice) posted the
+		// request first and sends the note: take this one back, so that
+		// one request with live buttons is in the channel.
+		r.w.log.InfoContext(ctx, "job is a duplicate", "job_id", r.job.ID, "status", string(rec.Status))
+		if derr := s.poster.Delete(ctx, s.target.ChannelID, ts); derr != nil {
+			r.w.log.WarnContext(ctx, "duplicate approval request not deleted", "job_id", r.job.ID, "error", derr.Error())
+		}
+		s.res.Outcome, s.res.Route = OutcomeDuplicate, ""
+		return s.res, nil
+	} else if err != nil {
 		r.w.log.WarnContext(ctx, "approval request not recorded as parent", "job_id", r.job.ID, "error", err.Error())
 	}
 	s.res.Outcome, s.res.Route = OutcomeAwaitingApproval, reply.RouteThread

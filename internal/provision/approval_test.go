@@ -166,6 +166,13 @@ func TestApproval_rejectionRecordedInTheThread(t *testing.T) {
 			contains(t, updates[0], "nothing was done")
 			finals := e.finals()
 			contains(t, finals[len(finals)-1], tc.want...)
+			// Delivered again: the decision is in the thread once.
+			if res, err := e.handle(decided(t, st, j.ID, tc.step, tc.by)); err != nil || res.Outcome != provision.OutcomeDuplicate {
+				t.Errorf("second copy = %+v, %v; want duplicate", res, err)
+			}
+			if n := len(e.finals()); n != len(finals) {
+				t.Errorf("%d answers after the second copy, want %d", n, len(finals))
+			}
 			if n := e.atlas.Calls(atlastest.OpCreateStream) + e.atlas.Calls(atlastest.OpToken); n != 0 {
 				t.Errorf("%d Atlas calls, want none", n)
 			}
@@ -201,5 +208,85 @@ func TestApproval_deleteApprovedRunsAsConfirmed(t *testing.T) {
 	contains(t, updates[len(updates)-1], "Approved by <@U0LEAD>; done (deleted)")
 	if op, _ := st.Get(t.Context(), j.ID); op.Status != state.StatusDone || op.Outcome != "deleted" {
 		t.Errorf("record %s %q, want done, deleted", op.Status, op.Outcome)
+	}
+}
+
+// staleStore reads every item as if no parent were recorded yet: what a
+// second copy of a Job sees when both read before either records one.
+type staleStore struct{ state.Store }
+
+func (s staleStore) Get(ctx context.Context, id string) (*state.Operation, error) {
+	op, err := s.Store.Get(ctx, id)
+	if op != nil {
+		op.ParentChannel, op.ParentTS = "", ""
+	}
+	return op, err
+}
+
+// Two copies of the approval-request Job (Lambda delivered it twice) that
+// both post the request: the loser of the parent record deletes its copy,
+// so one request with buttons is left and the requester gets one note.
+func TestApproval_duplicateRequestJobLeavesOneRequest(t *testing.T) {
+	clk := &lateClock{}
+	mem := state.NewMemory(state.WithClock(func() time.Time { return clk.Now() }))
+	e := newEnv(t, withStore(staleStore{mem}))
+	clk.now = e.clock.Now
+	j := e.job()
+	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
+		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
+	rec, err := provision.NewOperation(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
+	if _, err := mem.Begin(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.handle(j)
+	if err != nil || first.Outcome != provision.OutcomeAwaitingApproval {
+		t.Fatalf("first copy = %+v, %v; want awaiting approval", first, err)
+	}
+	second, err := e.handle(j)
+	if err != nil || second.Outcome != provision.OutcomeDuplicate {
+		t.Fatalf("second copy = %+v, %v; want duplicate", second, err)
+	}
+	posts, _ := e.parents()
+	deleted := e.slack.Delivered(slackrec.Delete)
+	if len(posts) != 2 || len(deleted) != 1 || deleted[0].TS != posts[1].TS || deleted[0].Channel != posts[1].Channel {
+		t.Fatalf("posts %+v, deleted %+v; want the second copy's request deleted", posts, deleted)
+	}
+	op, _ := mem.Get(t.Context(), j.ID)
+	if op.ParentTS != posts[0].TS {
+		t.Errorf("record's parent %s, want the first request %s", op.ParentTS, posts[0].TS)
+	}
+	if n := len(e.slack.Delivered(slackrec.ResponseURL)); n != 1 {
+		t.Errorf("%d private notes, want 1", n)
+	}
+}
+
+// A request nobody decided shows as expired in the history once its time
+// has passed, though no click recorded the lapse.
+func TestApproval_lapsedRequestIsExpiredInHistory(t *testing.T) {
+	e, _, j := approvalSetup(t)
+	if _, err := e.handle(j); err != nil {
+		t.Fatal(err)
+	}
+	hist := func() slackrec.Call {
+		t.Helper()
+		h := e.job(func(j *provision.Job) {
+			j.ID, j.Action, j.Name = "hist."+e.clock.Now().String(), provision.ActionHistory, ""
+		})
+		if res, err := e.handle(h); err != nil || res.Outcome != provision.OutcomeHistory {
+			t.Fatalf("Handle(history) = %+v, %v", res, err)
+		}
+		finals := e.finals()
+		return finals[len(finals)-1]
+	}
+	contains(t, hist(), "pending_approval")
+	_ = e.clock.Sleep(t.Context(), time.Hour)
+	got := hist()
+	contains(t, got, "create `orders-ws`", "expired")
+	if strings.Contains(got.Text+string(got.Blocks), "pending") {
+		t.Errorf("history after the expiry still shows it pending: %s", got.Text)
 	}
 }

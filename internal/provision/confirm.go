@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -39,12 +40,10 @@ func (r *run) update(ctx context.Context, s *session) (*Result, error) {
 		r.problem = err
 		return r.answer(ctx, s, OutcomeFailed, r.failure(err, 0))
 	}
-	apply, ok1 := r.button(command.Update, button.StepConfirm, r.job.Name, 0, "Apply")
-	cancelB, ok2 := r.button(command.Update, button.StepCancel, r.job.Name, 0, "Cancel")
-	if !ok1 || !ok2 {
-		return r.answer(ctx, s, OutcomeFailed, reply.Denied("The bot could not render the confirmation buttons; nothing was changed."))
+	apply, cancelB, ok := r.confirmButtons(command.Update, "Apply", slack.StylePrimary)
+	if !ok {
+		return r.unrenderable(ctx, s, "changed")
 	}
-	apply.Style = slack.StylePrimary
 	m := reply.AskUpdate(reply.UpdateAsk{UserID: r.job.Slack.UserID, Name: r.job.Name, Project: r.project(),
 		Changes: changes, Apply: apply, Cancel: cancelB})
 	return r.ask(ctx, s, m)
@@ -70,12 +69,10 @@ func (r *run) delete(ctx context.Context, s *session) (*Result, error) {
 			counts = &reply.Counts{Processors: n.Processors, Running: n.Running, Connections: n.Connections}
 		}
 	}
-	del, ok1 := r.button(command.Delete, button.StepConfirm, r.job.Name, 0, "Delete")
-	cancelB, ok2 := r.button(command.Delete, button.StepCancel, r.job.Name, 0, "Cancel")
-	if !ok1 || !ok2 {
-		return r.answer(ctx, s, OutcomeFailed, reply.Denied("The bot could not render the confirmation buttons; nothing was deleted."))
+	del, cancelB, ok := r.confirmButtons(command.Delete, "Delete", slack.StyleDanger)
+	if !ok {
+		return r.unrenderable(ctx, s, "deleted")
 	}
-	del.Style = slack.StyleDanger
 	del.Confirm = &reply.Confirm{Title: "Delete " + r.job.Name + "?",
 		Text: "This deletes the stream workspace `" + reply.Escape(r.job.Name) + "` in project " + reply.Escape(r.project()) +
 			" with its processors and connections. It cannot be undone.",
@@ -83,6 +80,22 @@ func (r *run) delete(ctx context.Context, s *session) (*Result, error) {
 	m := reply.AskDelete(reply.DeleteAsk{UserID: r.job.Slack.UserID, Project: r.project(), Workspace: *ws,
 		Counts: counts, Delete: del, Cancel: cancelB})
 	return r.ask(ctx, s, m)
+}
+
+// confirmButtons returns the two buttons of a confirmation of op: the
+// confirming one, labelled label in style, and Cancel, in one actions
+// block. ok is false when they cannot be encoded (logged by buttonOn).
+func (r *run) confirmButtons(op command.Name, label string, style slack.Style) (yes, no reply.Button, ok bool) {
+	yes, ok1 := r.button(op, button.StepConfirm, r.job.Name, 0, label)
+	no, ok2 := r.button(op, button.StepCancel, r.job.Name, 0, "Cancel")
+	yes.Style = style
+	return yes, no, ok1 && ok2
+}
+
+// unrenderable answers a confirmation whose buttons could not be rendered:
+// nothing was done ("nothing was <done>").
+func (r *run) unrenderable(ctx context.Context, s *session, done string) (*Result, error) {
+	return r.answer(ctx, s, OutcomeFailed, reply.Denied("The bot could not render the confirmation buttons; nothing was "+done+"."))
 }
 
 // current reads the Job's workspace. When it cannot, it has answered:
@@ -178,6 +191,13 @@ func (r *run) decide(ctx context.Context, s *session, act func(context.Context) 
 		By: r.job.Slack.UserID, At: r.w.d.Now(), Confirmed: c.Step == string(button.StepConfirm), Status: reply.StatusPending}
 	if r.job.action() == ActionUpdate && state.Confirmed {
 		state.Summary = changeSummary(r.requested())
+	}
+	if c.Step == ClickExpired {
+		state.Expired = true
+		r.rerender(ctx, s, state)
+		return r.answer(ctx, s, OutcomeExpired, reply.Notice(fmt.Sprintf(
+			"This confirmation expired (after %d minutes), so nothing was done. Run /stream %s again.",
+			int(command.ConfirmFor.Minutes()), strings.TrimSpace(string(r.job.action())+" "+r.job.Name+" "+r.job.Processor))))
 	}
 	r.rerender(ctx, s, state)
 	if !state.Confirmed {

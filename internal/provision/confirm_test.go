@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -226,6 +227,76 @@ func TestDelete_cancel(t *testing.T) {
 	contains(t, updates[0], "cancelled by <@U012ABCDEF>")
 }
 
+// A confirmation clicked too late (the edge marks it ClickExpired) acts on
+// nothing, redraws its message without buttons saying it expired, tells
+// the clicker privately, and closes the operation: a later click does
+// nothing. One clicked too late after it was confirmed leaves it alone.
+func TestConfirmation_expired(t *testing.T) {
+	atlasCalls := func(e *env) (n int) {
+		for _, op := range []atlastest.Op{atlastest.OpGetStream, atlastest.OpUpdateStream, atlastest.OpDeleteStream,
+			atlastest.OpGetProcessor, atlastest.OpStopProcessor, atlastest.OpStartProcessor, atlastest.OpStartProcessorWith} {
+			n += e.atlas.Calls(op)
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name, actionID string
+		ask            func(*provision.Job)
+		seed           func(*env)
+	}{
+		{"delete", "streambot.confirm.delete", deleteJob, (*env).seed},
+		{"update", "streambot.confirm.update", updateJob("SP30", ""), (*env).seed},
+		{"stop", "streambot.confirm.stop", procJob(provision.ActionStop, "solarDemo"), (*env).seedProcessors},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tc.seed(e)
+			ask := e.ask(tc.ask)
+			e.atlas.ResetCalls() // the question read the workspace or processor
+			late := e.click(ask, tc.actionID, "U012ABCDEF")
+			late.Click.Step = provision.ClickExpired
+			res, err := e.handle(late)
+			if err != nil || res.Outcome != provision.OutcomeExpired {
+				t.Fatalf("expired click: Handle = %+v, %v; want expired", res, err)
+			}
+			if n := atlasCalls(e); n != 0 {
+				t.Errorf("Atlas calls after the expired click = %d, want none", n)
+			}
+			contains(t, e.final(), "This confirmation expired (after 15 minutes), so nothing was done. Run /stream "+tc.name+" orders-ws")
+			_, updates := e.parents()
+			if len(updates) != 1 {
+				t.Fatalf("message updates = %d, want 1", len(updates))
+			}
+			contains(t, updates[0], "expired: not confirmed in time, so nothing was done")
+			if bs, _ := buttons(t, updates[0]); len(bs) != 0 {
+				t.Errorf("the expired confirmation keeps buttons %+v", bs)
+			}
+			if res, _ := e.handle(e.click(ask, tc.actionID, "U012ABCDEF")); res.Outcome != provision.OutcomeAlreadyDecided {
+				t.Errorf("a click after the expiry: %s, want already decided", res.Outcome)
+			}
+			if n := atlasCalls(e); n != 0 {
+				t.Errorf("Atlas calls after it all = %d, want none", n)
+			}
+		})
+	}
+
+	e := newEnv(t)
+	e.seed()
+	ask := e.ask(deleteJob)
+	if res, _ := e.handle(e.click(ask, "streambot.confirm.delete", "U012ABCDEF")); res.Outcome != provision.OutcomeDeleted {
+		t.Fatalf("confirm: %s, want deleted", res.Outcome)
+	}
+	_, before := e.parents()
+	late := e.click(ask, "streambot.confirm.delete", "U012ABCDEF")
+	late.Click.Step = provision.ClickExpired
+	if res, _ := e.handle(late); res.Outcome != provision.OutcomeAlreadyDecided {
+		t.Errorf("an expired click after the confirmation: %s, want already decided", res.Outcome)
+	}
+	if _, after := e.parents(); len(after) != len(before) {
+		t.Errorf("the decided confirmation was redrawn by a late click: %d updates, want %d", len(after), len(before))
+	}
+}
+
 func TestDelete_waitsUntilGone(t *testing.T) {
 	// The simulator keeps the workspace for 3 s after the 202; the worker's
 	// clock moves only when it sleeps, so it polls until the GET is 404.
@@ -270,41 +341,103 @@ func TestDelete_alreadyGoneAndVanished(t *testing.T) {
 	}
 }
 
-func TestDelete_atlasRefuses(t *testing.T) {
-	for _, tc := range []struct {
+// Atlas refusing a change (issue 10: 409 while processors run, 402, 403,
+// 404, 429, 5xx; issue 11: start on a FAILED processor) is answered in the
+// thread with Atlas's reason and code, its detail and advice fit for the
+// operation; the confirmation shows ❌ and Atlas's state is as before.
+func TestChanges_atlasRefuses(t *testing.T) {
+	type refusal struct {
 		status int
-		want   string
 		code   string
-	}{
-		{409, "processors run", ""},
-		{402, "billing", ""},
-		{403, "lacks a project role", ""},
-		{404, "check the project", "GROUP_NOT_FOUND"},
-		{429, "rate limited", ""},
-		{500, "trouble on its side", ""},
-		{503, "trouble on its side", ""},
-	} {
-		if tc.code == "" {
-			tc.code = "X_CODE"
-		}
-		t.Run(itoa(tc.status), func(t *testing.T) {
-			e := newEnv(t)
-			e.seed()
-			ask := e.ask(deleteJob)
-			e.atlas.Inject(atlastest.OpDeleteStream, atlastest.Fault{Status: tc.status, RetryAfter: "1",
-				Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"atlas says no"}`})
-			res, err := e.handle(e.click(ask, "streambot.confirm.delete", "U012ABCDEF"))
-			if err != nil || res.Outcome != provision.OutcomeFailed {
-				t.Fatalf("Handle = %+v, %v; want failed", res, err)
-			}
-			contains(t, e.final(), "Could not delete stream workspace `orders-ws`", "atlas says no", "HTTP "+itoa(tc.status), tc.want)
-			_, updates := e.parents()
-			contains(t, updates[len(updates)-1], "❌")
-			if _, ok := e.atlas.Workspace(groupID, "orders-ws"); !ok {
-				t.Error("the workspace is gone although Atlas refused")
-			}
-		})
+		want   string // the advice, where it differs between operations: see conflict
 	}
+	refusals := []refusal{
+		{409, "X_CODE", ""}, // the operation's conflict advice
+		{400, "STREAM_PROCESSOR_FAILED", "Fix the values"},
+		{402, "NO_PAYMENT_INFORMATION_FOUND", "billing"},
+		{403, "X_CODE", "lacks a project role"},
+		{404, "GROUP_NOT_FOUND", "check the project"},
+		{429, "RATE_LIMITED", "rate limited"},
+		{500, "UNEXPECTED_ERROR", "trouble on its side"},
+		{503, "SERVICE_UNAVAILABLE", "trouble on its side"},
+	}
+	workspaceKept := func(e *env) string {
+		if ws, ok := e.atlas.Workspace(groupID, "orders-ws"); !ok || ws.StreamConfig.Tier != atlas.TierSP10 {
+			return fmt.Sprintf("workspace %+v (exists: %v), want it unchanged at SP10", ws, ok)
+		}
+		return ""
+	}
+	processorKept := func(name string, want atlas.ProcessorState) func(e *env) string {
+		return func(e *env) string {
+			if st, _ := e.atlas.ProcessorState(groupID, "orders-ws", name); st != want {
+				return fmt.Sprintf("processor %s is %s, want %s", name, st, want)
+			}
+			return ""
+		}
+	}
+	for _, op := range []struct {
+		name     string
+		fails    atlastest.Op
+		send     func(e *env) provision.Job // seeds Atlas; the Job that sends the change
+		head     string
+		conflict string
+		kept     func(e *env) string
+	}{
+		{"delete", atlastest.OpDeleteStream, func(e *env) provision.Job {
+			e.seed()
+			return e.click(e.ask(deleteJob), "streambot.confirm.delete", "U012ABCDEF")
+		}, "Could not delete stream workspace `orders-ws`", "processors run", workspaceKept},
+		{"update", atlastest.OpUpdateStream, func(e *env) provision.Job {
+			e.seed()
+			return e.click(e.ask(updateJob("SP30", "")), "streambot.confirm.update", "U012ABCDEF")
+		}, "Could not update stream workspace `orders-ws`", "processors run", workspaceKept},
+		{"stop", atlastest.OpStopProcessor, func(e *env) provision.Job {
+			e.seedProcessors()
+			return e.click(e.ask(procJob(provision.ActionStop, "solarDemo")), "streambot.confirm.stop", "U012ABCDEF")
+		}, "Could not stop stream processor `solarDemo` in workspace `orders-ws`", "current state",
+			processorKept("solarDemo", atlas.ProcessorStarted)},
+		{"start a failed processor", atlastest.OpStartProcessor, func(e *env) provision.Job {
+			e.seedProcessors()
+			return e.job(procJob(provision.ActionStart, "orders-enrich"))
+		}, "Could not start stream processor `orders-enrich` in workspace `orders-ws`", "current state",
+			processorKept("orders-enrich", atlas.ProcessorFailed)},
+	} {
+		for _, tc := range refusals {
+			t.Run(op.name+"/"+itoa(tc.status), func(t *testing.T) {
+				e := newEnv(t)
+				job := op.send(e)
+				e.refuse(op.fails, tc.status, tc.code)
+				res, err := e.handle(job)
+				if err != nil || res.Outcome != provision.OutcomeFailed {
+					t.Fatalf("Handle = %+v, %v; want failed", res, err)
+				}
+				want := tc.want
+				switch {
+				case tc.status == 409:
+					want = op.conflict
+				case tc.status == 403 && strings.Contains(op.head, "processor"):
+					want = "Project Owner or Project Stream Processing Owner"
+				}
+				contains(t, e.final(), op.head, "Refused", tc.code, "atlas says no", "HTTP "+itoa(tc.status), want)
+				_, updates := e.parents()
+				contains(t, updates[len(updates)-1], "❌")
+				if why := op.kept(e); why != "" {
+					t.Errorf("although Atlas refused: %s", why)
+				}
+				if n := e.atlas.Calls(op.fails); n != 1 {
+					t.Errorf("%s calls = %d, want 1", op.fails, n)
+				}
+			})
+		}
+	}
+}
+
+// refuse makes the next call of op answer an ApiError with status and
+// errorCode code, reason "Refused", detail "atlas says no" (and
+// Retry-After: 1, which a 429 or 503 may carry).
+func (e *env) refuse(op atlastest.Op, status int, code string) {
+	e.atlas.Inject(op, atlastest.Fault{Status: status, RetryAfter: "1",
+		Body: `{"error":` + itoa(status) + `,"errorCode":"` + code + `","reason":"Refused","detail":"atlas says no"}`})
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
@@ -428,22 +561,6 @@ func TestOperationsCoverDeclarations(t *testing.T) {
 }
 
 // An update that Atlas refuses changes nothing and says why.
-func TestUpdate_atlasRefuses(t *testing.T) {
-	e := newEnv(t)
-	e.seed()
-	ask := e.ask(updateJob("SP30", ""))
-	e.atlas.Inject(atlastest.OpUpdateStream, atlastest.Fault{Status: 409,
-		Body: `{"error":409,"errorCode":"STREAM_PROCESSORS_RUNNING","reason":"Conflict","detail":"processors are running"}`})
-	res, err := e.handle(e.click(ask, "streambot.confirm.update", "U012ABCDEF"))
-	if err != nil || res.Outcome != provision.OutcomeFailed {
-		t.Fatalf("Handle = %+v, %v; want failed", res, err)
-	}
-	contains(t, e.final(), "Could not update stream workspace", "STREAM_PROCESSORS_RUNNING", "processors are running")
-	if ws, _ := e.atlas.Workspace(groupID, "orders-ws"); ws.StreamConfig.Tier != atlas.TierSP10 {
-		t.Errorf("tier = %s after a refused update, want SP10", ws.StreamConfig.Tier)
-	}
-}
-
 // A workspace that vanished between the question and Apply: nothing is
 // sent, and the thread says so.
 func TestUpdate_vanishedBeforeApply(t *testing.T) {

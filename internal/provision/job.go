@@ -131,11 +131,12 @@ const (
 
 // Click is what the worker needs of a click on a confirmation's button
 // (Apply, Delete, Cancel). The edge has already checked the value, the
-// clicking person against the policy, that they are the requester and that
-// the confirmation has not expired; the Job's Slack target is the clicker,
-// with the click's response_url.
+// clicking person against the policy, that they are the requester and
+// whether the confirmation has expired (Step [ClickExpired] then); the
+// Job's Slack target is the clicker, with the click's response_url.
 type Click struct {
-	// Step is "confirm" or "cancel" (button.StepConfirm, StepCancel).
+	// Step is "confirm" or "cancel" (button.StepConfirm, StepCancel), or
+	// [ClickExpired].
 	Step string `json:"step"`
 	// OpID is the operation the confirmation belongs to: once-only claims
 	// are keyed by it, so a second click does nothing.
@@ -149,6 +150,13 @@ type Click struct {
 	// IssuedAt is when the confirmation was shown.
 	IssuedAt time.Time `json:"issued_at"`
 }
+
+// ClickExpired is the Click.Step of a click by the requester on a
+// confirmation older than command.ConfirmFor. The edge refuses it; the
+// worker does nothing in Atlas, retires the confirmation (its message
+// redrawn without buttons, saying it expired) unless it was decided
+// already, and tells the clicker privately.
+const ClickExpired = "expired"
 
 // Update is the update request body the Job stands for (the fields set).
 // The worker sends it; the Slack edge shows it for --dry-run.

@@ -278,12 +278,10 @@ func (r *run) stop(ctx context.Context, s *session) (*Result, error) {
 	if !stoppable(p.State) {
 		return r.answer(ctx, s, OutcomeNoChange, reply.ProcessorUnchanged(r.scope(), *p, "not running"))
 	}
-	stopB, ok1 := r.button(command.Stop, button.StepConfirm, r.job.Name, 0, "Stop")
-	cancelB, ok2 := r.button(command.Stop, button.StepCancel, r.job.Name, 0, "Cancel")
-	if !ok1 || !ok2 {
-		return r.answer(ctx, s, OutcomeFailed, reply.Denied("The bot could not render the confirmation buttons; nothing was stopped."))
+	stopB, cancelB, ok := r.confirmButtons(command.Stop, "Stop", slack.StyleDanger)
+	if !ok {
+		return r.unrenderable(ctx, s, "stopped")
 	}
-	stopB.Style = slack.StyleDanger
 	stopB.Confirm = &reply.Confirm{Title: "Stop " + r.job.Processor + "?",
 		Text: "This stops stream processor `" + reply.Escape(r.job.Processor) + "` in workspace `" + reply.Escape(r.job.Name) +
 			"`: its pipeline stops reading until it is started again.",
@@ -334,6 +332,10 @@ func processorAdvice(status int, workspace, processor string) string {
 	switch {
 	case status == http.StatusConflict:
 		return "Atlas refuses this in the processor's current state: check it with " + look + ", then try again."
+	case status == http.StatusForbidden:
+		// reply.Advice's names the create's roles; Data Access Admin does
+		// not cover processors (access.DefaultRoles).
+		return "The bot's Atlas key lacks a project role that covers stream processors (Project Owner or Project Stream Processing Owner), or its API access list does not include the bot's IP address: ask an Atlas admin."
 	case status == http.StatusNotFound:
 		return "Atlas does not know this project, or the bot's key cannot see it: check the project."
 	case status == http.StatusTooManyRequests:

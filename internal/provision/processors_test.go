@@ -257,36 +257,6 @@ func TestStart_withTier(t *testing.T) {
 
 // A start that Atlas refuses: the answer says what Atlas said, for a
 // failed processor as for any status.
-func TestStart_atlasRefuses(t *testing.T) {
-	for _, tc := range []struct {
-		status int
-		code   string
-		want   string
-	}{
-		{400, "STREAM_PROCESSOR_FAILED", "Fix the values"},
-		{404, "GROUP_NOT_FOUND", "check the project"},
-		{409, "STREAM_PROCESSOR_INVALID_STATE", "current state"},
-		{429, "RATE_LIMITED", "rate limited"},
-		{500, "UNEXPECTED_ERROR", "trouble on its side"},
-		{503, "SERVICE_UNAVAILABLE", "trouble on its side"},
-	} {
-		t.Run(itoa(tc.status), func(t *testing.T) {
-			e := newEnv(t)
-			e.seedProcessors()
-			e.atlas.Inject(atlastest.OpStartProcessor, atlastest.Fault{Status: tc.status, RetryAfter: "1",
-				Body: `{"error":` + itoa(tc.status) + `,"errorCode":"` + tc.code + `","reason":"Refused","detail":"cannot start: $merge target unreachable"}`})
-			res, err := e.handle(e.job(procJob(provision.ActionStart, "orders-enrich")))
-			if err != nil || res.Outcome != provision.OutcomeFailed {
-				t.Fatalf("Handle = %+v, %v; want failed", res, err)
-			}
-			contains(t, e.final(), "Could not start stream processor `orders-enrich` in workspace `orders-ws`",
-				"cannot start: $merge target unreachable", tc.code, "HTTP "+itoa(tc.status), tc.want)
-			_, updates := e.parents()
-			contains(t, updates[len(updates)-1], "❌")
-		})
-	}
-}
-
 func TestStop_confirmStopsOnce(t *testing.T) {
 	e := newEnv(t)
 	e.seedProcessors()
@@ -410,4 +380,44 @@ func TestProcessor_oddStats(t *testing.T) {
 		t.Fatalf("Handle = %+v, %v; want described", res, err)
 	}
 	contains(t, e.final(), "PAUSED_BY_ATLAS", "`$source` → `?` → `?`")
+}
+
+// Atlas refusing a read of processors or connections (issue 11: 404, 409,
+// 429, 5xx, and 403 for a key without the processor roles) is answered
+// privately with Atlas's reason and advice; nothing is listed.
+func TestReads_atlasRefuses(t *testing.T) {
+	for _, op := range []struct {
+		action provision.Action
+		proc   string
+		fails  atlastest.Op
+		head   string
+	}{
+		{provision.ActionProcessors, "", atlastest.OpListProcessors, "Could not list the stream processors of stream workspace `orders-ws`"},
+		{provision.ActionProcessor, "solarDemo", atlastest.OpGetProcessor, "Could not read stream processor `solarDemo` in workspace `orders-ws`"},
+		{provision.ActionConnections, "", atlastest.OpListConnections, "Could not list the connections of stream workspace `orders-ws`"},
+	} {
+		for _, tc := range []struct {
+			status int
+			code   string
+			want   string
+		}{
+			{403, "X_CODE", "Project Owner or Project Stream Processing Owner"},
+			{404, "GROUP_NOT_FOUND", "check the project"},
+			{409, "X_CODE", "current state"},
+			{429, "RATE_LIMITED", "rate limited"},
+			{500, "UNEXPECTED_ERROR", "trouble on its side"},
+			{503, "SERVICE_UNAVAILABLE", "trouble on its side"},
+		} {
+			t.Run(string(op.action)+"/"+itoa(tc.status), func(t *testing.T) {
+				e := newEnv(t)
+				e.seedProcessors()
+				e.refuse(op.fails, tc.status, tc.code)
+				res, err := e.handle(e.job(procJob(op.action, op.proc)))
+				if err != nil || res.Outcome != provision.OutcomeFailed {
+					t.Fatalf("Handle = %+v, %v; want failed", res, err)
+				}
+				contains(t, e.final(), op.head, "Refused", tc.code, "atlas says no", "HTTP "+itoa(tc.status), tc.want)
+			})
+		}
+	}
 }

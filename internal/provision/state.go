@@ -157,6 +157,8 @@ func (r *run) finish(ctx context.Context, res *Result, err error) {
 		to = state.StatusFailed
 	case OutcomeCancelled:
 		to = state.StatusCancelled
+	case OutcomeExpired: // a confirmation clicked too late (ClickExpired)
+		to = state.StatusExpired
 	}
 	text := string(outcome)
 	var ae *atlas.APIError
@@ -218,9 +220,15 @@ func (r *run) history(ctx context.Context, s *session) (*Result, error) {
 		return r.answer(ctx, s, OutcomeFailed, reply.Notice("The bot could not read its state table: "+err.Error()))
 	}
 	es := make([]reply.HistoryEntry, len(ops))
+	now := r.w.d.Now()
 	for i, op := range ops {
 		e := reply.HistoryEntry{When: op.CreatedAt, Who: op.Requester, Op: op.Kind, Target: op.Workspace,
 			Status: string(op.Status), Outcome: op.Outcome, Link: reply.Permalink(op.ParentChannel, op.ParentTS)}
+		if op.Expired(now) {
+			// Nothing expires a request nobody clicked on after its
+			// time (the next click records it): it is expired all the same.
+			e.Status = string(state.StatusExpired)
+		}
 		if op.Processor != "" {
 			e.Target += "/" + op.Processor
 		}

@@ -220,6 +220,9 @@ type Decision struct {
 	By        string
 	At        time.Time
 	Confirmed bool
+	// Expired says the click came after the confirmation's time: nothing
+	// was done, and the message says so.
+	Expired bool
 	// Status is the outcome once known: StatusPending while the worker
 	// runs, then StatusDone or StatusFailed. Cancelled messages show none.
 	Status Status
@@ -242,7 +245,11 @@ func Decided(d Decision) Message {
 		verb = "confirmed"
 	}
 	line := fmt.Sprintf("%s · %s by %s at %s", what, verb, mention(d.By), d.At.UTC().Format("2006-01-02 15:04 UTC"))
-	if d.Confirmed && d.Status != "" {
+	if d.Expired {
+		line = fmt.Sprintf("%s · expired: not confirmed in time, so nothing was done (%s clicked at %s)",
+			what, mention(d.By), d.At.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	if d.Confirmed && !d.Expired && d.Status != "" {
 		line += " " + string(d.Status)
 	}
 	return Message{Text: strings.ReplaceAll(line, "`", ""), Blocks: []slack.Block{section(line)}}

@@ -87,6 +87,8 @@ func TestMessageGolden(t *testing.T) {
 			Summary: "tier → SP30", By: "U012ABCDEF", At: decidedAt, Confirmed: true, Status: StatusDone})},
 		{"decided_cancelled", Decided(Decision{Op: "delete", UserID: "U012ABCDEF", Name: "orders-ws", Project: "dev",
 			By: "U012ABCDEF", At: decidedAt, Status: StatusPending})},
+		{"decided_expired", Decided(Decision{Op: "delete", UserID: "U012ABCDEF", Name: "orders-ws", Project: "dev",
+			By: "U012ABCDEF", At: decidedAt, Confirmed: true, Expired: true, Status: StatusPending})},
 		{"deleted", Deleted("dev", sampleWorkspace, false, false)},
 		{"deleted_pending", Deleted("dev", sampleWorkspace, false, true)},
 		{"already_deleted", Deleted("dev", atlas.StreamWorkspace{Name: "orders-ws"}, true, false)},

@@ -145,6 +145,27 @@ func (p *Poster) Update(ctx context.Context, channel, ts string, m Message) erro
 	})
 }
 
+// messageDeleter is the part of slack-go's *slack.Client that
+// [Poster.Delete] uses; it is not in [ChatAPI], which every client of the
+// poster implements, because one rare path needs it.
+type messageDeleter interface {
+	DeleteMessageContext(ctx context.Context, channel, messageTimestamp string) (string, string, error)
+}
+
+// Delete deletes the bot's message ts in channel (chat.delete), waiting
+// out a rate limit like [Poster.PostMessage]: a message posted twice by
+// two copies of one Job, the loser's.
+func (p *Poster) Delete(ctx context.Context, channel, ts string) error {
+	d, ok := p.chat.(messageDeleter)
+	if !ok {
+		return errors.New("chat.delete: not supported by this client")
+	}
+	return p.call(ctx, "chat.delete", func() error {
+		_, _, err := d.DeleteMessageContext(ctx, channel, ts)
+		return err
+	})
+}
+
 // PostEphemeral shows m to user alone in channel (chat.postEphemeral),
 // waiting out a rate limit like [Poster.PostMessage].
 func (p *Poster) PostEphemeral(ctx context.Context, channel, user string, m Message) error {

@@ -454,3 +454,29 @@ func TestProcessorsList_blockIDs(t *testing.T) {
 		}
 	}
 }
+
+// Processor names as long as streambot accepts (atlas.MaxProcessorNameLen)
+// keep a list of 120 within Slack's limits, every processor shown or
+// counted.
+func TestProcessorsList_longNames(t *testing.T) {
+	ps := manyProcessors(120)
+	for i := range ps {
+		ps[i].Name = fmt.Sprintf("%03d-%s", i, strings.Repeat("x", atlas.MaxProcessorNameLen-4))
+	}
+	for name, buttons := range map[string]ProcessorButtons{"none": nil, "one": testButtons, "two": twoButtons} {
+		t.Run(name, func(t *testing.T) {
+			m := ProcessorsList(scope, ps, buttons)
+			checkLimits(t, m)
+			all := string(goldenJSON(t, m))
+			named := 0
+			for i := range ps {
+				if strings.Contains(all, fmt.Sprintf("%03d-x", i)) {
+					named++
+				}
+			}
+			if hidden := len(ps) - named; hidden > 0 && !strings.Contains(m.Text, fmt.Sprintf("%d more are not shown", hidden)) {
+				t.Errorf("%d of %d processors named; the text %q does not count the %d others", named, len(ps), m.Text, hidden)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -95,16 +96,17 @@ func (env *testEnv) click(t *testing.T, v button.Value, user string) {
 // jobsSince returns the Jobs dispatched after the first n.
 func (env *testEnv) jobsSince(n int) []provision.Job { return env.dispatch.Jobs()[n:] }
 
-// wantNotice checks that the only Job since n is a private notice with
-// every want.
+// wantNotice checks that the only Job since n is a private notice (or a
+// denial) with every want.
 func wantNotice(t *testing.T, jobs []provision.Job, wants ...string) {
 	t.Helper()
 	if len(jobs) != 1 || jobs[0].Action != provision.ActionNotice {
 		t.Fatalf("jobs %+v, want one notice", jobs)
 	}
+	text := jobs[0].Notice + jobs[0].Denial
 	for _, w := range wants {
-		if !strings.Contains(jobs[0].Notice, w) {
-			t.Errorf("notice %q, want %q in it", jobs[0].Notice, w)
+		if !strings.Contains(text, w) {
+			t.Errorf("notice %q, want %q in it", text, w)
 		}
 	}
 }
@@ -129,8 +131,15 @@ func TestApproval_requestWaits(t *testing.T) {
 	}
 	jobs := env.dispatch.Jobs()
 	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalRequest ||
-		!jobs[0].Approval.ExpiresAt.Equal(fixedNow.Add(time.Hour)) || len(jobs[0].Approval.Approvers) != 3 {
+		!jobs[0].Approval.ExpiresAt.Equal(fixedNow.Add(time.Hour)) {
 		t.Fatalf("jobs %+v, want one approval request expiring in 1h", jobs)
+	}
+	// The requester is an approver too, but not of their own request.
+	if got, want := jobs[0].Approval.Approvers, []string{"<@U0LEAD>", "<@U0LEAD2>"}; !slices.Equal(got, want) {
+		t.Errorf("approvers %v, want %v", got, want)
+	}
+	if strings.Contains(ack, "<@"+requester+">") {
+		t.Errorf("ack %q names the requester as an approver", ack)
 	}
 	op := wantStatus(t, st, state.StatusPendingApproval)
 	if op.Requester != requester || op.Kind != "create" || op.Workspace != "billing-ws" || op.GroupID != prodGroupID {
@@ -233,18 +242,18 @@ func TestApproval_refusals(t *testing.T) {
 		status state.Status
 	}{
 		{name: "by a non-approver", v: approvalButton(button.StepApprove), user: "U0READER",
-			want: []string{"cannot approve", "only user:U0PRODDEV, user:U0LEAD or user:U0LEAD2 may approve"}, status: state.StatusPendingApproval},
+			want: []string{"only user:U0LEAD or user:U0LEAD2 may approve create on project prod"}, status: state.StatusPendingApproval},
 		{name: "by someone the policy does not know", v: approvalButton(button.StepApprove), user: "U0MALLORY",
-			want: []string{"cannot approve"}, status: state.StatusPendingApproval},
+			want: []string{"may approve create on project prod"}, status: state.StatusPendingApproval},
 		{name: "by the requester, an approver too", v: approvalButton(button.StepApprove), user: requester,
-			want: []string{"someone else must approve"}, status: state.StatusPendingApproval},
+			want: []string{"someone else must approve it: user:U0LEAD or user:U0LEAD2"}, status: state.StatusPendingApproval},
 		{name: "reject by a non-approver", v: approvalButton(button.StepReject), user: "U0READER",
-			want: []string{"cannot reject"}, status: state.StatusPendingApproval},
+			want: []string{"may approve create on project prod"}, status: state.StatusPendingApproval},
 		{name: "after expiry", before: func(_ *testEnv, c *clock) { c.Advance(time.Hour) },
 			v: approvalButton(button.StepApprove), user: approver, want: []string{"expired"}, status: state.StatusExpired},
 		{name: "after rejection", before: func(env *testEnv, _ *clock) {
 			env.click(t, approvalButton(button.StepReject), approver2)
-		}, v: approvalButton(button.StepApprove), user: approver, want: []string{"already rejected by user:U0LEAD2"}, status: state.StatusRejected},
+		}, v: approvalButton(button.StepApprove), user: approver, want: []string{"already rejected"}, status: state.StatusRejected},
 		{name: "after cancellation", before: func(env *testEnv, _ *clock) {
 			env.click(t, approvalButton(button.StepReject), requester) // the requester's Cancel
 		}, v: approvalButton(button.StepApprove), user: approver, want: []string{"withdrawn"}, status: state.StatusCancelled},
@@ -375,4 +384,70 @@ func TestStateTableUnavailable(t *testing.T) {
 			wantNotice(t, env.dispatch.Jobs(), "state table is unavailable")
 		})
 	}
+}
+
+// Where no approval can be asked, nothing is recorded or handed over: the
+// policy names only the requester as an approver, or the command was
+// typed in a direct message, where no approver would see the request.
+func TestApproval_nobodyCouldApprove(t *testing.T) {
+	t.Run("only the requester approves", func(t *testing.T) {
+		env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
+		st := state.NewMemory()
+		h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, strings.Replace(approvalPolicy,
+			"[user:U0PRODDEV, user:U0LEAD, user:U0LEAD2]", "[user:U0PRODDEV]", 1)+"\n"), Dispatcher: env.dispatch, State: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.h = h
+		ack := env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+		if !strings.Contains(ack, "names only you as its approver") || len(env.dispatch.Jobs()) != 0 {
+			t.Errorf("ack %q with %d Jobs, want a refusal and nothing handed over", ack, len(env.dispatch.Jobs()))
+		}
+		if _, err := st.Get(t.Context(), prodTrigger); !errors.Is(err, state.ErrNotFound) {
+			t.Errorf("the refused request was recorded: %v", err)
+		}
+	})
+	t.Run("in a direct message", func(t *testing.T) {
+		env, _, _ := approvalEnv(t, nil)
+		w := env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
+			"user_id", requester, "trigger_id", prodTrigger, "channel_id", "D0DIRECT"), testSecret, time.Now()))
+		ack := decodeAck(t, w).Text
+		if !strings.Contains(ack, "direct message") || !strings.Contains(ack, "<@U0LEAD>") || len(env.dispatch.Jobs()) != 0 {
+			t.Errorf("ack %q with %d Jobs, want a refusal naming the approvers and nothing handed over", ack, len(env.dispatch.Jobs()))
+		}
+	})
+}
+
+// An approval whose Job cannot be handed to the worker is taken back: the
+// request waits again, the approver is told, and a later click approves
+// it and runs it once.
+func TestApproval_handoffFailureTakesTheApprovalBack(t *testing.T) {
+	env, _, st := approvalEnv(t, nil)
+	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+	var fail sync.Once
+	env.dispatch.dispatchFn = func(_ context.Context, j provision.Job) error {
+		var err error
+		if j.Approval != nil && j.Approval.Step == provision.ApprovalApproved {
+			fail.Do(func() { err = errors.New("lambda: TooManyRequestsException") })
+		}
+		return err
+	}
+	n := len(env.dispatch.Jobs())
+	env.click(t, approvalButton(button.StepApprove), approver)
+	var notices []provision.Job
+	for _, j := range env.jobsSince(n) {
+		if j.Action == provision.ActionNotice {
+			notices = append(notices, j)
+		}
+	}
+	wantNotice(t, notices, "nothing ran", "Approve again")
+	wantStatus(t, st, state.StatusPendingApproval)
+
+	n = len(env.dispatch.Jobs())
+	env.click(t, approvalButton(button.StepApprove), approver2)
+	jobs := env.jobsSince(n)
+	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalApproved || jobs[0].Approval.By != approver2 {
+		t.Fatalf("jobs %+v, want the approved Job by %s", jobs, approver2)
+	}
+	wantStatus(t, st, state.StatusApproved)
 }

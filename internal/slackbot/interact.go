@@ -115,8 +115,9 @@ func unhex(c byte) byte {
 // checked against its action_id and its block (same project, same
 // operation), and the clicking person is authorized against the policy for
 // the operation's action, now. A confirmation (Apply, Delete, Cancel) is
-// the requester's alone and expires after command.ConfirmFor. Then one Job
-// goes to the worker. A refused click is answered privately through the
+// the requester's alone and expires after command.ConfirmFor (an expired
+// one goes to the worker as provision.ClickExpired, which changes nothing
+// in Atlas and retires the message). Then one Job goes to the worker. A refused click is answered privately through the
 // worker (an ActionNotice Job: the ack of a click carries no message, and
 // the edge makes no Web API call).
 func (h *Handler) Interaction(ctx context.Context, cb *slack.InteractionCallback) []byte {
@@ -204,19 +205,21 @@ func (h *Handler) blockActions(ctx context.Context, cb *slack.InteractionCallbac
 		refuse("not the requester", fmt.Sprintf("Only the person who asked can %s this; nothing was done.", v.Step))
 		return
 	}
-	if confirmation && v.Expired(h.now()) {
-		refuse("expired", fmt.Sprintf("This confirmation expired (after %d minutes), so nothing was done. Run /stream %s again.",
-			int(command.ConfirmFor.Minutes()), strings.TrimSpace(string(v.Op)+" "+v.Workspace+" "+v.Processor)))
-		return
-	}
-
 	job := h.clickJob(cb, channel, &v, &d)
 	if confirmation {
 		ts := cb.Container.MessageTs
 		if ts == "" {
 			ts = cb.Message.Timestamp
 		}
-		job.Click = &provision.Click{Step: string(v.Step), OpID: v.OpID, Requester: v.Requester, MessageTS: ts, IssuedAt: v.IssuedAt}
+		step := string(v.Step)
+		if v.Expired(h.now()) {
+			// Refused: the worker acts on nothing, but retires the
+			// confirmation (unless it was decided already), so that its
+			// buttons go, and tells the requester privately.
+			h.log.WarnContext(ctx, "click refused", "reason", "expired", "action_id", a.ActionID, "slack_user", clicker, "channel_id", channel)
+			step = provision.ClickExpired
+		}
+		job.Click = &provision.Click{Step: step, OpID: v.OpID, Requester: v.Requester, MessageTS: ts, IssuedAt: v.IssuedAt}
 		h.dispatch(ctx, job)
 		return
 	}

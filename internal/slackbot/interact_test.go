@@ -72,8 +72,6 @@ func TestInteraction_confirmDispatchesOneJob(t *testing.T) {
 func TestInteraction_refusals(t *testing.T) {
 	other := deleteConfirm()
 	other.GroupID = prodGroupID
-	expired := deleteConfirm()
-	expired.IssuedAt = fixedNow.Add(-command.ConfirmFor - time.Second)
 	future := deleteConfirm()
 	future.IssuedAt = fixedNow.Add(time.Hour)
 	const otherOwner = "  - subjects: [user:U0OTHER]\n    projects: [dev]\n    role: GROUP_OWNER\n"
@@ -94,7 +92,6 @@ func TestInteraction_refusals(t *testing.T) {
 			v.Requester = "U0READER"
 			return clickOn(v, "U0READER")
 		}(), "delete on project dev needs one of", ""}, // a Denial, not a Notice
-		{"expired", clickOn(expired, "U0CREATOR"), "expired", ""},
 		{"issued in the future", clickOn(future, "U0CREATOR"), "could not be read", ""},
 		{"value does not parse", func() Click { c := clickOn(deleteConfirm(), "U0CREATOR"); c.Value = "1;delete;nope"; return c }(), "could not be read", ""},
 		{"value names another project than its message", func() Click {
@@ -125,6 +122,39 @@ func TestInteraction_refusals(t *testing.T) {
 				t.Errorf("want one 'click refused' line and no response_url in the logs:\n%s", env.logs)
 			}
 		})
+	}
+}
+
+// A confirmation clicked after command.ConfirmFor is refused: the worker
+// gets no confirm or cancel but ClickExpired, which acts on nothing in
+// Atlas and retires the message (provision's TestConfirmation_expired).
+// Someone else's click on it is refused as before: not theirs.
+func TestInteraction_expired(t *testing.T) {
+	for _, step := range []button.Step{button.StepConfirm, button.StepCancel} {
+		t.Run(string(step), func(t *testing.T) {
+			v := deleteConfirm()
+			v.Step = step
+			v.IssuedAt = fixedNow.Add(-command.ConfirmFor - time.Second)
+			env := newTestEnv(t, "", nil)
+			if w := env.post(t, "/slack/interactions", ClickBody(clickOn(v, "U0CREATOR")), time.Now()); w.Code != http.StatusOK || w.Body.Len() != 0 {
+				t.Fatalf("response = %d %q, want an empty 200", w.Code, w.Body)
+			}
+			jobs := env.dispatch.Jobs()
+			if len(jobs) != 1 || jobs[0].Click == nil || jobs[0].Click.Step != provision.ClickExpired ||
+				jobs[0].Action != provision.ActionDelete || jobs[0].Click.OpID != "op-1" || jobs[0].Click.MessageTS != "1700000000.000001" {
+				t.Fatalf("jobs = %+v, want one delete Job whose click is expired", jobs)
+			}
+			if !strings.Contains(env.logs.String(), `"reason":"expired"`) {
+				t.Errorf("no 'click refused' line for the expiry:\n%s", env.logs)
+			}
+		})
+	}
+	v := deleteConfirm()
+	v.IssuedAt = fixedNow.Add(-command.ConfirmFor - time.Second)
+	env := newTestEnv(t, "  - subjects: [user:U0OTHER]\n    projects: [dev]\n    role: GROUP_OWNER\n", nil)
+	env.post(t, "/slack/interactions", ClickBody(clickOn(v, "U0OTHER")), time.Now())
+	if jobs := env.dispatch.Jobs(); len(jobs) != 1 || jobs[0].Action != provision.ActionNotice {
+		t.Errorf("someone else's click on an expired confirmation: jobs = %+v, want only a notice", jobs)
 	}
 }
 
@@ -176,6 +206,10 @@ func TestInteraction_signature(t *testing.T) {
 	env.h.ServeHTTP(w, r)
 	if w.Code != http.StatusUnauthorized {
 		t.Errorf("no signature: status %d, want 401", w.Code)
+	}
+	// The same 64 KiB limit as slash commands, correctly signed or not.
+	if w := env.post(t, "/slack/interactions", body+"&pad="+strings.Repeat("x", MaxBodyBytes), time.Now()); w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over 64 KiB: status %d, want 413", w.Code)
 	}
 	if n := len(env.dispatch.Jobs()); n != 0 {
 		t.Errorf("jobs = %d, want none", n)
@@ -259,8 +293,8 @@ func BenchmarkClick(b *testing.B) {
 // FuzzInteraction feeds arbitrary (correctly signed) interactivity bodies
 // to the handler: it always answers 200 without panicking, and a Job that
 // does something (anything but a private notice) comes only from a button
-// value the codec accepts, clicked by the requester within its time when
-// it is a confirmation.
+// value the codec accepts, clicked by the requester when it is a
+// confirmation, and marked ClickExpired exactly when it is past its time.
 func FuzzInteraction(f *testing.F) {
 	good, _ := deleteConfirm().Encode()
 	f.Add("block_actions", "streambot.confirm.delete", deleteConfirm().BlockID(0), good, "U0CREATOR")
@@ -291,8 +325,8 @@ func FuzzInteraction(f *testing.F) {
 			if err != nil || actionID != v.ActionID() || v.CheckBlock(blockID) != nil {
 				t.Fatalf("job %+v from a value the codec refuses (%v)", j, err)
 			}
-			if j.Click != nil && (user != v.Requester || v.Expired(fixedNow)) {
-				t.Fatalf("confirmation job %+v for a click by %q on %+v", j, user, v)
+			if j.Click != nil && (user != v.Requester || v.Expired(fixedNow) != (j.Click.Step == provision.ClickExpired)) {
+				t.Fatalf("confirmation job %+v (click %+v) for a click by %q on %+v", j, j.Click, user, v)
 			}
 		}
 	})

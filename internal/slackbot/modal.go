@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,7 +71,7 @@ func formOp() *command.Op { return command.Lookup(command.Create) }
 // formOpening is one request to open the form: who, from where, with which
 // trigger_id. channel is empty for the global shortcut.
 type formOpening struct {
-	teamID, userID, channel, triggerID string
+	teamID, enterpriseID, userID, channel, triggerID string
 }
 
 // errNoViews means the handler was built without [Config].Views.
@@ -81,7 +82,7 @@ var errNoViews = errors.New("slackbot: no views client")
 // privately with the policy's refusal or, when Slack did not open the form
 // (an expired or used trigger_id, a timeout), with form.FallbackText.
 func (h *Handler) openForm(ctx context.Context, sc *slack.SlashCommand, op *command.Op) reply.Ack {
-	denial, err := h.showForm(ctx, op, formOpening{teamID: sc.TeamID, userID: sc.UserID, channel: sc.ChannelID, triggerID: sc.TriggerID})
+	denial, err := h.showForm(ctx, op, formOpening{teamID: sc.TeamID, enterpriseID: sc.EnterpriseID, userID: sc.UserID, channel: sc.ChannelID, triggerID: sc.TriggerID})
 	switch {
 	case denial != "":
 		return reply.AckDenied(denial)
@@ -100,7 +101,7 @@ func (h *Handler) shortcut(ctx context.Context, cb *slack.InteractionCallback) [
 		h.log.WarnContext(ctx, "interaction not handled", "type", string(cb.Type), "callback_id", cb.CallbackID)
 		return nil
 	}
-	in := formOpening{teamID: cb.Team.ID, userID: cb.User.ID, triggerID: cb.TriggerID}
+	in := formOpening{teamID: cb.Team.ID, enterpriseID: enterpriseID(cb), userID: cb.User.ID, triggerID: cb.TriggerID}
 	denial, err := h.showForm(ctx, formOp(), in)
 	if denial != "" && err == nil { // showForm opened nothing
 		// The refusal in the place of the form. If even this fails, the
@@ -114,7 +115,7 @@ func (h *Handler) shortcut(ctx context.Context, cb *slack.InteractionCallback) [
 // when in's person may create in no project (nothing is opened), or the
 // error of views.open (logged here).
 func (h *Handler) showForm(ctx context.Context, op *command.Op, in formOpening) (denial string, err error) {
-	req := access.Request{TeamID: in.teamID, UserID: in.userID, ChannelID: in.channel, Action: op.Action}
+	req := access.Request{TeamID: in.teamID, EnterpriseID: in.enterpriseID, UserID: in.userID, ChannelID: in.channel, Action: op.Action}
 	projects := formProjects(h.policy.ProjectsFor(ctx, req, op.Action))
 	if len(projects) == 0 {
 		// The usual refusal, audited, rather than an empty form.
@@ -191,7 +192,7 @@ func (h *Handler) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	// The channel to ask the policy about; a bad or missing metadata is
 	// ParseSubmission's to refuse.
 	origin, _ := form.ParseMetadata(cb.View.PrivateMetadata)
-	req := access.Request{TeamID: cb.Team.ID, UserID: cb.User.ID, ChannelID: origin.Channel, Action: op.Action}
+	req := access.Request{TeamID: cb.Team.ID, EnterpriseID: enterpriseID(cb), UserID: cb.User.ID, ChannelID: origin.Channel, Action: op.Action}
 	var allowed []form.Project
 	if cb.View.CallbackID == form.CallbackID && origin.User == cb.User.ID {
 		allowed = formProjects(h.policy.ProjectsFor(ctx, req, op.Action))
@@ -211,7 +212,14 @@ func (h *Handler) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	if !d.Allowed {
 		return viewResponse(form.NoticeResponse(":no_entry: Not allowed: " + reply.Escape(d.Reason)))
 	}
-	channel, _ := sub.Destination() // a user ID for a direct message
+	channel, dm := sub.Destination() // a user ID for a direct message
+	if _, ok := h.policy.ApprovalFor(d.GroupID, op.Action); ok && dm {
+		// Nobody but the person would see the approval request in their
+		// direct message: ask for a channel on the picker (Start refuses
+		// a direct message too, for the slash command's form).
+		return viewResponse(form.ErrorsResponse(map[string]string{form.BlockChannel: "Project " +
+			cmp.Or(d.ProjectAlias, d.GroupID) + " needs a second person's approval: pick a channel where the approvers can see the request."}))
+	}
 	sc := slack.SlashCommand{TeamID: cb.Team.ID, ChannelID: channel, UserID: cb.User.ID, UserName: cb.User.Name,
 		ResponseURL: sub.ResponseURL, Command: "/stream", TriggerID: cb.TriggerID}
 	cmd := sub.Command

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
 	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/state"
 )
 
 // formEnv is a testEnv whose handler opens views on a recording Slack,
@@ -513,3 +515,58 @@ func TestSlackBotViews(t *testing.T) {
 type refusedErr struct{ error }
 
 func (refusedErr) Refused() bool { return true }
+
+// A form submitted on a protected project goes where a typed create goes
+// (Handler.accept → Start): it is recorded pending_approval and the
+// worker is asked to post the approval request, not to create. From the
+// shortcut, a direct message (no channel picked) is refused on the
+// picker: nobody but the requester would see the request there.
+func TestForm_protectedProjectWaitsForApproval(t *testing.T) {
+	env := newFormEnv(t, approvalPolicy+"\n")
+	call := env.openView(t, requester)
+	values := map[string]string{form.BlockName: "billing-ws", form.BlockProject: prodGroupID, form.BlockRegion: "VIRGINIA_USA"}
+	if code, body := env.submit(t, submissionWith(t, env.rec, call, requester, values, nil)); code != http.StatusOK || body != "" {
+		t.Fatalf("submission = %d %q, want an empty 200 (closes the form)", code, body)
+	}
+	jobs := env.dispatch.Jobs()
+	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalRequest || jobs[0].Name != "billing-ws" {
+		t.Fatalf("jobs = %+v, want one approval request for billing-ws", jobs)
+	}
+	if slices.Contains(jobs[0].Approval.Approvers, "<@"+requester+">") {
+		t.Errorf("approvers %v name the requester, who cannot approve", jobs[0].Approval.Approvers)
+	}
+	op, err := env.h.state.Get(t.Context(), jobs[0].ID)
+	if err != nil || op.Status != state.StatusPendingApproval || op.Requester != requester {
+		t.Fatalf("record = %+v, %v; want the form's create pending approval", op, err)
+	}
+
+	env.post(t, "/slack/interactions", shortcutBody(form.CallbackID, requester, "trig-sc-prod"), time.Now())
+	views := env.opened(t)
+	values[form.BlockName] = "billing-2"
+	code, body := env.submit(t, submissionWith(t, env.rec, views[len(views)-1], requester, values, nil))
+	if code != http.StatusOK || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, `"`+form.BlockChannel+`":"Project prod needs a second person's approval`) {
+		t.Errorf("shortcut submission to a direct message = %d %s, want an error on the channel picker", code, body)
+	}
+	if n := len(env.dispatch.Jobs()); n != 1 {
+		t.Errorf("%d Jobs, want no second one", n)
+	}
+}
+
+// A policy limited to an Enterprise Grid organization (teams: [E…]) lets
+// its people open and submit the form: the form's policy checks carry the
+// enterprise_id as the slash command's do.
+func TestForm_enterpriseGrid(t *testing.T) {
+	env := newFormEnv(t, "teams: [E0ORG]\n")
+	w := env.post(t, "/slack/commands", slashForm("create", "enterprise_id", "E0ORG", "trigger_id", "trig-grid"), time.Now())
+	views := env.opened(t)
+	if w.Code != http.StatusOK || w.Body.Len() != 0 || len(views) != 1 {
+		t.Fatalf("/stream create from the organization = %d %q with %d views, want the form", w.Code, w.Body.String(), len(views))
+	}
+	values := map[string]string{form.BlockName: "orders-ws", form.BlockProject: devGroupID, form.BlockRegion: "VIRGINIA_USA"}
+	payload := submissionWith(t, env.rec, views[0], "U0CREATOR", values, func(m map[string]any) {
+		m["enterprise"] = map[string]any{"id": "E0ORG", "name": "Org"}
+	})
+	if code, body := env.submit(t, payload); code != http.StatusOK || body != "" || len(env.dispatch.Jobs()) != 1 {
+		t.Errorf("submission from the organization = %d %q with %d Jobs, want it accepted", code, body, len(env.dispatch.Jobs()))
+	}
+}

@@ -1,9 +1,11 @@
 package slackbot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -58,11 +60,16 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 	var pending *access.Approval
 	if ap, ok := h.policy.ApprovalFor(job.GroupID, op.Action); ok {
 		pending = &ap
-		mentions := make([]string, len(ap.Approvers))
-		for i, s := range ap.Approvers {
-			mentions[i] = s.Mention()
+		approvers, why := h.approvable(job, op, &ap)
+		if why != "" {
+			h.log.WarnContext(ctx, "approval cannot be asked", "job_id", job.ID, "reason", why)
+			text := reply.Escape(why)
+			if len(approvers) > 0 {
+				text += " (" + strings.Join(approvers, ", ") + ")"
+			}
+			return reply.AckDeniedMrkdwn(text), why
 		}
-		job.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: mentions,
+		job.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: approvers,
 			ExpiresAt: h.now().Add(ap.Expires).UTC()}
 	}
 	rec, err := provision.NewOperation(job)
@@ -96,6 +103,38 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 		return handoffAck(job.ID, err), handoffText(err, handoff, unknown)
 	}
 	return ack, ""
+}
+
+// approvable returns whom job's approval request names (as mentions):
+// the approvers of ap but the requester, who cannot approve their own
+// request. why is not empty when no request can be asked (plain text):
+// the policy names nobody else, or the request would go to a direct
+// message, where no approver sees it.
+func (h *Handler) approvable(job provision.Job, op *command.Op, ap *access.Approval) (mentions []string, why string) {
+	var requester, channel string
+	if job.Slack != nil {
+		requester, channel = job.Slack.UserID, job.Slack.ChannelID
+	}
+	for _, s := range ap.Approvers {
+		if s.Kind == access.SubjectUser && s.ID == requester {
+			continue
+		}
+		mentions = append(mentions, s.Mention())
+	}
+	what := "the access policy asks for an approval of " + string(op.Name()) + " on project " + cmp.Or(job.ProjectAlias, job.GroupID)
+	switch {
+	case len(mentions) == 0:
+		return nil, what + ", and names only you as its approver, so nobody can approve it and nothing was done; ask a policy admin to add an approver"
+	case isDirect(channel):
+		return mentions, what + ", and only you would see the request in a direct message, so nothing was done; ask in a channel where the approvers can see it"
+	}
+	return mentions, ""
+}
+
+// isDirect reports whether channel is a direct message: a D… channel,
+// or a user ID (the form's thread goes to the person's direct message).
+func isDirect(channel string) bool {
+	return channel != "" && strings.ContainsRune("DUW", rune(channel[0]))
 }
 
 // decideApproval handles Approve and Reject on an approval request, and
@@ -135,7 +174,9 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		d := h.policy.CanApprove(ctx, access.ApproveRequest{TeamID: cb.Team.ID, UserID: clicker, ChannelID: channel,
 			GroupID: cur.GroupID, Action: op.Action, RequesterID: cur.Requester})
 		if !d.Allowed {
-			refuse("not an approver", "You cannot "+string(v.Step)+" this: "+d.Reason)
+			// As a denial: the approvers it names become mentions.
+			h.log.WarnContext(ctx, "click refused", "reason", "not an approver", "slack_user", clicker, "channel_id", channel)
+			h.notice(ctx, cb, channel, provision.Job{Denial: d.Reason})
 			return
 		}
 		if v.Step == button.StepApprove {
@@ -167,7 +208,17 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 	if rec.ParentTS == "" && step == provision.ApprovalApproved {
 		rec = h.requestAsParent(ctx, rec, cb, channel)
 	}
-	h.handOver(ctx, rec, step, clicker)
+	if err := h.handOver(ctx, rec, step, clicker); err != nil && step == provision.ApprovalApproved {
+		// Nothing runs an approval whose Job the worker did not get: take
+		// it back, so that the request waits again rather than stay
+		// "approved" for good. A worker that got the Job after all races
+		// this fairly (see state.Unapprove): it runs at most once.
+		if _, uerr := h.state.Transition(ctx, v.OpID, state.Unapprove()); uerr != nil {
+			h.log.ErrorContext(ctx, "approval not taken back", "op_id", v.OpID, "error", uerr)
+			return
+		}
+		refuse("approved job not handed over", "The bot could not hand the approved request to its worker, so nothing ran; the request waits for an approval again. Please click Approve again in a minute.")
+	}
 }
 
 // requestAsParent records the clicked approval request as the operation's
@@ -197,25 +248,27 @@ func (h *Handler) requestAsParent(ctx context.Context, rec *state.Operation, cb 
 	return rec
 }
 
-// handOver hands the worker the operation's stored Job with a decision.
-func (h *Handler) handOver(ctx context.Context, rec *state.Operation, step, by string) {
+// handOver hands the worker the operation's stored Job with a decision. It
+// returns the dispatch's error (logged by dispatch).
+func (h *Handler) handOver(ctx context.Context, rec *state.Operation, step, by string) error {
 	job, err := provision.JobOf(rec)
 	if err != nil {
 		h.log.ErrorContext(ctx, "stored job unreadable", "op_id", rec.ID, "error", err)
-		return
+		return err
 	}
 	if job.Approval == nil {
 		job.Approval = &provision.ApprovalStep{}
 	}
 	job.Approval.Step, job.Approval.By = step, by
 	job.RequestedAt = h.now()
-	h.dispatch(ctx, job)
+	return h.dispatch(ctx, job)
 }
 
 // decidedText says why a click on an approval decided nothing.
 func decidedText(ce *state.ConflictError) string {
+	// Notices are plain text, so they name nobody: the request message
+	// shows who decided, with a mention.
 	op := ce.Current
-	by := "user:" + op.DecidedBy // notices are plain text
 	switch {
 	case ce.Refusal == state.RefusedRequester:
 		return "You asked for this, so someone else must approve it; nothing was done."
@@ -227,11 +280,11 @@ func decidedText(ce *state.ConflictError) string {
 	}
 	switch op.Status {
 	case state.StatusRejected:
-		return "This request was already rejected by " + by + "; nothing was done."
+		return "This request was already rejected (the request message says by whom); nothing was done."
 	case state.StatusCancelled:
 		return "This request was withdrawn by its requester; nothing was done."
 	case state.StatusApproved, state.StatusRunning, state.StatusDone, state.StatusFailed:
-		return "This request was already approved by " + by + " (it runs once); nothing more was done."
+		return "This request was already approved (the request message says by whom); it runs once, so nothing more was done."
 	}
 	return "This request was already decided; nothing more was done."
 }

@@ -352,6 +352,36 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
+			name:    "an approval whose Job was not handed over is taken back, then approved again",
+			pending: true,
+			steps: []step{
+				{t: state.Approve(bob)},
+				{t: state.Unapprove()},
+				{t: state.Claim("w1", lease), refusal: state.RefusedStatus},
+				{t: state.Unapprove(), refusal: state.RefusedStatus},
+				{advance: time.Minute, t: state.Approve(carol)},
+				{t: state.Claim("w1", lease)},
+				{t: state.Unapprove(), refusal: state.RefusedStatus},
+			},
+			want: func(op *state.Operation) {
+				op.Status, op.DecidedBy, op.DecidedAt = state.StatusRunning, carol, base.Add(time.Minute)
+				op.Owner, op.LeaseUntil, op.Attempts = "w1", lease, 1
+			},
+		},
+		{
+			name:    "a rejection is announced once",
+			pending: true,
+			steps: []step{
+				{t: state.Reject(bob, "no")},
+				{t: state.Announce(state.StatusRejected, "w1")},
+				{t: state.Announce(state.StatusRejected, "w2"), refusal: state.RefusedOwner},
+				{t: state.Announce(state.StatusExpired, "w3"), refusal: state.RefusedStatus},
+			},
+			want: func(op *state.Operation) {
+				op.Status, op.DecidedBy, op.DecidedAt, op.Outcome, op.Owner = state.StatusRejected, bob, base, "no", "w1"
+			},
+		},
+		{
 			name:    "the requester cannot approve",
 			pending: true,
 			steps:   []step{{t: state.Approve(alice), refusal: state.RefusedRequester}},

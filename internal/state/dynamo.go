@@ -197,6 +197,9 @@ func (d *Dynamo) Transition(ctx context.Context, id string, t Transition) (*Oper
 	if t.Outcome != "" {
 		sets = append(sets, x.name(attrOutcome)+" = "+x.value(str(t.Outcome)))
 	}
+	if t.IfUnowned {
+		sets = append(sets, x.name(attrOwner)+" = "+x.value(str(t.Owner)))
+	}
 
 	// The condition: what check in transition.go decides.
 	from := make([]string, len(t.From))
@@ -225,6 +228,9 @@ func (d *Dynamo) Transition(ctx context.Context, id string, t Transition) (*Oper
 	}
 	if t.IfOwner != "" {
 		conds = append(conds, x.name(attrOwner)+" = "+x.value(str(t.IfOwner)))
+	}
+	if t.IfUnowned { // an empty owner is not stored
+		conds = append(conds, "attribute_not_exists("+x.name(attrOwner)+")")
 	}
 
 	return d.update(ctx, stepName(&t), id, "SET "+strings.Join(sets, ", "), strings.Join(conds, " AND "), &x,

@@ -80,6 +80,9 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // stepName names a transition for errors and logs.
 func stepName(t *Transition) string {
+	if t.IfUnowned {
+		return "announce"
+	}
 	switch t.To {
 	case StatusRunning:
 		return "claim"
@@ -95,6 +98,8 @@ func stepName(t *Transition) string {
 		return "finish"
 	case StatusQueued:
 		return "release"
+	case StatusPendingApproval:
+		return "unapprove"
 	}
 	return "transition to " + string(t.To)
 }

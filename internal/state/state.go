@@ -31,6 +31,9 @@
 //     ExpiresAt), [Reject], [Cancel] (by the requester) and [Expire] move a
 //     pending_approval item exactly once; a second click gets [ErrConflict]
 //     with the decision already made.
+//   - Decision noted once: the worker that re-renders a rejected,
+//     cancelled or expired request takes [Announce] before it posts the
+//     decision in the thread.
 //   - One final answer: [Finish] moves the claimant's running item to done or
 //     failed with its outcome.
 //
@@ -127,15 +130,17 @@ type Status string
 //	pending_approval ──▶ rejected | cancelled | expired
 //
 // [Release] gives a running claim back to queued (the worker's answer
-// reached nobody and Lambda retries the Job); a confirmation's Cancel
-// finishes a running claim as cancelled.
+// reached nobody and Lambda retries the Job); [Unapprove] gives an
+// unclaimed approval back to pending_approval (its Job could not be handed
+// to the worker); a confirmation's Cancel finishes a running claim as
+// cancelled.
 const (
 	StatusQueued          Status = "queued"           // accepted, handed to the worker
 	StatusPendingApproval Status = "pending_approval" // waiting for an approver
 	StatusApproved        Status = "approved"         // approved, handed to the worker
 	StatusRejected        Status = "rejected"         // an approver said no
 	StatusCancelled       Status = "cancelled"        // the requester withdrew it
-	StatusExpired         Status = "expired"          // nobody approved it in time
+	StatusExpired         Status = "expired"          // nobody approved (or confirmed) it in time
 	StatusRunning         Status = "running"          // a worker has claimed it
 	StatusDone            Status = "done"             // finished; Outcome says what happened
 	StatusFailed          Status = "failed"           // finished with an error; Outcome says which

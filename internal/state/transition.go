@@ -8,8 +8,8 @@ import (
 
 // Transition describes one conditional change of an operation for
 // [Store.Transition]: the conditions under which it happens and what it
-// records. Build it with [Claim], [Approve], [Reject], [Cancel], [Expire]
-// or [Finish]; the fields are exported so a caller can read what it asks
+// records. Build it with [Claim], [Approve], [Unapprove], [Reject],
+// [Cancel], [Expire], [Announce], [Release] or [Finish]; the fields are exported so a caller can read what it asks
 // for, and both stores interpret them the same way (the conformance tests
 // hold them to it).
 type Transition struct {
@@ -31,6 +31,9 @@ type Transition struct {
 	// IfOwner, when set, must be the operation's Owner: only the claimant
 	// finishes.
 	IfOwner string
+	// IfUnowned requires the operation to have no Owner, and records
+	// Owner: [Announce]'s once-only mark on a decided approval.
+	IfUnowned bool
 
 	// Owner and LeaseUntil are recorded when To is StatusRunning (which
 	// also counts an attempt).
@@ -125,6 +128,35 @@ func Expire() Transition {
 	}
 }
 
+// Unapprove takes back an approval that no worker has claimed yet, so
+// that the request waits again and can be approved again: the Job that
+// would run it could not be handed to the worker. It races the claim
+// fairly: if a worker got the Job after all, either its claim wins (the
+// operation runs, Unapprove gets [ErrConflict]) or Unapprove wins (the
+// claim loses); either way it runs at most once. The expiry is not
+// checked: a lapsed request is expired by the next click.
+func Unapprove() Transition {
+	return Transition{
+		From: []Status{StatusApproved},
+		To:   StatusPendingApproval,
+	}
+}
+
+// Announce takes, once, the announcement of a decided approval: s is its
+// status (rejected, cancelled or expired), owner a token unique to the
+// attempt, recorded as Owner (an approval that was not approved never had
+// one). The winner posts the decision in the request's thread; a second
+// copy of its Job (Lambda delivers at least once) gets [ErrConflict]
+// refused [RefusedOwner], and posts nothing.
+func Announce(s Status, owner string) Transition {
+	return Transition{
+		From:      []Status{s},
+		To:        s,
+		IfUnowned: true,
+		Owner:     owner,
+	}
+}
+
 // Release gives a running operation claimed by owner back (to queued),
 // so that another attempt can claim it at once: the worker's answer
 // reached nobody and it hands the Job to Lambda's retry, which comes
@@ -163,6 +195,9 @@ func (t *Transition) validate() error {
 	}
 	if t.To == StatusRunning && (t.Owner == "" || t.LeaseUntil.IsZero()) {
 		return fmt.Errorf("state: a claim needs an owner and a lease")
+	}
+	if t.IfUnowned && (t.Owner == "" || t.To == StatusRunning) {
+		return fmt.Errorf("state: a mark needs an owner and is no claim")
 	}
 	return nil
 }
@@ -232,6 +267,9 @@ func (t *Transition) check(op *Operation, now time.Time) Refusal {
 	if t.IfOwner != "" && op.Owner != t.IfOwner {
 		return RefusedOwner
 	}
+	if t.IfUnowned && op.Owner != "" {
+		return RefusedOwner
+	}
 	return refusedNone
 }
 
@@ -245,6 +283,9 @@ func (t *Transition) apply(op *Operation, now time.Time) {
 	if t.To == StatusRunning {
 		op.Owner, op.LeaseUntil = t.Owner, norm(t.LeaseUntil)
 		op.Attempts++
+	}
+	if t.IfUnowned {
+		op.Owner = t.Owner
 	}
 	if t.Outcome != "" {
 		op.Outcome = t.Outcome

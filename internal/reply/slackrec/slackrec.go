@@ -1,6 +1,6 @@
 // Package slackrec is a recording stand-in for the parts of Slack that
 // streambot talks to: the Web API methods chat.postMessage, chat.update,
-// chat.postEphemeral, users.info, usergroups.users.list, views.open,
+// chat.delete, chat.postEphemeral, users.info, usergroups.users.list, views.open,
 // views.update and views.push (as slack-go's *slack.Client calls them) and
 // slash-command response_urls. The views it gets are validated against
 // Block Kit's rules ([ValidateView]), and [Server.ViewSubmission] plays a
@@ -29,6 +29,8 @@ import (
 const (
 	PostMessage = "chat.postMessage"
 	Update      = "chat.update"
+	// Delete deletes a message the bot posted.
+	Delete = "chat.delete"
 	// PostEphemeral shows a message to one user in a channel.
 	PostEphemeral = "chat.postEphemeral"
 	UsersInfo     = "users.info"
@@ -78,6 +80,40 @@ type Call struct {
 	// At is when the request arrived (views.* calls; the latency of
 	// opening a form is measured to it).
 	At time.Time
+}
+
+// Button is a button of a recorded message, as a click needs it.
+type Button struct {
+	ActionID, BlockID, Value string
+}
+
+// Button returns the button of c whose action_id is actionID, in an actions
+// block or as a section's accessory; ok is false when c has none.
+func (c Call) Button(actionID string) (b Button, ok bool) {
+	type element struct {
+		ActionID string `json:"action_id"`
+		Value    string `json:"value"`
+	}
+	var blocks []struct {
+		BlockID   string    `json:"block_id"`
+		Elements  []element `json:"elements"`
+		Accessory *element  `json:"accessory"`
+	}
+	if json.Unmarshal(c.Blocks, &blocks) != nil {
+		return Button{}, false
+	}
+	for _, blk := range blocks {
+		els := blk.Elements
+		if blk.Accessory != nil {
+			els = append(els, *blk.Accessory)
+		}
+		for _, e := range els {
+			if e.ActionID == actionID {
+				return Button{ActionID: e.ActionID, BlockID: blk.BlockID, Value: e.Value}, true
+			}
+		}
+	}
+	return Button{}, false
 }
 
 // Server is the recording Slack. It is safe for concurrent use.
@@ -293,6 +329,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.record(c)
 		writeJSON(w, map[string]any{"ok": true, "channel": channel, "ts": ts,
 			"message": map[string]any{"text": c.Text, "ts": ts, "thread_ts": c.ThreadTS}})
+	case Delete:
+		if c.Channel == "" || c.TS == "" {
+			s.refuse(w, c, "message_not_found")
+			return
+		}
+		s.record(c)
+		writeJSON(w, map[string]any{"ok": true, "channel": c.Channel, "ts": c.TS})
 	case PostEphemeral:
 		if c.Channel == "" || c.User == "" {
 			s.refuse(w, c, "channel_not_found")

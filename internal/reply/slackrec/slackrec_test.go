@@ -2,6 +2,7 @@ package slackrec_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -145,5 +146,30 @@ func TestResponseURLAndEphemeral(t *testing.T) {
 	}
 	if n := len(rec.Calls()); n != 6 {
 		t.Errorf("recorded calls = %d, want 6 (the malformed post is not recorded)", n)
+	}
+}
+
+func TestCallButton(t *testing.T) {
+	c := slackrec.Call{Blocks: json.RawMessage(`[
+		{"type":"section","block_id":"row.0","text":{"type":"mrkdwn","text":"x"},
+		 "accessory":{"type":"button","action_id":"streambot.ask.start","value":"v-start"}},
+		{"type":"actions","block_id":"ask.0","elements":[
+		 {"type":"button","action_id":"streambot.confirm.stop","value":"v-stop"},
+		 {"type":"button","action_id":"streambot.cancel.stop","value":"v-cancel"}]}]`)}
+	for _, tc := range []struct {
+		actionID string
+		want     slackrec.Button
+		ok       bool
+	}{
+		{"streambot.ask.start", slackrec.Button{ActionID: "streambot.ask.start", BlockID: "row.0", Value: "v-start"}, true},
+		{"streambot.cancel.stop", slackrec.Button{ActionID: "streambot.cancel.stop", BlockID: "ask.0", Value: "v-cancel"}, true},
+		{"streambot.confirm.delete", slackrec.Button{}, false},
+	} {
+		if got, ok := c.Button(tc.actionID); got != tc.want || ok != tc.ok {
+			t.Errorf("Button(%q) = %+v, %v; want %+v, %v", tc.actionID, got, ok, tc.want, tc.ok)
+		}
+	}
+	if _, ok := (slackrec.Call{Blocks: json.RawMessage(`{not json`)}).Button("x"); ok {
+		t.Error("Button found a button in malformed blocks")
 	}
 }
