@@ -271,8 +271,9 @@ func checkAnswered(t *testing.T, m loadMix, sl *slackrec.Server, a *atlastest.At
 // loadParent finds the workspace a load test's parent message names.
 var loadParent = regexp.MustCompile(`\b(load-\d+)\b`)
 
-// waitAnswered waits until every unit of m has its answer in its thread
-// and every parent shows its final status, and returns when that happened.
+// waitAnswered waits until every unit of m has its answer in its thread,
+// every parent shows its final status and every approval's requester has
+// been told it waits, and returns when that happened.
 func waitAnswered(t *testing.T, m loadMix, sl *slackrec.Server) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(loadWait)
@@ -286,7 +287,13 @@ func waitAnswered(t *testing.T, m loadMix, sl *slackrec.Server) time.Time {
 				}
 			}
 		}
-		if answered >= m.units && len(sl.Delivered(slackrec.Update)) >= m.units {
+		waits := 0 // the requesters' private notes, which may come after the approved run's answer
+		for _, c := range sl.Delivered(slackrec.ResponseURL) {
+			if strings.Contains(c.Text, "waits for an approval") {
+				waits++
+			}
+		}
+		if answered >= m.units && len(sl.Delivered(slackrec.Update)) >= m.units && waits >= m.k {
 			return time.Now()
 		}
 		if time.Now().After(deadline) {
