@@ -131,10 +131,11 @@ tools:
 	    $(foreach t,$(PY_TOOLS),"$(t)") 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check $(foreach t,$(PY_TOOLS),"$(t)")
 
-# The bounded load test of issue 6 (it also runs in `make test`): 500 signed
-# create commands at concurrency 25, with 250 ms of Atlas latency, through
+# The bounded load test of issues 6 and 15 (it also runs in `make test`): 500
+# signed requests at concurrency 25, creates and approval clicks (a fifth of
+# the creates need an approval), with 250 ms of Atlas latency, through
 # `streambot serve` and through a pool of Lambda emulators; it prints the ack
-# latency p50/p99 and the total time. Without -race, so the figures are the
+# latency p50/p99 of commands and clicks and the total time. Without -race, so the figures are the
 # code's rather than the race detector's. LOADFLAGS scales it, e.g.
 # LOADFLAGS='-load.commands 2000 -load.latency 400ms'.
 .PHONY: load

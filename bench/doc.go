@@ -6,7 +6,8 @@
 //   - BenchmarkFirstAck: process start → first acknowledged slash command
 //     for `streambot serve`, the bare Go floor (bench/floor) and the Bolt-JS
 //     peer (bench/peers/bolt-js), interleaved, with the same requests.
-//   - BenchmarkWarmAck: warm acknowledgement latency of the same three.
+//   - BenchmarkWarmAck: warm acknowledgement latency of the same three,
+//     for slash commands (a dry run, a create) and a button click.
 //   - BenchmarkLambdaColdStart: the Slack function's cold start under the
 //     Lambda Runtime Interface Emulator with its signing secret in
 //     moto_server, beside the emulator floor (a hello bootstrap) and one
@@ -15,6 +16,8 @@
 //   - BenchmarkLambdaFormOpen: `/stream create` with no arguments under the
 //     emulator, from the event to views.open reaching a recording Slack
 //     (issue 13's 3-second trigger_id), cold and warm.
+//   - BenchmarkLambdaClick: a button click under the emulator, from the
+//     event to the Job's Invoke reaching Lambda (a stub), cold and warm.
 //   - BenchmarkBootstrapSize: both functions built for linux/arm64 as the
 //     Makefile builds them, and their zip sizes.
 //

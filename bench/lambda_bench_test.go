@@ -34,12 +34,17 @@ const benchPolicy = `{"projects": {"dev": "6a1b2c3d4e5f6a7b8c9d0e1f"}, "default_
 type stubAWS struct {
 	*httptest.Server
 	invokes atomic.Int64
+	last    atomic.Int64 // when the last Invoke arrived, Unix ns
 }
+
+// lastInvoke returns when the last Invoke arrived.
+func (s *stubAWS) lastInvoke() time.Time { return time.Unix(0, s.last.Load()) }
 
 func newStubAWS(b *testing.B) *stubAWS {
 	s := &stubAWS{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", func(w http.ResponseWriter, r *http.Request) {
+		s.last.Store(time.Now().UnixNano())
 		s.invokes.Add(1)
 		w.WriteHeader(http.StatusAccepted)
 	})

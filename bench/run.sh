@@ -27,9 +27,12 @@ echo "== machine"
   echo "loadavg: $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
 } | tee "$OUT/machine.txt"
 
-echo "== Go micro-benchmarks (ack path, parser, policy, Atlas codec, worker, processors renderer)"
-go test -run '^$' -bench . -benchmem -count 3 -timeout 10m \
-  ./internal/slackbot ./internal/command ./internal/access ./pkg/atlas ./internal/provision ./internal/reply |
+echo "== Go micro-benchmarks (ack paths: command, click, view_submission; parser, policy, Atlas codec, worker, state table, form, processors renderer)"
+# STREAMBOT_REQUIRE_TOOLS: the state table's benchmarks against moto_server
+# (BenchmarkJobWrites, BenchmarkWorkerCreateState) run rather than skip.
+STREAMBOT_REQUIRE_TOOLS=1 go test -run '^$' -bench . -benchmem -count 3 -timeout 10m \
+  ./internal/slackbot ./internal/command ./internal/access ./pkg/atlas ./internal/provision ./internal/reply \
+  ./internal/state ./internal/form |
   tee "$OUT/micro.txt"
 
 echo "== bootstrap sizes: make build (linux/arm64) and zip -9"
@@ -52,7 +55,7 @@ echo "== the Bolt-JS peer: npm ci (versions pinned by bench/peers/bolt-js/packag
 (cd bench/peers/bolt-js && npm ci --no-audit --no-fund --loglevel=error)
 echo "@slack/bolt $(node -p 'require("./bench/peers/bolt-js/node_modules/@slack/bolt/package.json").version')" | tee -a "$OUT/machine.txt"
 
-echo "== end to end: cold starts ($RUNS runs), warm latency ($INVOKES requests), sizes"
+echo "== end to end: cold starts ($RUNS runs), warm latency ($INVOKES requests: commands and clicks), the form's views.open and a click's Job under the emulator, sizes"
 STREAMBOT_REQUIRE_TOOLS=1 go test -run '^$' -bench . -benchtime 1x -timeout 30m ./bench \
   -args -runs "$RUNS" -invokes "$INVOKES" | tee "$OUT/e2e.txt"
 echo "loadavg: $(cut -d' ' -f1-3 /proc/loadavg) (after the run)" | tee -a "$OUT/machine.txt"

@@ -27,22 +27,31 @@ func clickIn(t *testing.T, sl *slackrec.Server, method, actionID, user string) s
 	t.Helper()
 	calls := sl.Delivered(method)
 	for i := len(calls) - 1; i >= 0; i-- {
-		c := calls[i]
-		if c.ThreadTS != "" {
-			continue
-		}
-		if b, ok := c.Button(actionID); ok {
-			channel := c.Channel
-			if channel == "" { // a response_url answer: the command's channel
-				channel = channelID
-			}
-			return slackbot.Click{TeamID: teamID, ChannelID: channel, UserID: user, UserName: strings.ToLower(user),
-				ActionID: b.ActionID, BlockID: b.BlockID, Value: b.Value, MessageTS: c.TS,
-				ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}
+		if click, ok := buttonClick(sl, calls[i], actionID, user); ok {
+			return click
 		}
 	}
 	t.Fatalf("no message with a %s button:\n%s", actionID, describeCalls(sl.Calls()))
 	return slackbot.Click{}
+}
+
+// buttonClick returns the click by user on c's button whose action_id is
+// actionID, if c is not a thread reply and has one.
+func buttonClick(sl *slackrec.Server, c slackrec.Call, actionID, user string) (slackbot.Click, bool) {
+	if c.ThreadTS != "" {
+		return slackbot.Click{}, false
+	}
+	b, ok := c.Button(actionID)
+	if !ok {
+		return slackbot.Click{}, false
+	}
+	channel := c.Channel
+	if channel == "" { // a response_url answer: the command's channel
+		channel = channelID
+	}
+	return slackbot.Click{TeamID: teamID, ChannelID: channel, UserID: user, UserName: strings.ToLower(user),
+		ActionID: b.ActionID, BlockID: b.BlockID, Value: b.Value, MessageTS: c.TS,
+		ResponseURL: sl.ResponseURL("click-" + randomHex(6)), TriggerID: "click." + randomHex(8)}, true
 }
 
 // TestDeleteByClick is the delete's whole road through the built

@@ -20,16 +20,17 @@ import (
 	"github.com/streambot/streambot/bench/slashload"
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/reply/slackrec"
+	"github.com/streambot/streambot/internal/slackbot"
 	"github.com/streambot/streambot/internal/testtools"
 	"github.com/streambot/streambot/pkg/atlas/atlastest"
 )
 
-// The load, as issue 6 asks for it; `make load` runs TestLoad* verbosely
-// with these defaults, and the flags change them for a bigger run, e.g.
-// go test ./e2e -run TestLoad -v -load.commands 2000.
+// The load, as issues 6 and 15 ask for it; `make load` runs TestLoad*
+// verbosely with these defaults, and the flags change them for a bigger
+// run, e.g. go test ./e2e -run TestLoad -v -load.commands 2000.
 var (
-	loadCommands    = flag.Int("load.commands", 500, "signed create commands per load test")
-	loadConcurrency = flag.Int("load.concurrency", 25, "commands in flight at once")
+	loadCommands    = flag.Int("load.commands", 500, "signed requests per load test: commands and clicks (a fifth of them approvals: a command and a click)")
+	loadConcurrency = flag.Int("load.concurrency", 25, "requests in flight at once")
 	loadLatency     = flag.Duration("load.latency", 250*time.Millisecond, "latency the Atlas simulator adds to every answer")
 	loadSlackFns    = flag.Int("load.slack-emulators", 5, "Slack function emulators behind the round robin")
 	loadCreateFns   = flag.Int("load.create-emulators", 25, "worker emulators behind the async relay")
@@ -38,126 +39,261 @@ var (
 // loadWait bounds how long the answers may take after the last ack.
 const loadWait = 90 * time.Second
 
+// loadPolicy is the load tests' policy: creates on dev run at once; creates
+// on prod wait for an approval by lead (approvalPolicy).
+const loadPolicy = policyYAML + approvalPolicy
+
+// loadMix is the load of one test: n signed requests, of which k
+// approvals (each a create on prod and lead's Approve click on its
+// request) and n-2k plain creates on dev, spread evenly. Unit i creates
+// the workspace loadName(i).
+type loadMix struct{ n, units, k int }
+
+func newLoadMix(n int) loadMix {
+	k := n / 5
+	return loadMix{n: n, units: n - k, k: k}
+}
+
+// approval reports whether unit i is an approval.
+func (m loadMix) approval(i int) bool { return (i+1)*m.k/m.units > i*m.k/m.units }
+
+// text is unit i's command.
+func (m loadMix) text(i int) string {
+	if m.approval(i) {
+		return "create " + loadName(i) + " --region VIRGINIA_USA --tier SP10 --project prod"
+	}
+	return "create " + loadName(i) + " --region VIRGINIA_USA --tier SP10"
+}
+
+// loadReq is one request of the load: unit i's command, or a click.
+type loadReq struct {
+	i     int
+	click *slackbot.Click // the approver's click on an approval request
+}
+
 // loadResult is what one load run measured.
 type loadResult struct {
-	acks  []time.Duration // ack latency of each command, as the caller saw it
-	total time.Duration   // first command sent to last answer delivered
+	acks, clickAcks []time.Duration // ack latency of each command and click, as the caller saw it
+	total           time.Duration   // first request sent to last answer delivered
 }
 
 // summary is the line the load tests print: the figures the README quotes.
-func (r loadResult) summary(via string) string {
-	a := slashload.Summarize(r.acks)
-	return fmt.Sprintf("load via %s: %d commands, concurrency %d, Atlas latency %v: ack p50 %v p99 %v max %v; all answered in %v",
-		via, a.N, *loadConcurrency, *loadLatency, a.P50.Round(100*time.Microsecond), a.P99.Round(100*time.Microsecond),
-		a.Max.Round(100*time.Microsecond), r.total.Round(time.Millisecond))
+func (r loadResult) summary(via string, m loadMix) string {
+	a, c := slashload.Summarize(r.acks), slashload.Summarize(r.clickAcks)
+	return fmt.Sprintf("load via %s: %d requests (%d commands, %d of them waiting for approval, and %d approval clicks), concurrency %d, Atlas latency %v: "+
+		"command ack p50 %v p99 %v max %v; click ack p50 %v p99 %v max %v; all answered in %v",
+		via, a.N+c.N, a.N, m.k, c.N, *loadConcurrency, *loadLatency,
+		a.P50.Round(100*time.Microsecond), a.P99.Round(100*time.Microsecond), a.Max.Round(100*time.Microsecond),
+		c.P50.Round(100*time.Microsecond), c.P99.Round(100*time.Microsecond), c.Max.Round(100*time.Microsecond),
+		r.total.Round(time.Millisecond))
 }
 
-// loadName is the workspace the i-th command creates.
+// loadName is the workspace the i-th unit creates.
 func loadName(i int) string { return fmt.Sprintf("load-%04d", i) }
 
-// fire sends n commands, concurrency at a time, through send, which sends
-// the i-th and returns its ack text; it records each ack's latency.
-func fire(t *testing.T, n int, send func(i int) (string, error)) []time.Duration {
+// fire sends the load m, concurrency requests at a time, through send,
+// which sends one request and returns its ack text ("" for a click's
+// empty 200): every unit's command in order, and, as each approval
+// request appears in the recording Slack, lead's Approve click on it. It
+// records each ack's latency and checks each ack.
+func fire(t *testing.T, sl *slackrec.Server, m loadMix, send func(r loadReq) (string, error)) (acks, clickAcks []time.Duration) {
 	t.Helper()
-	acks := make([]time.Duration, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
+	next := make(chan loadReq)
+	var wg, producers sync.WaitGroup
 	var mu sync.Mutex
 	var errs []string
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		errs = append(errs, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
 	for range *loadConcurrency {
 		wg.Go(func() {
-			for i := range next {
+			for r := range next {
 				start := time.Now()
-				text, err := send(i)
-				acks[i] = time.Since(start)
-				want := "Working on it: creating `" + loadName(i) + "`"
-				if err == nil && !strings.HasPrefix(text, want) {
-					err = fmt.Errorf("ack %q, want %q…", text, want)
+				text, err := send(r)
+				d := time.Since(start)
+				switch {
+				case err != nil:
+				case r.click != nil && text != "":
+					err = fmt.Errorf("click answered %q, want an empty 200", text)
+				case r.click == nil && m.approval(r.i) && !strings.Contains(text, "asks for an approval"):
+					err = fmt.Errorf("ack %q, want it to say an approval is needed", text)
+				case r.click == nil && !m.approval(r.i) && !strings.HasPrefix(text, "Working on it: creating `"+loadName(r.i)+"`"):
+					err = fmt.Errorf("ack %q, want %q…", text, "Working on it: creating `"+loadName(r.i)+"`")
 				}
+				mu.Lock()
+				if r.click != nil {
+					clickAcks = append(clickAcks, d)
+				} else {
+					acks = append(acks, d)
+				}
+				mu.Unlock()
 				if err != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Sprintf("command %d: %v", i, err))
-					mu.Unlock()
+					fail("request %d (click %t): %v", r.i, r.click != nil, err)
 				}
 			}
 		})
 	}
-	for i := range n {
-		next <- i
-	}
+	producers.Go(func() {
+		for i := range m.units {
+			next <- loadReq{i: i}
+		}
+	})
+	producers.Go(func() {
+		// The approval clicks, as the requests appear (the worker posts
+		// them after the create's ack).
+		seen := map[string]bool{}
+		deadline := time.Now().Add(loadWait)
+		for len(seen) < m.k {
+			if time.Now().After(deadline) {
+				fail("after %v only %d of %d approval requests were posted", loadWait, len(seen), m.k)
+				return
+			}
+			for _, c := range sl.Delivered(slackrec.PostMessage) {
+				if seen[c.TS] {
+					continue
+				}
+				if click, ok := buttonClick(sl, c, "streambot.approve.create", lead); ok {
+					seen[c.TS] = true
+					name := loadParent.FindStringSubmatch(c.Text)
+					i := -1
+					if name != nil {
+						fmt.Sscanf(name[1], "load-%d", &i)
+					}
+					next <- loadReq{i: i, click: &click}
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	producers.Wait()
 	close(next)
 	wg.Wait()
 	if len(errs) > 0 {
-		t.Fatalf("%d of %d commands were not acknowledged:\n%s", len(errs), n, strings.Join(errs[:min(len(errs), 10)], "\n"))
+		t.Fatalf("%d of %d requests failed:\n%s", len(errs), m.n, strings.Join(errs[:min(len(errs), 10)], "\n"))
 	}
-	return acks
+	return acks, clickAcks
 }
 
-// checkAnswered checks that each of the n commands was answered exactly
-// once and created exactly one workspace: one parent message per
-// workspace, exactly one delivered reply in each parent's thread, no
-// response_url fallback, n create requests and n workspaces.
-func checkAnswered(t *testing.T, n int, sl *slackrec.Server, a *atlastest.Atlas) {
-	t.Helper()
-	parents := map[string]string{} // parent ts -> workspace
-	perName := map[string]int{}
-	replies := map[string]int{} // parent ts -> delivered thread replies
+// loadThreads sorts the recording Slack's channel posts of a load run: for
+// each workspace its parent messages (a create's parent, or the approval
+// request of a create on prod) and the replies in their threads.
+type loadThreads struct {
+	parents   map[string][]string        // workspace → parent ts
+	approvals map[string]bool            // parent ts → an approval request
+	replies   map[string][]slackrec.Call // parent ts → thread replies
+	other     []string                   // posts that are neither
+}
+
+func threadsOf(sl *slackrec.Server) loadThreads {
+	th := loadThreads{parents: map[string][]string{}, approvals: map[string]bool{}, replies: map[string][]slackrec.Call{}}
 	for _, c := range sl.Delivered(slackrec.PostMessage) {
+		name := loadParent.FindStringSubmatch(c.Text)
 		switch {
-		case isParent(c):
-			name := loadParent.FindStringSubmatch(c.Text)
-			if name == nil {
-				t.Errorf("a parent names no load workspace: %q", c.Text)
-				continue
-			}
-			parents[c.TS] = name[1]
-			perName[name[1]]++
 		case c.ThreadTS != "":
-			replies[c.ThreadTS]++
+			th.replies[c.ThreadTS] = append(th.replies[c.ThreadTS], c)
+		case name != nil && (isParent(c) || strings.Contains(c.Text, " asks for a *create* of ")):
+			th.parents[name[1]] = append(th.parents[name[1]], c.TS)
+			th.approvals[c.TS] = !isParent(c)
 		default:
-			t.Errorf("an unexpected channel post: %q", c.Text)
+			th.other = append(th.other, c.Text)
 		}
 	}
-	for i := range n {
-		if perName[loadName(i)] != 1 {
-			t.Errorf("%s has %d parent messages, want 1", loadName(i), perName[loadName(i)])
+	return th
+}
+
+// results counts the Jobs' answers: replies in a thread other than an
+// approval's note ("… approved this; it runs now.").
+func (th loadThreads) results(ts string) int {
+	n := 0
+	for _, c := range th.replies[ts] {
+		if !strings.Contains(c.Text, "approved this") {
+			n++
 		}
 	}
-	for ts, name := range parents {
-		if replies[ts] != 1 {
-			t.Errorf("%s was answered %d times in its thread, want exactly once", name, replies[ts])
+	return n
+}
+
+// checkAnswered checks that each unit of m was answered exactly once and
+// created exactly one workspace: one parent message per workspace (its
+// approval request for a create on prod), exactly one answer in each
+// parent's thread (and one approval note in an approval's), no private
+// answer but the approval requesters' (nothing refused, no response_url
+// fallback), one create request
+// to Atlas per unit and the workspaces where they belong.
+func checkAnswered(t *testing.T, m loadMix, sl *slackrec.Server, a *atlastest.Atlas) {
+	t.Helper()
+	th := threadsOf(sl)
+	for _, o := range th.other {
+		t.Errorf("an unexpected channel post: %q", o)
+	}
+	for i := range m.units {
+		ps := th.parents[loadName(i)]
+		if len(ps) != 1 {
+			t.Errorf("%s has %d parent messages, want 1", loadName(i), len(ps))
+			continue
+		}
+		if th.approvals[ps[0]] != m.approval(i) {
+			t.Errorf("%s: approval request %t, want %t", loadName(i), th.approvals[ps[0]], m.approval(i))
+		}
+		if n := th.results(ps[0]); n != 1 {
+			t.Errorf("%s was answered %d times in its thread, want exactly once", loadName(i), n)
+		}
+		if notes := len(th.replies[ps[0]]) - th.results(ps[0]); m.approval(i) && notes != 1 {
+			t.Errorf("%s: %d approval notes in its thread, want 1", loadName(i), notes)
 		}
 	}
-	if len(replies) != len(parents) {
-		t.Errorf("%d threads have replies, %d parents exist", len(replies), len(parents))
+	// Privately, only each approval's requester is told it waits: nothing
+	// refused, no response_url fallback.
+	waits := 0
+	for _, c := range sl.Delivered(slackrec.ResponseURL) {
+		if strings.Contains(c.Text, "waits for an approval") {
+			waits++
+		} else {
+			t.Errorf("an unexpected private answer: %q", c.Text)
+		}
 	}
-	if got := sl.Delivered(slackrec.ResponseURL); len(got) != 0 {
-		t.Errorf("%d answers went through the response_url fallback, want 0", len(got))
+	if waits != m.k {
+		t.Errorf("%d requesters were told their create waits for an approval, want %d", waits, m.k)
 	}
-	if got := a.Calls(atlastest.OpCreateStream); got != n {
-		t.Errorf("Atlas got %d create requests for %d commands (duplicates: %d)", got, n, got-n)
+	if got := a.Calls(atlastest.OpCreateStream); got != m.units {
+		t.Errorf("Atlas got %d create requests for %d creates (duplicates: %d)", got, m.units, got-m.units)
 	}
-	if got := a.Workspaces(devGroupID); got != n {
-		t.Errorf("Atlas holds %d workspaces for %d commands", got, n)
+	if got := a.Workspaces(devGroupID); got != m.units-m.k {
+		t.Errorf("Atlas holds %d workspaces on dev for %d creates", got, m.units-m.k)
+	}
+	if got := a.Workspaces(prodGroupID); got != m.k {
+		t.Errorf("Atlas holds %d workspaces on prod for %d approved creates", got, m.k)
 	}
 }
 
 // loadParent finds the workspace a load test's parent message names.
-var loadParent = regexp.MustCompile("`(load-\\d+)`")
+var loadParent = regexp.MustCompile(`\b(load-\d+)\b`)
 
-// waitAnswered waits until n thread replies have been delivered and every
-// parent shows its final status, and returns when that happened.
-func waitAnswered(t *testing.T, n int, sl *slackrec.Server) time.Time {
+// waitAnswered waits until every unit of m has its answer in its thread,
+// every parent shows its final status and every approval's requester has
+// been told it waits, and returns when that happened.
+func waitAnswered(t *testing.T, m loadMix, sl *slackrec.Server) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(loadWait)
 	for {
-		replies := 0
-		for _, c := range sl.Delivered(slackrec.PostMessage) {
-			if c.ThreadTS != "" {
-				replies++
+		th := threadsOf(sl)
+		answered := 0
+		for _, ps := range th.parents {
+			for _, ts := range ps {
+				if th.results(ts) > 0 {
+					answered++
+				}
 			}
 		}
-		if replies >= n && len(sl.Delivered(slackrec.Update)) >= n {
+		waits := 0 // the requesters' private notes, which may come after the approved run's answer
+		for _, c := range sl.Delivered(slackrec.ResponseURL) {
+			if strings.Contains(c.Text, "waits for an approval") {
+				waits++
+			}
+		}
+		if answered >= m.units && len(sl.Delivered(slackrec.Update)) >= m.units && waits >= m.k {
 			return time.Now()
 		}
 		if time.Now().After(deadline) {
@@ -167,18 +303,19 @@ func waitAnswered(t *testing.T, n int, sl *slackrec.Server) time.Time {
 					failed++
 				}
 			}
-			t.Fatalf("after %v only %d of %d commands were answered in their thread (%d chat.update, %d response_url posts, %d failed Slack calls)",
-				loadWait, replies, n, len(sl.Delivered(slackrec.Update)), len(sl.Delivered(slackrec.ResponseURL)), failed)
+			calls := describeCalls(sl.Calls())
+			t.Fatalf("after %v only %d of %d creates were answered in their thread (%d chat.update, %d response_url posts, %d failed Slack calls); Slack got:\n%s",
+				loadWait, answered, m.units, len(sl.Delivered(slackrec.Update)), len(sl.Delivered(slackrec.ResponseURL)), failed, calls[max(0, len(calls)-6000):])
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// TestLoadServe fires signed create commands at `streambot serve` (the
-// built binary, the edge and the worker in one process, as `make serve`
-// runs it), with the Atlas simulator adding latency to every answer.
+// TestLoadServe fires the load at `streambot serve` (the built binary, the
+// edge and the worker in one process, as `make serve` runs it), with the
+// Atlas simulator adding latency to every answer.
 func TestLoadServe(t *testing.T) {
-	n := *loadCommands
+	m := newLoadMix(*loadCommands)
 	s := newServices(t, stackConfig{atlasOpts: []atlastest.Option{atlastest.WithLatency(*loadLatency)}})
 
 	bin := filepath.Join(t.TempDir(), "streambot")
@@ -194,15 +331,19 @@ func TestLoadServe(t *testing.T) {
 		"MONGODB_ATLAS_CLIENT_ID":     s.clientID,
 		"MONGODB_ATLAS_CLIENT_SECRET": s.clientSecret,
 		"ATLAS_BASE_URL":              s.atlasURL,
-		"ACCESS_POLICY":               policyYAML,
+		"ACCESS_POLICY":               loadPolicy,
 		"LOG_LEVEL":                   "info",
 	})
+	interactions := strings.TrimSuffix(srv.url, "/slack/commands") + "/slack/interactions"
 
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *loadConcurrency}}
 	start := time.Now()
-	acks := fire(t, n, func(i int) (string, error) {
-		body := s.form(slash{Text: "create " + loadName(i) + " --region VIRGINIA_USA --tier SP10"})
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.url, strings.NewReader(body))
+	acks, clickAcks := fire(t, s.slack, m, func(r loadReq) (string, error) {
+		target, body := srv.url, s.form(slash{Text: m.text(r.i)})
+		if r.click != nil {
+			target, body = interactions, slackbot.ClickBody(*r.click)
+		}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, target, strings.NewReader(body))
 		if err != nil {
 			return "", err
 		}
@@ -219,15 +360,18 @@ func TestLoadServe(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			return "", fmt.Errorf("HTTP %d %q: %v", resp.StatusCode, b, err)
 		}
+		if r.click != nil {
+			return string(b), nil
+		}
 		return ackFromJSON(b)
 	})
-	done := waitAnswered(t, n, s.slack)
-	res := loadResult{acks: acks, total: done.Sub(start)}
+	done := waitAnswered(t, m, s.slack)
+	res := loadResult{acks: acks, clickAcks: clickAcks, total: done.Sub(start)}
 	srv.stop(t)
 
-	checkAnswered(t, n, s.slack, s.atlas)
+	checkAnswered(t, m, s.slack, s.atlas)
 	checkNoSecrets(t, map[string]string{"streambot serve": srv.output.String()}, s.secrets())
-	line := res.summary("streambot serve")
+	line := res.summary("streambot serve", m)
 	t.Log(line)
 	fmt.Println(line)
 }
@@ -238,10 +382,12 @@ func TestLoadServe(t *testing.T) {
 // with pools: several Slack function emulators behind a round robin over
 // the idle ones (API Gateway's side), and several workers behind the
 // lambdatest relay, which gives each Event invocation to an idle worker
-// (Lambda's side).
+// (Lambda's side). Both functions share the stack's state table in
+// moto_server, as deployed.
 func TestLoadEmulator(t *testing.T) {
-	n := *loadCommands
+	m := newLoadMix(*loadCommands)
 	s := newServices(t, stackConfig{atlasOpts: []atlastest.Option{atlastest.WithLatency(*loadLatency)}})
+	s.policy = loadPolicy
 
 	var workers []*lambdatest.Function
 	for range *loadCreateFns {
@@ -256,8 +402,11 @@ func TestLoadEmulator(t *testing.T) {
 	}
 
 	start := time.Now()
-	acks := fire(t, n, func(i int) (string, error) {
-		ev := apiEvent(s.form(slash{Text: "create " + loadName(i) + " --region VIRGINIA_USA --tier SP10"}), s.signingSecret, time.Now())
+	acks, clickAcks := fire(t, s.slack, m, func(r loadReq) (string, error) {
+		ev := apiEvent(s.form(slash{Text: m.text(r.i)}), s.signingSecret, time.Now())
+		if r.click != nil {
+			ev = apiEventTo("/slack/interactions", slackbot.ClickBody(*r.click), s.signingSecret, time.Now())
+		}
 		payload, err := json.Marshal(ev)
 		if err != nil {
 			return "", err
@@ -275,23 +424,28 @@ func TestLoadEmulator(t *testing.T) {
 		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != http.StatusOK {
 			return "", fmt.Errorf("answer %q: %v", out, err)
 		}
+		if r.click != nil {
+			return resp.Body, nil
+		}
 		return ackFromJSON([]byte(resp.Body))
 	})
 	relay.Wait()
-	done := waitAnswered(t, n, s.slack)
-	res := loadResult{acks: acks, total: done.Sub(start)}
+	done := waitAnswered(t, m, s.slack)
+	res := loadResult{acks: acks, clickAcks: clickAcks, total: done.Sub(start)}
 
 	results := relay.Results()
-	if len(results) != n {
-		t.Errorf("the workers were invoked %d times for %d commands", len(results), n)
+	if want := m.units + m.k; len(results) != want {
+		// One Job per command (an approval's posts its request) and one
+		// per approval click (the approved create).
+		t.Errorf("the workers were invoked %d times for %d commands and %d clicks", len(results), m.units, m.k)
 	}
 	for _, r := range results {
 		if r.Err != nil || r.InvocationType != "Event" || r.FunctionName != createFunctionName {
 			t.Errorf("worker invocation %s of %s: %v; want an Event invocation of %s without error", r.InvocationType, r.FunctionName, r.Err, createFunctionName)
 		}
 	}
-	checkAnswered(t, n, s.slack, s.atlas)
-	line := res.summary(fmt.Sprintf("the emulator (%d Slack function and %d worker emulators)", *loadSlackFns, *loadCreateFns))
+	checkAnswered(t, m, s.slack, s.atlas)
+	line := res.summary(fmt.Sprintf("the emulator (%d Slack function and %d worker emulators)", *loadSlackFns, *loadCreateFns), m)
 	t.Log(line)
 	fmt.Println(line)
 }

@@ -3,8 +3,10 @@
 // slash command. It listens on a loopback address, checks each request's
 // Slack signature (v0, HMAC-SHA256 over "v0:timestamp:body", timestamp
 // within 5 minutes), reads the form and answers with an ephemeral
-// acknowledgement. No policy, no parser, no worker: whatever `streambot
-// serve` needs beyond this to reach its first ack is its own start-up cost.
+// acknowledgement; a button click on /slack/interactions gets the same
+// check, its payload decoded, and an empty 200. No policy, no parser, no
+// worker: whatever `streambot serve` needs beyond this to reach its first
+// ack is its own start-up cost.
 //
 //	SLACK_SIGNING_SECRET=… floor [-addr 127.0.0.1:3000]
 package main
@@ -36,6 +38,7 @@ func main() {
 		log.Fatalf("floor: --addr %q: want a loopback address", *addr)
 	}
 	http.Handle("POST /slack/commands", handler([]byte(secret)))
+	http.Handle("POST /slack/interactions", clickHandler([]byte(secret)))
 	log.Fatal(http.ListenAndServe(*addr, nil))
 }
 
@@ -64,6 +67,39 @@ func handler(secret []byte) http.HandlerFunc {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ack{ResponseType: "ephemeral", Text: "Working on it: " + form.Get("text")})
+	}
+}
+
+// click is the least of a block_actions payload a bot reads: what was
+// clicked.
+type click struct {
+	Type    string `json:"type"`
+	Actions []struct {
+		ActionID string `json:"action_id"`
+		Value    string `json:"value"`
+	} `json:"actions"`
+}
+
+// clickHandler verifies and acknowledges button clicks: the signature, the
+// payload field decoded as JSON, an empty 200.
+func clickHandler(secret []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err != nil {
+			http.Error(w, "cannot read body", http.StatusBadRequest)
+			return
+		}
+		if !valid(secret, r.Header, body, time.Now()) {
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		form, err := url.ParseQuery(string(body))
+		var c click
+		if err != nil || json.Unmarshal([]byte(form.Get("payload")), &c) != nil || len(c.Actions) == 0 {
+			http.Error(w, "malformed payload", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
 	}
 }
 

@@ -42,3 +42,34 @@ func TestHandler(t *testing.T) {
 		})
 	}
 }
+
+func TestClickHandler(t *testing.T) {
+	const secret = "floor-secret"
+	for _, tt := range []struct {
+		name       string
+		body       []byte
+		secret     string
+		wantStatus int
+	}{
+		{"a click", slashload.ClickBody("U0ALICE"), secret, http.StatusOK},
+		{"wrong secret", slashload.ClickBody("U0ALICE"), "other", http.StatusUnauthorized},
+		{"no payload", []byte("foo=bar"), secret, http.StatusBadRequest},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, sig := slashload.Sign(tt.secret, tt.body, time.Now())
+			req := httptest.NewRequest(http.MethodPost, "/slack/interactions", strings.NewReader(string(tt.body)))
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", sig)
+			rec := httptest.NewRecorder()
+			clickHandler([]byte(secret)).ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d", rec.Code, tt.wantStatus)
+			}
+			if tt.wantStatus == http.StatusOK {
+				if err := slashload.CheckEmpty(rec.Code, rec.Body.Bytes()); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}

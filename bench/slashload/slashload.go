@@ -1,6 +1,6 @@
 // Package slashload is the load tool of streambot's benchmarks
-// (BENCHMARKS.md): it sends signed Slack slash commands to a server on
-// 127.0.0.1 and times them. Every server compared (`streambot serve`, the
+// (BENCHMARKS.md): it sends signed Slack slash commands and button clicks
+// ([ClickBody]) to a server on 127.0.0.1 and times them. Every server compared (`streambot serve`, the
 // bare Go floor under bench/floor, the Bolt-JS peer under bench/peers) gets
 // the same requests from the same client code, so the figures compare.
 //
@@ -37,7 +37,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/streambot/streambot/internal/button"
+	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/procstat"
+	"github.com/streambot/streambot/internal/slackbot"
 )
 
 // DefaultText is the slash command every benchmark sends: a create, the
@@ -118,10 +122,16 @@ func Sign(secret string, body []byte, at time.Time) (timestamp, signature string
 // command signed at time at, as JSON: what the Slack function receives in
 // Lambda (base64 form body, lower-case header names).
 func (c Command) Event(secret string, at time.Time) ([]byte, error) {
-	body := c.Form()
+	return Event("/slack/commands", c.Form(), secret, at)
+}
+
+// Event returns the API Gateway HTTP API (payload 2.0) event of a POST of
+// the form body to path (/slack/commands, /slack/interactions), signed at
+// time at, as JSON.
+func Event(path string, body []byte, secret string, at time.Time) ([]byte, error) {
 	ts, sig := Sign(secret, body, at)
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "POST /slack/commands", RawPath: "/slack/commands",
+		Version: "2.0", RouteKey: "POST " + path, RawPath: path,
 		Headers: map[string]string{
 			"content-type":              "application/x-www-form-urlencoded",
 			"x-slack-request-timestamp": ts,
@@ -136,6 +146,41 @@ func (c Command) Event(secret string, at time.Time) ([]byte, error) {
 	ev.RequestContext.HTTP.SourceIP = "127.0.0.1"
 	ev.RequestContext.DomainName = "bench.execute-api.us-east-1.amazonaws.com"
 	return json.Marshal(ev)
+}
+
+// ClickGroupID is the project the benchmark click names: dev in the
+// benchmarks' policies (cmd/streambot/demo-policy.yaml, bench's
+// lambdaPolicy).
+const ClickGroupID = "6a1b2c3d4e5f6a7b8c9d0e1f"
+
+// ClickBody returns the block_actions body Slack posts when userID clicks
+// the Describe button on the row of orders-ws in an answer to `/stream
+// list` (issued a minute ago, in the dev project): a click that starts an
+// operation, the edge's whole click path (signature, payload, button
+// value, block, the clicker authorized now, one Job handed over), with a
+// fresh trigger_id. The Job is a read: `streambot serve` runs it (the
+// embedded Atlas answers that orders-ws does not exist), and no click
+// changes anything.
+func ClickBody(userID string) []byte {
+	v := button.Value{Op: command.Describe, Step: button.StepAsk, GroupID: ClickGroupID, Workspace: "orders-ws",
+		Requester: userID, OpID: "bench-list", IssuedAt: time.Now().Add(-time.Minute).Truncate(time.Second)}
+	enc, err := v.Encode()
+	if err != nil {
+		panic(err) // a constant value
+	}
+	return []byte(slackbot.ClickBody(slackbot.Click{
+		TeamID: "T0BENCH", ChannelID: "C0BENCH", UserID: userID, UserName: "bench",
+		ActionID: v.ActionID(), BlockID: v.BlockID(0), Value: enc, MessageTS: "1765099800.000100",
+		ResponseURL: "https://hooks.slack.com/actions/T0BENCH/1/bench", TriggerID: nextTrigger(),
+	}))
+}
+
+// CheckEmpty accepts the answer to a click: an empty 200.
+func CheckEmpty(status int, body []byte) error {
+	if status != http.StatusOK || len(body) != 0 {
+		return fmt.Errorf("status %d %.200q, want an empty 200", status, body)
+	}
+	return nil
 }
 
 // Ack is the JSON body of a slash command's acknowledgement.
@@ -167,6 +212,9 @@ type Target struct {
 	Body []byte
 	// Check judges each answer; nil means [CheckAck].
 	Check func(status int, body []byte) error
+	// NewBody, when set, makes each request's body instead of Body (a
+	// click with a fresh trigger_id: [ClickBody]).
+	NewBody func() []byte
 }
 
 // NewClient returns the HTTP client the load tool uses: keep-alive on, one
@@ -194,6 +242,9 @@ func (t *Target) Send(ctx context.Context, client *http.Client) (time.Duration, 
 		return 0, err
 	}
 	form := freshTrigger(t.Body)
+	if t.NewBody != nil {
+		form = t.NewBody()
+	}
 	ts, sig := Sign(t.Secret, form, time.Now())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(form))
 	if err != nil {

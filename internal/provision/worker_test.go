@@ -627,7 +627,8 @@ func BenchmarkWorkerCreate(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		j := e.job(func(j *provision.Job) { j.Name = "bench-" + strconv.Itoa(i) })
+		// A Job of its own each time: the state table runs a Job once.
+		j := e.job(func(j *provision.Job) { j.ID, j.Name = "bench."+strconv.Itoa(i), "bench-"+strconv.Itoa(i) })
 		res, err := e.w.Handle(ctx, j)
 		if err != nil || res.Outcome != provision.OutcomeCreated {
 			b.Fatalf("Handle() = %+v, %v", res, err)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/streambot/streambot/internal/button"
+	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -214,7 +216,7 @@ func TestCount(t *testing.T) {
 }
 
 // checkLimits fails t when m breaks one of Slack's Block Kit limits.
-func checkLimits(t *testing.T, m Message) {
+func checkLimits(t testing.TB, m Message) {
 	t.Helper()
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -321,23 +323,80 @@ func FuzzRenderProcessors(f *testing.F) {
 	})
 }
 
-// BenchmarkRenderProcessors120 renders the list of 120 processors with
-// buttons; msg-bytes is the size of the message as sent to Slack.
-func BenchmarkRenderProcessors120(b *testing.B) {
-	ps := manyProcessors(120)
-	var size int
-	b.ReportAllocs()
-	for b.Loop() {
-		m := ProcessorsList(scope, ps, testButtons)
-		if b.N == 1 || size == 0 {
-			buf, err := json.Marshal(m)
-			if err != nil {
-				b.Fatal(err)
-			}
-			size = len(buf)
+// realisticProcessors returns n processors of a workspace as one mostly
+// runs: 70 % running, 20 % stopped, the rest created, failed (one in 40)
+// and provisioning, with figures, a third on SP30.
+func realisticProcessors(n int) []atlas.StreamProcessor {
+	ps := manyProcessors(n)
+	for i := range ps {
+		switch k := i % 20; {
+		case k < 14:
+			ps[i].State = atlas.ProcessorStarted
+		case k < 18:
+			ps[i].State = atlas.ProcessorStopped
+		case k == 18:
+			ps[i].State = atlas.ProcessorCreated
+		case i%40 == 19:
+			ps[i].State = atlas.ProcessorFailed
+		default:
+			ps[i].State = "PROVISIONING"
 		}
 	}
-	b.ReportMetric(float64(size), "msg-bytes")
+	return ps
+}
+
+// codecButtons are the buttons the worker puts on a list
+// (provision's processorButtons): Stop on a running processor, Start on
+// any other but one still provisioning, their values from the button
+// codec, one block per row.
+func codecButtons() ProcessorButtons {
+	issued := time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC)
+	row := 0
+	return func(p atlas.StreamProcessor) []Button {
+		n := row
+		row++
+		op, label, style := command.Start, "Start", slack.StylePrimary
+		switch p.State {
+		case atlas.ProcessorStarted:
+			op, label, style = command.Stop, "Stop…", slack.StyleDanger
+		case "PROVISIONING":
+			return nil
+		}
+		v := button.Value{Op: op, Step: button.StepAsk, GroupID: scope.GroupID, Workspace: scope.Workspace, Processor: p.Name,
+			Requester: "U0CREATOR", OpID: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c", IssuedAt: issued}
+		enc, err := v.Encode()
+		if err != nil {
+			panic(err)
+		}
+		return []Button{{Label: label, ActionID: v.ActionID(), Value: enc, BlockID: v.BlockID(n), Style: style}}
+	}
+}
+
+// BenchmarkRenderProcessors120 renders `/stream processors` for 120
+// processors in a realistic mix of states (realisticProcessors) with the
+// worker's buttons (codecButtons): the failed ones first, then running,
+// stopped and created ones, 20 in full with their figures and a Start or
+// Stop button, 100 more by name. Metrics: msg-bytes is the message as
+// sent to Slack (JSON), blocks its blocks, buttons its buttons.
+func BenchmarkRenderProcessors120(b *testing.B) {
+	ps := realisticProcessors(120)
+	m := ProcessorsList(scope, ps, codecButtons())
+	buf, err := json.Marshal(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	checkLimits(b, m)
+	buttons := strings.Count(string(buf), `"type":"button"`)
+	if buttons != 20 {
+		b.Fatalf("%d buttons on the 20 rows in full, want 20", buttons)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ProcessorsList(scope, ps, codecButtons())
+	}
+	b.ReportMetric(float64(len(buf)), "msg-bytes")
+	b.ReportMetric(float64(len(m.Blocks)), "blocks")
+	b.ReportMetric(float64(buttons), "buttons")
 }
 
 // Every processor's buttons sit in a block whose block_id is theirs, once

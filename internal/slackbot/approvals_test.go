@@ -183,6 +183,30 @@ func TestApproval_approveRunsOnce(t *testing.T) {
 	wantNotice(t, env.jobsSince(n), "already approved")
 }
 
+// An approval clicked before the worker recorded the request as the
+// operation's parent records it (the clicked message), so that the
+// approved run answers in the request's thread; one the worker recorded
+// first stays.
+func TestApproval_clickedRequestIsTheParent(t *testing.T) {
+	env, _, st := approvalEnv(t, nil)
+	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+	env.click(t, approvalButton(button.StepApprove), approver)
+	op := wantStatus(t, st, state.StatusApproved)
+	if op.ParentChannel != "C0DEV" || op.ParentTS != "1700000000.000001" {
+		t.Errorf("parent %s %s, want the clicked request C0DEV 1700000000.000001", op.ParentChannel, op.ParentTS)
+	}
+
+	env, _, st = approvalEnv(t, nil)
+	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+	if _, err := st.SetParent(context.Background(), prodTrigger, "C0PROD", "1700000000.000099"); err != nil {
+		t.Fatal(err)
+	}
+	env.click(t, approvalButton(button.StepApprove), approver)
+	if op := wantStatus(t, st, state.StatusApproved); op.ParentTS != "1700000000.000099" {
+		t.Errorf("parent %s, want the worker's 1700000000.000099 kept", op.ParentTS)
+	}
+}
+
 // Two approvers at once: one approval, one Job that runs.
 func TestApproval_concurrentApproversOneRun(t *testing.T) {
 	env, _, _ := approvalEnv(t, nil)

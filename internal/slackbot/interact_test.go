@@ -281,6 +281,7 @@ func BenchmarkClick(b *testing.B) {
 	ev.RawPath, ev.RouteKey = "/slack/interactions", "POST /slack/interactions"
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		resp, err := h.Handle(ctx, ev)
 		if err != nil || resp.StatusCode != http.StatusOK || resp.Body != "" {

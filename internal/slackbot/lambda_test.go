@@ -19,6 +19,7 @@ import (
 
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
+	"github.com/streambot/streambot/internal/state"
 )
 
 // loadEvent reads the API Gateway HTTP API (payload 2.0) event in testdata:
@@ -247,6 +248,7 @@ func BenchmarkAck(b *testing.B) {
 		Policy:     p,
 		Dispatcher: discardDispatcher{},
 		Logger:     slogDiscard,
+		State:      benchState{state.NewMemory()},
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -254,6 +256,7 @@ func BenchmarkAck(b *testing.B) {
 	ev := withBody(loadEvent(b), slashForm("create orders-ws --region us-east-1 --tier SP30"), testSecret, true)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		resp, err := h.Handle(ctx, ev)
 		if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Body, `{"response_type":"ephemeral","text":"Working on it`) {

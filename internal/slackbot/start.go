@@ -212,6 +212,9 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
 		return
 	}
+	if rec.ParentTS == "" && step == provision.ApprovalApproved {
+		rec = h.requestAsParent(ctx, rec, cb, channel)
+	}
 	if err := h.handOver(ctx, rec, step, clicker); err != nil && step == provision.ApprovalApproved {
 		// Nothing runs an approval whose Job the worker did not get: take
 		// it back, so that the request waits again rather than stay
@@ -223,6 +226,33 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		}
 		refuse("approved job not handed over", "The bot could not hand the approved request to its worker, so nothing ran; the request waits for an approval again. Please click Approve again in a minute.")
 	}
+}
+
+// requestAsParent records the clicked approval request as the operation's
+// parent message when the worker has not recorded it yet: it posts the
+// request, then records it, and an approval clicked in between (a fast
+// approver, a slow write) would otherwise find no parent and start a
+// second thread for the approved run (make load found it). The Approve
+// button sits on the request, so the click names it; the worker's own
+// SetParent then finds it set and leaves it.
+func (h *Handler) requestAsParent(ctx context.Context, rec *state.Operation, cb *slack.InteractionCallback, channel string) *state.Operation {
+	ts := cb.Container.MessageTs
+	if ts == "" {
+		ts = cb.Message.Timestamp
+	}
+	if ts == "" || channel == "" {
+		return rec
+	}
+	op, err := h.state.SetParent(ctx, rec.ID, channel, ts)
+	var ce *state.ConflictError
+	switch {
+	case err == nil:
+		return op
+	case errors.As(err, &ce) && ce.Current != nil:
+		return ce.Current // the worker recorded it meanwhile
+	}
+	h.log.WarnContext(ctx, "parent message not recorded", "op_id", rec.ID, "error", err.Error())
+	return rec
 }
 
 // handOver hands the worker the operation's stored Job with a decision. It

@@ -5,6 +5,8 @@
 // the form body; the handler parses `/stream create NAME --region R --tier T`
 // and answers with an ephemeral acknowledgement through ack(), which Bolt
 // writes as the HTTP response (processBeforeResponse: false, its default).
+// Button clicks on /slack/interactions are verified, parsed and
+// acknowledged the same way (an empty 200).
 //
 // Environment: PORT (default 3000), SLACK_SIGNING_SECRET (required).
 // It binds 127.0.0.1 only and makes no outbound call: token verification
@@ -29,7 +31,7 @@ const app = new App({
   botId: 'B0BENCH',
   botUserId: 'U0BENCH',
   tokenVerificationEnabled: false,
-  endpoints: '/slack/commands',
+  endpoints: ['/slack/commands', '/slack/interactions'],
   logLevel: process.env.BOLT_DEBUG ? LogLevel.DEBUG : LogLevel.ERROR,
 });
 
@@ -72,6 +74,17 @@ app.command('/stream', async ({ command, ack }) => {
     response_type: 'ephemeral',
     text: `Working on it: creating stream workspace *${cmd.name}* (${region}, ${tier}). I'll post the result here.`,
   });
+});
+
+// A button click (block_actions on /slack/interactions): Bolt verifies it,
+// parses the payload and routes it by action_id; the handler reads the
+// button's value and acknowledges with an empty 200, as streambot does
+// before it hands the Job over.
+app.action(/^streambot\./, async ({ action, ack }) => {
+  if (!action.value) {
+    console.error('a click without a value');
+  }
+  await ack();
 });
 
 (async () => {

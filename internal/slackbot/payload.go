@@ -1,0 +1,579 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"errors"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+)
+
+// decodeInteraction decodes an interaction payload (the JSON of the form
+// field "payload") into cb, filling the fields the edge and its
+// interaction handlers read, with the values slack-go's own decoding
+// (json.Unmarshal into a slack.InteractionCallback) gives them:
+//
+//   - Type, CallbackID, ResponseURL, TriggerID;
+//   - Team.ID, User.ID, User.TeamID, User.Name, Channel.ID, Enterprise;
+//   - Container.MessageTs, Container.ChannelID and Message.Timestamp: the
+//     clicked message;
+//   - ActionCallback.BlockActions: ActionID, BlockID and Value of each
+//     block action (an element slack-go counts as one: its "block_id" is a
+//     string);
+//   - View.ID, View.CallbackID, View.PrivateMetadata, View.Hash,
+//     View.State and ResponseURLs: a view_submission's form.
+//
+// Why not slack-go's decoding (issue 10 asked for it): it decodes all of a
+// payload into its 3.8 kB InteractionCallback, the clicked message with
+// every block (through a map per block), a view with every block, and each
+// action twice (once into a map[string]any to tell block actions from
+// attachment actions). That made a click's ack path five times the cost of
+// a slash command's (BenchmarkClick: 52 µs and 124 allocations,
+// BENCHMARKS.md) and a view_submission's far more, to read a dozen fields.
+// Here one pass over the payload validates it as JSON and reads those
+// fields; strings without escapes are slices of payload (no copies); the
+// view's state (what the person entered: slack.ViewState) and a
+// view_submission's response_urls are decoded by encoding/json into
+// slack-go's own types. The result is slack-go's type, handed on as
+// [InteractionHandler] takes it. Everything else is left zero: the
+// message's text and blocks, attachment actions (legacy attachments; the
+// edge never used them), a block action's other fields, a view's blocks.
+//
+// Keys are matched the way encoding/json matches them to struct fields
+// (escapes decoded, then exact or case-insensitive, Unicode simple
+// folding), and a string replaces, null keeps, any other type is an error;
+// FuzzDecodeInteraction checks, for any input slack-go decodes, that this
+// decodes too and to the same values of the fields above. One difference
+// is deliberate: a payload whose unread parts slack-go cannot decode (a
+// block type it does not know, a number where it wants a string) is
+// decoded here, where slack-go refused it and the click was lost. The
+// body's signature was checked before; every value read comes from it.
+func decodeInteraction(payload string, cb *slack.InteractionCallback) error {
+	*cb = slack.InteractionCallback{}
+	d := jsonScanner{s: payload}
+	var buf [32]byte
+	obj, err := d.beginObject()
+	for first := true; obj && err == nil; {
+		var key []byte
+		if key, obj, err = d.nextKey(&first, buf[:0]); !obj || err != nil {
+			break
+		}
+		switch string(key) {
+		case "TYPE":
+			err = d.str((*string)(&cb.Type))
+		case "CALLBACK_ID":
+			err = d.str(&cb.CallbackID)
+		case "RESPONSE_URL":
+			err = d.str(&cb.ResponseURL)
+		case "TRIGGER_ID":
+			err = d.str(&cb.TriggerID)
+		case "TEAM":
+			err = d.strFields([]string{"ID"}, []*string{&cb.Team.ID})
+		case "USER":
+			err = d.strFields([]string{"ID", "TEAM_ID", "NAME"}, []*string{&cb.User.ID, &cb.User.TeamID, &cb.User.Name})
+		case "CHANNEL":
+			err = d.strFields([]string{"ID"}, []*string{&cb.Channel.ID})
+		case "ENTERPRISE":
+			err = d.strFields([]string{"ID", "NAME"}, []*string{&cb.Enterprise.ID, &cb.Enterprise.Name})
+		case "CONTAINER":
+			// attachment_id, a json.Number, is slack-go's to refuse.
+			err = d.strFields([]string{"MESSAGE_TS", "CHANNEL_ID"}, []*string{&cb.Container.MessageTs, &cb.Container.ChannelID})
+		case "MESSAGE":
+			err = d.strFields([]string{"TS"}, []*string{&cb.Message.Timestamp})
+		case "ACTIONS":
+			err = d.actions(&cb.ActionCallback.BlockActions)
+		case "VIEW":
+			err = d.view(&cb.View)
+		case "RESPONSE_URLS":
+			err = d.decode(&cb.ResponseURLs)
+		default:
+			err = d.skip()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if d.ws(); d.i != len(d.s) {
+		return errJSONSyntax
+	}
+	return nil
+}
+
+var (
+	errJSONSyntax = errors.New("slackbot: interaction payload: invalid JSON")
+	errJSONType   = errors.New("slackbot: interaction payload: a value of an unexpected type")
+)
+
+// maxJSONDepth is encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+// jsonScanner reads JSON text: it validates what it skips as encoding/json
+// does, and decodes the few values [decodeInteraction] reads.
+type jsonScanner struct {
+	s     string
+	i     int
+	depth int
+}
+
+// ws skips white space.
+func (d *jsonScanner) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// null consumes the literal null if it comes next (after white space).
+func (d *jsonScanner) null() bool {
+	d.ws()
+	if len(d.s)-d.i >= 4 && d.s[d.i:d.i+4] == "null" {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+// beginObject starts reading an object: it consumes its '{' and reports
+// true, or consumes null (no object: false), or skips any other value and
+// returns a type error.
+func (d *jsonScanner) beginObject() (bool, error) {
+	if d.null() {
+		return false, nil
+	}
+	if d.i >= len(d.s) || d.s[d.i] != '{' {
+		return false, d.wrongType()
+	}
+	if d.depth++; d.depth > maxJSONDepth {
+		return false, errJSONSyntax
+	}
+	d.i++
+	return true, nil
+}
+
+// nextKey reads the next member of the object begun with beginObject up
+// to its value: it returns the key folded as encoding/json folds keys to
+// match struct fields (appended to buf), and true; or, at the object's
+// end, false. The caller then reads the value. first is true before the
+// first member.
+func (d *jsonScanner) nextKey(first *bool, buf []byte) ([]byte, bool, error) {
+	raw, escaped, ok, err := d.nextRawKey(first)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	return foldKey(buf, raw, escaped), true, nil
+}
+
+// nextRawKey is nextKey returning the key as written (quoted), and
+// whether it has escapes.
+func (d *jsonScanner) nextRawKey(first *bool) (raw string, escaped, ok bool, err error) {
+	d.ws()
+	if d.i >= len(d.s) {
+		return "", false, false, errJSONSyntax
+	}
+	switch c := d.s[d.i]; {
+	case c == '}':
+		d.i++
+		d.depth--
+		return "", false, false, nil
+	case *first:
+	case c == ',':
+		d.i++
+		d.ws()
+	default:
+		return "", false, false, errJSONSyntax
+	}
+	*first = false
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return "", false, false, errJSONSyntax
+	}
+	if raw, escaped, err = d.scanString(); err != nil {
+		return "", false, false, err
+	}
+	d.ws()
+	if d.i >= len(d.s) || d.s[d.i] != ':' {
+		return "", false, false, errJSONSyntax
+	}
+	d.i++
+	d.ws()
+	return raw, escaped, true, nil
+}
+
+// strFields reads an object into string fields: the value of a key that
+// folds to names[i] goes into *dsts[i] (see str); other members are
+// skipped.
+func (d *jsonScanner) strFields(names []string, dsts []*string) error {
+	var buf [32]byte
+	obj, err := d.beginObject()
+	for first := true; obj && err == nil; {
+		var key []byte
+		if key, obj, err = d.nextKey(&first, buf[:0]); !obj || err != nil {
+			break
+		}
+		i := 0
+		for i < len(names) && names[i] != string(key) {
+			i++
+		}
+		if i < len(names) {
+			err = d.str(dsts[i])
+		} else {
+			err = d.skip()
+		}
+	}
+	return err
+}
+
+// view reads the fields of a view decodeInteraction promises.
+func (d *jsonScanner) view(v *slack.View) error {
+	var buf [32]byte
+	obj, err := d.beginObject()
+	for first := true; obj && err == nil; {
+		var key []byte
+		if key, obj, err = d.nextKey(&first, buf[:0]); !obj || err != nil {
+			break
+		}
+		switch string(key) {
+		case "ID":
+			err = d.str(&v.ID)
+		case "CALLBACK_ID":
+			err = d.str(&v.CallbackID)
+		case "PRIVATE_METADATA":
+			err = d.str(&v.PrivateMetadata)
+		case "HASH":
+			err = d.str(&v.Hash)
+		case "STATE":
+			err = d.decode(&v.State)
+		default:
+			err = d.skip()
+		}
+	}
+	return err
+}
+
+// str decodes a value into *dst as encoding/json decodes it into a string
+// field: a string replaces *dst, null leaves it, any other value is a type
+// error.
+func (d *jsonScanner) str(dst *string) error {
+	if d.null() {
+		return nil
+	}
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return d.wrongType()
+	}
+	raw, escaped, err := d.scanString()
+	if err != nil {
+		return err
+	}
+	*dst, err = unquote(raw, escaped)
+	return err
+}
+
+// decode skips a value and decodes it into v with encoding/json.
+func (d *jsonScanner) decode(v any) error {
+	start := d.i
+	if err := d.skip(); err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(d.s[start:d.i]), v)
+}
+
+// wrongType skips the value at d.i (it must still be valid JSON) and
+// returns the type error.
+func (d *jsonScanner) wrongType() error {
+	if err := d.skip(); err != nil {
+		return err
+	}
+	return errJSONType
+}
+
+// actions reads an "actions" array as slack.ActionCallbacks does, keeping
+// the block actions, and appends them to *dst (slack-go appends too, so a
+// repeated "actions" key adds to the first). An element is a block action
+// when its "block_id" (that exact key after unescaping, its last
+// occurrence: a map[string]any of the element) is a string; it is then
+// read as encoding/json reads a slack.BlockAction. Any other element must
+// be an object or null (an attachment action, skipped).
+func (d *jsonScanner) actions(dst *[]*slack.BlockAction) error {
+	if d.null() {
+		return nil
+	}
+	if d.i >= len(d.s) || d.s[d.i] != '[' {
+		return d.wrongType()
+	}
+	if d.depth++; d.depth > maxJSONDepth {
+		return errJSONSyntax
+	}
+	d.i++
+	for first := true; ; first = false {
+		more, err := d.nextElement(first)
+		if !more || err != nil {
+			return err
+		}
+		a, err := d.action()
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			*dst = append(*dst, a)
+		}
+	}
+}
+
+// action reads one element of "actions": a block action, or nil.
+func (d *jsonScanner) action() (*slack.BlockAction, error) {
+	obj, err := d.beginObject()
+	if !obj {
+		return nil, err // null: an attachment action; else a type error
+	}
+	var (
+		a       slack.BlockAction
+		block   bool
+		typeErr bool // a field of a BlockAction given a non-string
+		buf     [32]byte
+	)
+	for first := true; ; {
+		raw, escaped, more, err := d.nextRawKey(&first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
+		if key, _ := unquote(raw, escaped); key == "block_id" { // raw is valid: no error
+			block = d.i < len(d.s) && d.s[d.i] == '"'
+		}
+		var f *string
+		switch string(foldKey(buf[:0], raw, escaped)) {
+		case "ACTION_ID":
+			f = &a.ActionID
+		case "BLOCK_ID":
+			f = &a.BlockID
+		case "VALUE":
+			f = &a.Value
+		default:
+			if err := d.skip(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// An attachment action has other fields: a field of the wrong
+		// type is an error only in a block action, known at the end.
+		if err := d.str(f); errors.Is(err, errJSONType) {
+			typeErr = true
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case !block:
+		return nil, nil
+	case typeErr:
+		return nil, errJSONType
+	}
+	return &a, nil
+}
+
+// nextElement moves to the next element of an array whose '[' was
+// consumed, reporting false (and consuming the ']') at its end. first is
+// true before the first element.
+func (d *jsonScanner) nextElement(first bool) (bool, error) {
+	d.ws()
+	if d.i >= len(d.s) {
+		return false, errJSONSyntax
+	}
+	switch c := d.s[d.i]; {
+	case c == ']':
+		d.i++
+		d.depth--
+		return false, nil
+	case first:
+	case c == ',':
+		d.i++ // a ']' next is refused by the element's reader
+	default:
+		return false, errJSONSyntax
+	}
+	return true, nil
+}
+
+// skip reads and validates one value.
+func (d *jsonScanner) skip() error {
+	d.ws()
+	if d.i >= len(d.s) {
+		return errJSONSyntax
+	}
+	switch c := d.s[d.i]; {
+	case c == '"':
+		_, _, err := d.scanString()
+		return err
+	case c == '{':
+		if d.depth++; d.depth > maxJSONDepth {
+			return errJSONSyntax
+		}
+		d.i++
+		for first := true; ; {
+			_, _, more, err := d.nextRawKey(&first)
+			if !more || err != nil {
+				return err
+			}
+			if err := d.skip(); err != nil {
+				return err
+			}
+		}
+	case c == '[':
+		if d.depth++; d.depth > maxJSONDepth {
+			return errJSONSyntax
+		}
+		d.i++
+		for first := true; ; first = false {
+			more, err := d.nextElement(first)
+			if !more || err != nil {
+				return err
+			}
+			if err := d.skip(); err != nil {
+				return err
+			}
+		}
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	case c == '-' || ('0' <= c && c <= '9'):
+		return d.number()
+	}
+	return errJSONSyntax
+}
+
+func (d *jsonScanner) literal(lit string) error {
+	if len(d.s)-d.i < len(lit) || d.s[d.i:d.i+len(lit)] != lit {
+		return errJSONSyntax
+	}
+	d.i += len(lit)
+	return nil
+}
+
+// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *jsonScanner) number() error {
+	if d.s[d.i] == '-' {
+		d.i++
+	}
+	switch {
+	case d.i < len(d.s) && d.s[d.i] == '0':
+		d.i++
+	case d.digits() == 0:
+		return errJSONSyntax
+	}
+	if d.i < len(d.s) && d.s[d.i] == '.' {
+		d.i++
+		if d.digits() == 0 {
+			return errJSONSyntax
+		}
+	}
+	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.s) && (d.s[d.i] == '+' || d.s[d.i] == '-') {
+			d.i++
+		}
+		if d.digits() == 0 {
+			return errJSONSyntax
+		}
+	}
+	return nil
+}
+
+func (d *jsonScanner) digits() int {
+	n := 0
+	for d.i < len(d.s) && '0' <= d.s[d.i] && d.s[d.i] <= '9' {
+		d.i++
+		n++
+	}
+	return n
+}
+
+// scanString reads the string at d.i (at its '"') and returns it quoted,
+// and whether it has escapes. It refuses what encoding/json refuses:
+// control characters and malformed escapes.
+func (d *jsonScanner) scanString() (raw string, escaped bool, err error) {
+	start := d.i
+	d.i++
+	for d.i < len(d.s) {
+		switch c := d.s[d.i]; {
+		case c == '"':
+			d.i++
+			return d.s[start:d.i], escaped, nil
+		case c == '\\':
+			escaped = true
+			if d.i+1 >= len(d.s) {
+				return "", false, errJSONSyntax
+			}
+			switch d.s[d.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				d.i += 2
+			case 'u':
+				if len(d.s)-d.i < 6 || !isHex4(d.s[d.i+2:d.i+6]) {
+					return "", false, errJSONSyntax
+				}
+				d.i += 6
+			default:
+				return "", false, errJSONSyntax
+			}
+		case c < 0x20:
+			return "", false, errJSONSyntax
+		default:
+			d.i++
+		}
+	}
+	return "", false, errJSONSyntax
+}
+
+func isHex4(s string) bool {
+	for i := range 4 {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// unquote returns the value of the valid JSON string raw (quoted): a
+// slice of raw when it has no escapes and is valid UTF-8, else what
+// encoding/json makes of it (escapes decoded, invalid UTF-8 replaced).
+func unquote(raw string, escaped bool) (string, error) {
+	if s := raw[1 : len(raw)-1]; !escaped && utf8.ValidString(s) {
+		return s, nil
+	}
+	var s string
+	err := json.Unmarshal([]byte(raw), &s)
+	return s, err
+}
+
+// foldKey appends to buf the key raw (quoted) folded as encoding/json
+// folds object keys to match them to struct fields case-insensitively
+// (its foldName: each rune r becomes unicode.ToUpper(unicode.ToLower(r))),
+// after decoding escapes.
+func foldKey(buf []byte, raw string, escaped bool) []byte {
+	k := raw[1 : len(raw)-1]
+	if escaped || !utf8.ValidString(k) {
+		k, _ = unquote(raw, true) // raw was validated: no error
+	}
+	for i := 0; i < len(k); {
+		if c := k[i]; c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			buf = append(buf, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(k[i:])
+		buf = utf8.AppendRune(buf, unicode.ToUpper(unicode.ToLower(r)))
+		i += n
+	}
+	return buf
+}

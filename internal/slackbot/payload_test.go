@@ -1,0 +1,126 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/slack-go/slack"
+)
+
+// leanFields is what decodeInteraction promises to decode as slack-go does.
+type leanFields struct {
+	Type                                                  slack.InteractionType
+	CallbackID, ResponseURL, TriggerID                    string
+	TeamID, UserID, UserTeamID, UserName, ChannelID       string
+	Enterprise                                            slack.Enterprise
+	ContainerMessageTS, ContainerChannelID, MessageTS     string
+	Actions                                               [][3]string // action_id, block_id, value
+	ViewID, ViewCallbackID, ViewPrivateMetadata, ViewHash string
+	ResponseURLs                                          []slack.ViewSubmissionCallbackResponseURL
+}
+
+func leanOf(cb *slack.InteractionCallback) leanFields {
+	f := leanFields{
+		Type: cb.Type, CallbackID: cb.CallbackID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID,
+		TeamID: cb.Team.ID, UserID: cb.User.ID, UserTeamID: cb.User.TeamID, UserName: cb.User.Name, ChannelID: cb.Channel.ID,
+		Enterprise: cb.Enterprise, ContainerMessageTS: cb.Container.MessageTs, ContainerChannelID: cb.Container.ChannelID,
+		MessageTS: cb.Message.Timestamp, ViewID: cb.View.ID, ViewCallbackID: cb.View.CallbackID,
+		ViewPrivateMetadata: cb.View.PrivateMetadata, ViewHash: cb.View.Hash, ResponseURLs: cb.ResponseURLs,
+	}
+	for _, a := range cb.ActionCallback.BlockActions {
+		f.Actions = append(f.Actions, [3]string{a.ActionID, a.BlockID, a.Value})
+	}
+	return f
+}
+
+// interactionSeeds are payloads as Slack sends them, and oddities.
+func interactionSeeds(tb testing.TB) []string {
+	var out []string
+	for _, body := range []string{
+		ClickBody(clickOn(deleteConfirm(), "U0CREATOR")),
+		sampleBody(tb, "block-actions"),
+		sampleBody(tb, "view-submission"),
+		shortcutBody("create_workspace", "U0CREATOR", "trig-1"),
+	} {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, form.Get("payload"))
+	}
+	return append(out,
+		`null`, ` {} `, `{"type":null}`, `[]`, `{"type":1}`, `{"TYPE":"block_actions","Team":{"ID":"T1"}}`,
+		`{"type":"block_actions","actions":[{"block_id":"b","action_id":"a","value":"v"},null,{"value":"x"}]}`,
+		`{"actions":[{"BLOCK_ID":"b","action_id":"a"}],"actions":[{"block_id":1,"Block_Id":"c"}]}`,
+		`{"actions":[{"block_id":"b","action_id":7}]}`, `{"actions":[{"block_id":null,"value":7}]}`,
+		`{"actions":[{"block\u005fid":"b","\u0061ction_id":"\u00e9"}]}`, `{"actions":[1]}`, `{"actions":{}}`,
+		`{"view":{"id":"V1","state":{"values":{"b":{"a":{"type":"plain_text_input","value":"x"}}}}},"view":{"hash":"h","state":null}}`,
+		`{"user":{"id":"U1","name":"a\"b","team_id":"T"},"user":{"name":null},"callbac\u212a_id":"k"}`,
+		`{"message":{"ts":"1.2","blocks":[{"type":"no_such_block"}]},"container":{"attachment_id":"x","message_ts":"1.2"}}`,
+		`{"response_urls":[{"block_id":"c","channel_id":"C1","response_url":"https://x"}],"response_urls":null}`,
+		`{"type":"view_submission","team":"T1"}`, `{"type":"\ud800"}`, "{\"type\":\"\xff\"}", `{"a":-0.5e+7,"b":[true,false]}`,
+	)
+}
+
+// FuzzDecodeInteraction checks decodeInteraction against slack-go's
+// decoding: it never panics, and for any payload slack-go decodes it
+// decodes too, to the same values of every field it promises.
+func FuzzDecodeInteraction(f *testing.F) {
+	for _, s := range interactionSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		var got slack.InteractionCallback
+		gotErr := decodeInteraction(payload, &got)
+		var want slack.InteractionCallback
+		if err := json.Unmarshal([]byte(payload), &want); err != nil {
+			return // slack-go refuses it; decodeInteraction may read less
+		}
+		if gotErr != nil {
+			t.Fatalf("decodeInteraction(%q) = %v; slack-go decodes it", payload, gotErr)
+		}
+		if diff := cmp.Diff(leanOf(&want), leanOf(&got)); diff != "" {
+			t.Errorf("decodeInteraction(%q) differs from slack-go (-slack-go +lean):\n%s", payload, diff)
+		}
+		if !reflect.DeepEqual(want.View.State, got.View.State) {
+			t.Errorf("decodeInteraction(%q): view state %+v, slack-go %+v", payload, got.View.State, want.View.State)
+		}
+	})
+}
+
+// The samples decode to what slack-go makes of them, with the values the
+// edge reads.
+func TestDecodeInteractionSamples(t *testing.T) {
+	for _, p := range interactionSeeds(t)[:4] {
+		var got, want slack.InteractionCallback
+		if err := decodeInteraction(p, &got); err != nil {
+			t.Fatalf("decodeInteraction: %v\n%s", err, p)
+		}
+		if err := json.Unmarshal([]byte(p), &want); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(leanOf(&want), leanOf(&got)); diff != "" {
+			t.Errorf("differs from slack-go (-slack-go +lean):\n%s", diff)
+		}
+		if got.Type == "" || got.User.ID == "" || got.TriggerID == "" {
+			t.Errorf("decoded %+v: no type, user or trigger", leanOf(&got))
+		}
+	}
+}
+
+// FuzzQueryUnescape: queryUnescape is url.QueryUnescape.
+func FuzzQueryUnescape(f *testing.F) {
+	for _, s := range []string{"", "a+b", "%7B%22type%22%3A%22x%22%7D", "%", "%4", "%zz", "%e2%82%ac+%2B", "100%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, wantErr := url.QueryUnescape(s)
+		got, err := queryUnescape(s)
+		if (err != nil) != (wantErr != nil) || got != want {
+			t.Fatalf("queryUnescape(%q) = %q, %v; url.QueryUnescape: %q, %v", s, got, err, want, wantErr)
+		}
+	})
+}
