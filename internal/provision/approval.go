@@ -179,7 +179,14 @@ func (r *run) requestApproval(ctx context.Context, s *session, rec *state.Operat
 		return r.answer(ctx, s, OutcomeFailed, reply.Notice(
 			"The bot could not post the approval request in this channel ("+err.Error()+"), so nobody can approve it and nothing will run. Invite the bot to the channel and ask again."))
 	}
-	if _, err := r.w.d.State.SetParent(ctx, r.job.ID, s.target.ChannelID, ts); errors.Is(err, state.ErrConflict) {
+	_, err = r.w.d.State.SetParent(ctx, r.job.ID, s.target.ChannelID, ts)
+	if ce, ok := errors.AsType[*state.ConflictError](err); ok && ce.Current != nil &&
+		ce.Current.ParentChannel == s.target.ChannelID && ce.Current.ParentTS == ts {
+		// An approver clicked this very request before this write: the
+		// edge recorded the clicked message as the parent. It is ours.
+		err = nil
+	}
+	if errors.Is(err, state.ErrConflict) {
 		// A copy of this Job (Lambda delivered it twice) posted the
 		// request first and sends the note: take this one back, so that
 		// one request with live buttons is in the channel.

@@ -290,3 +290,44 @@ func TestApproval_lapsedRequestIsExpiredInHistory(t *testing.T) {
 		t.Errorf("history after the expiry still shows it pending: %s", got.Text)
 	}
 }
+
+// parentFirst is a store on which an approver's click records the request
+// as the parent just before the worker does (the edge's requestAsParent):
+// the worker's SetParent finds its own message already recorded.
+type parentFirst struct{ state.Store }
+
+func (s parentFirst) SetParent(ctx context.Context, id, channel, ts string) (*state.Operation, error) {
+	if _, err := s.Store.SetParent(ctx, id, channel, ts); err != nil {
+		return nil, err
+	}
+	return s.Store.SetParent(ctx, id, channel, ts)
+}
+
+// An approval clicked before the worker recorded its request as the parent
+// (make load found it) leaves the request in place and the requester gets
+// the note: the recorded parent is this very message, not a copy's.
+func TestApproval_requestRecordedByTheClickFirstIsKept(t *testing.T) {
+	mem := state.NewMemory()
+	e := newEnv(t, withStore(parentFirst{mem}))
+	j := e.job()
+	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
+		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
+	rec, err := provision.NewOperation(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
+	if _, err := mem.Begin(t.Context(), rec); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.handle(j)
+	if err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
+		t.Fatalf("Handle = %+v, %v; want awaiting approval", res, err)
+	}
+	if deleted := e.slack.Delivered(slackrec.Delete); len(deleted) != 0 {
+		t.Errorf("the request was deleted: %+v", deleted)
+	}
+	if n := len(e.slack.Delivered(slackrec.ResponseURL)); n != 1 {
+		t.Errorf("%d private notes, want 1", n)
+	}
+}
