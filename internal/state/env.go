@@ -15,7 +15,8 @@ const (
 	// StateTable resource for both functions).
 	EnvTable = "STATE_TABLE"
 	// EnvEndpointService is the suffix of AWS_ENDPOINT_URL_DYNAMODB, the
-	// SDK's own variable for a local DynamoDB (moto_server).
+	// AWS SDK's variable for a local DynamoDB (moto_server), which
+	// [DynamoClient] honours too.
 	EnvEndpointService = "DYNAMODB"
 	// envLambda is set by the Lambda runtime in every function.
 	envLambda = "AWS_LAMBDA_FUNCTION_NAME"
