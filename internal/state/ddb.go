@@ -43,6 +43,7 @@ import (
 // with ctx. A response with a CRC32 header (X-Amz-Crc32) is checked, and a
 // mismatch retried, as the SDK does. What it does not do: clock-skew
 // correction, endpoint discovery, account-ID endpoints, x-amz-retry-after.
+// It is safe for concurrent use.
 //
 // See https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html
 type DynamoClient struct {
