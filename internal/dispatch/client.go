@@ -18,6 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/streambot/streambot/internal/secrets"
 )
 
 // Client calls Lambda's Invoke API for asynchronous invocations, signed
@@ -51,7 +53,7 @@ const maxAttempts = 3
 // own; it must be an *http.Client otherwise.
 func NewClient(cfg aws.Config, endpoint string) *Client {
 	if endpoint == "" {
-		endpoint = "https://lambda." + cfg.Region + "." + dnsSuffix(cfg.Region)
+		endpoint = secrets.RegionalEndpoint("lambda", cfg.Region)
 	}
 	hc, ok := cfg.HTTPClient.(*http.Client)
 	if !ok || hc == nil {
@@ -59,23 +61,6 @@ func NewClient(cfg aws.Config, endpoint string) *Client {
 	}
 	return &Client{cfg: cfg, endpoint: strings.TrimRight(endpoint, "/"), http: hc, signer: v4.NewSigner(),
 		now: time.Now, sleep: sleepCtx}
-}
-
-// dnsSuffix is the domain of region's partition, as the SDK's endpoint
-// rules name it.
-func dnsSuffix(region string) string {
-	for _, p := range []struct{ prefix, suffix string }{
-		{"cn-", "amazonaws.com.cn"},
-		{"us-isob-", "sc2s.sgov.gov"},
-		{"us-isof-", "csp.hci.ic.gov"},
-		{"us-iso-", "c2s.ic.gov"},
-		{"eu-isoe-", "cloud.adc-e.uk"},
-	} {
-		if strings.HasPrefix(region, p.prefix) {
-			return p.suffix
-		}
-	}
-	return "amazonaws.com"
 }
 
 // InvokeError is an Invoke call that Lambda refused, or that did not end

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/slack-go/slack"
 
 	"github.com/streambot/streambot/internal/motoserver"
@@ -29,7 +28,7 @@ func motoStore(t *testing.T, now func() time.Time) state.Store {
 	endpoint := motoserver.Shared(t)
 	table := statetest.NewTable(t, motoserver.Config(t.Context(), endpoint))
 	cfg := motoserver.Config(t.Context(), statetest.Serialized(t, endpoint))
-	return state.NewDynamo(dynamodb.NewFromConfig(cfg), table, state.WithClock(now))
+	return state.NewDynamo(state.NewDynamoClient(cfg, ""), table, state.WithClock(now))
 }
 
 func withStore(st state.Store) func(*setting) {
@@ -174,7 +173,7 @@ func TestKilledAfterParentRetryFinishesIt(t *testing.T) {
 // the caller is told.
 func TestStateTableUnavailable(t *testing.T) {
 	missing := func(t *testing.T) state.Store {
-		return state.NewDynamo(dynamodb.NewFromConfig(motoserver.Config(t.Context(), motoserver.Shared(t))), "no-such-table")
+		return state.NewDynamo(state.NewDynamoClient(motoserver.Config(t.Context(), motoserver.Shared(t)), ""), "no-such-table")
 	}
 	throttled := func(t *testing.T) state.Store { return statetest.Throttled(t) }
 	for name, mk := range map[string]func(*testing.T) state.Store{"missing": missing, "throttled": throttled} {
@@ -206,7 +205,7 @@ func BenchmarkWorkerCreateState(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { benchWorkerState(b, state.NewMemory()) })
 	b.Run("dynamo-moto", func(b *testing.B) {
 		cfg := motoserver.Config(context.Background(), motoserver.Shared(b))
-		benchWorkerState(b, state.NewDynamo(dynamodb.NewFromConfig(cfg), statetest.NewTable(b, cfg)))
+		benchWorkerState(b, state.NewDynamo(state.NewDynamoClient(cfg, ""), statetest.NewTable(b, cfg)))
 	})
 }
 

@@ -87,6 +87,28 @@ func EnvEndpoint(getenv func(string) string, service string) string {
 	return getenv(EnvAWSEndpointURL)
 }
 
+// RegionalEndpoint returns the public endpoint of service (its endpoint
+// prefix, e.g. "lambda", "dynamodb") in region, as the SDK's endpoint
+// rules name it: https://SERVICE.REGION.amazonaws.com, or the domain of the
+// region's partition. For the small clients that sign their own requests
+// instead of linking the SDK's client of the service.
+func RegionalEndpoint(service, region string) string {
+	suffix := "amazonaws.com"
+	for _, p := range []struct{ prefix, suffix string }{
+		{"cn-", "amazonaws.com.cn"},
+		{"us-isob-", "sc2s.sgov.gov"},
+		{"us-isof-", "csp.hci.ic.gov"},
+		{"us-iso-", "c2s.ic.gov"},
+		{"eu-isoe-", "cloud.adc-e.uk"},
+	} {
+		if strings.HasPrefix(region, p.prefix) {
+			suffix = p.suffix
+			break
+		}
+	}
+	return "https://" + service + "." + region + "." + suffix
+}
+
 // newEnvClient builds the Secrets Manager client from the process
 // environment with [EnvAWSConfig] and AWS_ENDPOINT_URL_SECRETS_MANAGER: the
 // default client factory of a [Store].

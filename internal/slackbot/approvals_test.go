@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/streambot/streambot/internal/button"
 	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/motoserver"
@@ -369,7 +367,7 @@ func TestReplayedRequestIsAlreadyHandled(t *testing.T) {
 func TestStateTableUnavailable(t *testing.T) {
 	missing := func(t *testing.T) state.Store {
 		cfg := motoserver.Config(t.Context(), motoserver.Start(t))
-		return state.NewDynamo(dynamodb.NewFromConfig(cfg), "no-such-table")
+		return state.NewDynamo(state.NewDynamoClient(cfg, ""), "no-such-table")
 	}
 	throttled := func(t *testing.T) state.Store { return statetest.Throttled(t) }
 	for name, mk := range map[string]func(*testing.T) state.Store{"missing": missing, "throttled": throttled} {

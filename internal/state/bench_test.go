@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/state"
 	"github.com/streambot/streambot/internal/state/statetest"
@@ -24,7 +22,7 @@ func BenchmarkJobWrites(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { benchJob(b, state.NewMemory()) })
 	b.Run("dynamo-moto", func(b *testing.B) {
 		cfg := motoserver.Config(context.Background(), motoserver.Shared(b))
-		benchJob(b, state.NewDynamo(dynamodb.NewFromConfig(cfg), statetest.NewTable(b, cfg)))
+		benchJob(b, state.NewDynamo(state.NewDynamoClient(cfg, ""), statetest.NewTable(b, cfg)))
 	})
 }
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/streambot/streambot/internal/motoserver"
@@ -64,7 +63,7 @@ var stores = []struct {
 func newDynamo(t *testing.T, opts ...state.Option) state.Store {
 	t.Helper()
 	cfg := motoserver.Config(context.Background(), statetest.Serialized(t, motoserver.Shared(t)))
-	return state.NewDynamo(dynamodb.NewFromConfig(cfg), statetest.NewTable(t, cfg), opts...)
+	return state.NewDynamo(state.NewDynamoClient(cfg, ""), statetest.NewTable(t, cfg), opts...)
 }
 
 // forEachStore runs test against a fresh store of each kind, with its own

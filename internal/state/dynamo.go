@@ -7,12 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // The table's schema, as infra/template.yaml declares it (the tests create
@@ -65,14 +59,6 @@ const (
 
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
-// DynamoAPI is the part of *dynamodb.Client that [Dynamo] uses.
-type DynamoAPI interface {
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-}
-
 // Dynamo is the [Store] of the Lambda functions: one DynamoDB table, every
 // once-only step a conditional write (PutItem for [Dynamo.Begin],
 // UpdateItem for the others, each returning the item on a failed condition
@@ -80,7 +66,7 @@ type DynamoAPI interface {
 // needs: dynamodb:PutItem (Begin), GetItem (Get), UpdateItem (SetParent,
 // Transition) on the table, Query (History) on its two indexes.
 type Dynamo struct {
-	client    DynamoAPI
+	client    *DynamoClient
 	table     string
 	now       func() time.Time
 	retention time.Duration
@@ -88,7 +74,7 @@ type Dynamo struct {
 
 // NewDynamo returns a store on the table named table. It sends no request:
 // a missing table shows as an [*UnavailableError] on first use.
-func NewDynamo(client DynamoAPI, table string, opts ...Option) *Dynamo {
+func NewDynamo(client *DynamoClient, table string, opts ...Option) *Dynamo {
 	o := buildOptions(opts)
 	return &Dynamo{client: client, table: table, now: o.now, retention: o.retention}
 }
@@ -105,17 +91,16 @@ func (d *Dynamo) Begin(ctx context.Context, op Operation) (*Operation, error) {
 		return nil, err
 	}
 	op = prepareNew(op, now, d.retention)
-	_, err := d.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                           &d.table,
+	err := d.client.call(ctx, opPutItem, &request{
+		TableName:                           d.table,
 		Item:                                marshal(&op),
-		ConditionExpression:                 aws.String("attribute_not_exists(#id)"),
+		ConditionExpression:                 "attribute_not_exists(#id)",
 		ExpressionAttributeNames:            map[string]string{"#id": attrID},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+		ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+	}, &response{})
 	if err != nil {
-		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) {
-			cur, uerr := unmarshal(ccf.Item)
+		if ccf := conditionFailed(err); ccf != nil {
+			cur, uerr := unmarshal(ccf.item)
 			if uerr != nil {
 				return nil, fmt.Errorf("state: begin %q: %w", op.ID, uerr)
 			}
@@ -128,11 +113,8 @@ func (d *Dynamo) Begin(ctx context.Context, op Operation) (*Operation, error) {
 
 // Get implements [Store.Get] with a consistent GetItem.
 func (d *Dynamo) Get(ctx context.Context, id string) (*Operation, error) {
-	out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      &d.table,
-		Key:            key(id),
-		ConsistentRead: aws.Bool(true),
-	})
+	var out response
+	err := d.client.call(ctx, opGetItem, &request{TableName: d.table, Key: key(id), ConsistentRead: true}, &out)
 	if err != nil {
 		return nil, d.fail("get", id, err)
 	}
@@ -245,25 +227,26 @@ func (d *Dynamo) Transition(ctx context.Context, id string, t Transition) (*Oper
 // update runs one conditional UpdateItem; on a failed condition refusal
 // explains the item DynamoDB returned.
 func (d *Dynamo) update(ctx context.Context, step, id, update, cond string, x *expr, refusal func(*Operation) Refusal) (*Operation, error) {
-	out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                           &d.table,
+	var out response
+	err := d.client.call(ctx, opUpdateItem, &request{
+		TableName:                           d.table,
 		Key:                                 key(id),
-		UpdateExpression:                    &update,
-		ConditionExpression:                 &cond,
+		UpdateExpression:                    update,
+		ConditionExpression:                 cond,
 		ExpressionAttributeNames:            x.names,
 		ExpressionAttributeValues:           x.values,
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
+		ReturnValues:                        "ALL_NEW",
+		ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+	}, &out)
 	if err != nil {
-		var ccf *types.ConditionalCheckFailedException
-		if !errors.As(err, &ccf) {
+		ccf := conditionFailed(err)
+		if ccf == nil {
 			return nil, d.fail(step, id, err)
 		}
-		if len(ccf.Item) == 0 {
+		if len(ccf.item) == 0 {
 			return nil, notFound(step, id)
 		}
-		cur, uerr := unmarshal(ccf.Item)
+		cur, uerr := unmarshal(ccf.item)
 		if uerr != nil {
 			return nil, fmt.Errorf("state: %s %q: %w", step, id, uerr)
 		}
@@ -282,19 +265,21 @@ func (d *Dynamo) History(ctx context.Context, groupID, workspace string, limit i
 	if groupID == "" {
 		return nil, errNoProject
 	}
-	index, attr, k := IndexProject, attrGroupID, groupID
+	index, a, k := IndexProject, attrGroupID, groupID
 	if workspace != "" {
-		index, attr, k = IndexWorkspace, attrWorkspaceKey, workspaceKey(groupID, workspace)
+		index, a, k = IndexWorkspace, attrWorkspaceKey, workspaceKey(groupID, workspace)
 	}
-	out, err := d.client.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &d.table,
-		IndexName:                 &index,
-		KeyConditionExpression:    aws.String("#k = :k"),
-		ExpressionAttributeNames:  map[string]string{"#k": attr},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(k)},
-		ScanIndexForward:          aws.Bool(false),
-		Limit:                     aws.Int32(int32(clampLimit(limit))),
-	})
+	var out response
+	forward := false
+	err := d.client.call(ctx, opQuery, &request{
+		TableName:                 d.table,
+		IndexName:                 index,
+		KeyConditionExpression:    "#k = :k",
+		ExpressionAttributeNames:  map[string]string{"#k": a},
+		ExpressionAttributeValues: map[string]attr{":k": str(k)},
+		ScanIndexForward:          &forward,
+		Limit:                     clampLimit(limit),
+	}, &out)
 	if err != nil {
 		return nil, d.fail("history", k, err)
 	}
@@ -309,23 +294,28 @@ func (d *Dynamo) History(ctx context.Context, groupID, workspace string, limit i
 	return ops, nil
 }
 
-// fail classifies an SDK error: an [*UnavailableError] when the table
+// conditionFailed returns err's ConditionalCheckFailedException, or nil.
+func conditionFailed(err error) *DynamoError {
+	var de *DynamoError
+	if errors.As(err, &de) && de.Code == "ConditionalCheckFailedException" {
+		return de
+	}
+	return nil
+}
+
+// fail classifies a client error: an [*UnavailableError] when the table
 // cannot be used at all, otherwise the error with context.
 func (d *Dynamo) fail(step, id string, err error) error {
 	var (
-		missing   *types.ResourceNotFoundException
-		capacity  *types.ProvisionedThroughputExceededException
-		requests  *types.RequestLimitExceeded
-		throttled *types.ThrottlingException
-		send      *smithyhttp.RequestSendError
-		api       smithy.APIError
+		de   *DynamoError
+		send *sendError
 	)
 	reason := ""
 	switch {
-	case errors.As(err, &missing):
+	case errors.As(err, &de) && de.Code == "ResourceNotFoundException":
 		reason = ReasonMissing
-	case errors.As(err, &capacity), errors.As(err, &requests), errors.As(err, &throttled),
-		errors.As(err, &api) && strings.Contains(api.ErrorCode(), "Throttl"):
+	case errors.As(err, &de) && (de.Code == "ProvisionedThroughputExceededException" ||
+		de.Code == "RequestLimitExceeded" || strings.Contains(de.Code, "Throttl")):
 		reason = ReasonThrottled
 	case errors.As(err, &send), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		reason = ReasonUnreachable
@@ -342,7 +332,7 @@ var _ Store = (*Dynamo)(nil)
 // (DynamoDB refuses unused ones).
 type expr struct {
 	names  map[string]string
-	values map[string]types.AttributeValue
+	values map[string]attr
 }
 
 // name returns the placeholder of attribute a ("#a").
@@ -355,31 +345,32 @@ func (x *expr) name(a string) string {
 }
 
 // value returns a new placeholder for v (":v0", ":v1", ...).
-func (x *expr) value(v types.AttributeValue) string {
+func (x *expr) value(v attr) string {
 	if x.values == nil {
-		x.values = map[string]types.AttributeValue{}
+		x.values = map[string]attr{}
 	}
 	p := ":v" + strconv.Itoa(len(x.values))
 	x.values[p] = v
 	return p
 }
 
-func key(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{attrID: str(id)}
+func key(id string) map[string]attr {
+	return map[string]attr{attrID: str(id)}
 }
 
-func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func str(s string) attr { return attr{S: &s} }
 
-func num(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+func num(n int64) attr {
+	s := strconv.FormatInt(n, 10)
+	return attr{N: &s}
 }
 
-func timeValue(t time.Time) types.AttributeValue { return str(t.UTC().Format(timeLayout)) }
+func timeValue(t time.Time) attr { return str(t.UTC().Format(timeLayout)) }
 
 // marshal returns op as an item, leaving out empty attributes (index keys
 // must not be empty strings, and a sparse item reads better).
-func marshal(op *Operation) map[string]types.AttributeValue {
-	item := map[string]types.AttributeValue{}
+func marshal(op *Operation) map[string]attr {
+	item := map[string]attr{}
 	for a, v := range map[string]string{
 		attrID: op.ID, attrKind: op.Kind, attrRequester: op.Requester, attrTeamID: op.TeamID,
 		attrChannelID: op.ChannelID, attrGroupID: op.GroupID, attrProjectAlias: op.ProjectAlias,
@@ -404,7 +395,7 @@ func marshal(op *Operation) map[string]types.AttributeValue {
 		item[attrAttempts] = num(int64(op.Attempts))
 	}
 	if len(op.Request) > 0 {
-		item[attrRequest] = &types.AttributeValueMemberB{Value: op.Request}
+		item[attrRequest] = attr{B: op.Request}
 	}
 	if !op.TTL.IsZero() {
 		item[attrTTL] = num(op.TTL.Unix())
@@ -414,7 +405,7 @@ func marshal(op *Operation) map[string]types.AttributeValue {
 
 // unmarshal reads an item written by marshal (and updated by Transition
 // and SetParent).
-func unmarshal(item map[string]types.AttributeValue) (*Operation, error) {
+func unmarshal(item map[string]attr) (*Operation, error) {
 	op := &Operation{}
 	var errs []error
 	strs := map[string]*string{
@@ -430,36 +421,32 @@ func unmarshal(item map[string]types.AttributeValue) (*Operation, error) {
 	for a, v := range item {
 		switch {
 		case strs[a] != nil:
-			s, ok := v.(*types.AttributeValueMemberS)
-			if !ok {
+			if v.S == nil {
 				errs = append(errs, fmt.Errorf("attribute %s: want a string", a))
 				continue
 			}
-			*strs[a] = s.Value
+			*strs[a] = *v.S
 		case times[a] != nil:
-			s, ok := v.(*types.AttributeValueMemberS)
 			var err error
-			if ok {
-				*times[a], err = time.Parse(timeLayout, s.Value)
+			if v.S != nil {
+				*times[a], err = time.Parse(timeLayout, *v.S)
 			}
-			if !ok || err != nil {
+			if v.S == nil || err != nil {
 				errs = append(errs, fmt.Errorf("attribute %s: want a time like %s", a, timeLayout))
 			}
 		case a == attrStatus:
-			s, ok := v.(*types.AttributeValueMemberS)
-			if !ok || !Status(s.Value).Valid() {
+			if v.S == nil || !Status(*v.S).Valid() {
 				errs = append(errs, fmt.Errorf("attribute %s: want a status", a))
 				continue
 			}
-			op.Status = Status(s.Value)
+			op.Status = Status(*v.S)
 		case a == attrAttempts || a == attrTTL:
-			n, ok := v.(*types.AttributeValueMemberN)
 			var i int64
 			var err error
-			if ok {
-				i, err = strconv.ParseInt(n.Value, 10, 64)
+			if v.N != nil {
+				i, err = strconv.ParseInt(*v.N, 10, 64)
 			}
-			if !ok || err != nil {
+			if v.N == nil || err != nil {
 				errs = append(errs, fmt.Errorf("attribute %s: want an integer", a))
 				continue
 			}
@@ -469,12 +456,11 @@ func unmarshal(item map[string]types.AttributeValue) (*Operation, error) {
 				op.TTL = time.Unix(i, 0).UTC()
 			}
 		case a == attrRequest:
-			b, ok := v.(*types.AttributeValueMemberB)
-			if !ok {
+			if v.B == nil {
 				errs = append(errs, fmt.Errorf("attribute %s: want binary", a))
 				continue
 			}
-			op.Request = b.Value
+			op.Request = v.B
 		}
 		// Other attributes (workspace_key, or ones a later version adds)
 		// are derived or unknown: ignored.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -52,7 +51,7 @@ func wantUnavailable(t *testing.T, errs map[string]error, reason string) {
 func TestDynamoMissingTable(t *testing.T) {
 	t.Parallel()
 	cfg := motoserver.Config(context.Background(), motoserver.Shared(t))
-	s := state.NewDynamo(dynamodb.NewFromConfig(cfg), statetest.TableName(t))
+	s := state.NewDynamo(state.NewDynamoClient(cfg, ""), statetest.TableName(t))
 	wantUnavailable(t, calls(s), state.ReasonMissing)
 }
 
@@ -72,30 +71,16 @@ func fakeDynamo(t *testing.T, status int, errType string) (endpoint string, requ
 }
 
 // clientFor returns a DynamoDB client for endpoint whose retries (3
-// attempts, as the SDK's default) do not wait.
-func clientFor(endpoint string) *dynamodb.Client {
+// attempts) do not wait.
+func clientFor(endpoint string) *state.DynamoClient {
 	cfg := motoserver.Config(context.Background(), endpoint)
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-			so.MaxAttempts = 3
-			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-			so.RateLimiter = noRateLimit{}
-		})
-	})
+	cfg.RetryMaxAttempts = 3
+	return state.NoBackoff(state.NewDynamoClient(cfg, ""))
 }
-
-// noRateLimit turns off the retryer's client-side token bucket, which
-// would otherwise refuse retries after a few throttled calls.
-type noRateLimit struct{}
-
-func (noRateLimit) GetToken(context.Context, uint) (func() error, error) {
-	return func() error { return nil }, nil
-}
-func (noRateLimit) AddTokens(uint) error { return nil }
 
 // Throttling is not something moto_server can be made to do, so a fake
-// DynamoDB endpoint answers with the wire errors DynamoDB sends; the real
-// SDK decodes them and retries them first.
+// DynamoDB endpoint answers with the wire errors DynamoDB sends; the
+// store's client decodes them and retries them first, as the SDK does.
 func TestDynamoThrottled(t *testing.T) {
 	t.Parallel()
 	for _, errType := range []string{"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"} {
@@ -106,7 +91,7 @@ func TestDynamoThrottled(t *testing.T) {
 			errs := calls(s)
 			wantUnavailable(t, errs, state.ReasonThrottled)
 			if got, want := requests.Load(), int64(3*len(errs)); got != want {
-				t.Errorf("the fake saw %d requests, want %d (3 attempts per call: the SDK retries throttling)", got, want)
+				t.Errorf("the fake saw %d requests, want %d (3 attempts per call: throttling is retried)", got, want)
 			}
 		})
 	}
@@ -153,7 +138,7 @@ func TestDynamoMalformedItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := state.NewDynamo(client, table)
+	s := state.NewDynamo(state.NewDynamoClient(cfg, ""), table)
 	if op, err := s.Get(context.Background(), "op.bad"); err == nil || errors.Is(err, state.ErrNotFound) {
 		t.Errorf("Get = %+v, %v; want a malformed-item error", op, err)
 	}
@@ -168,7 +153,7 @@ func TestDynamoItemLayout(t *testing.T) {
 	client := dynamodb.NewFromConfig(cfg)
 	table := statetest.NewTable(t, cfg)
 	c := newClock()
-	s := state.NewDynamo(client, table, state.WithClock(c.Now))
+	s := state.NewDynamo(state.NewDynamoClient(cfg, ""), table, state.WithClock(c.Now))
 	mustBegin(t, s, newOp("op.ws"))
 	noWorkspace := newOp("op.list")
 	noWorkspace.Workspace = ""

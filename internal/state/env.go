@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/streambot/streambot/internal/secrets"
 )
@@ -16,7 +15,8 @@ const (
 	// StateTable resource for both functions).
 	EnvTable = "STATE_TABLE"
 	// EnvEndpointService is the suffix of AWS_ENDPOINT_URL_DYNAMODB, the
-	// SDK's own variable for a local DynamoDB (moto_server).
+	// AWS SDK's variable for a local DynamoDB (moto_server), which
+	// [DynamoClient] honours too.
 	EnvEndpointService = "DYNAMODB"
 	// envLambda is set by the Lambda runtime in every function.
 	envLambda = "AWS_LAMBDA_FUNCTION_NAME"
@@ -44,9 +44,9 @@ func validTableName(s string) bool {
 }
 
 // FromEnv returns the store the environment configures: with STATE_TABLE
-// set, a [Dynamo] on that table, whose client is built from awsConfig (for
-// the functions, secrets.EnvAWSConfig) and AWS_ENDPOINT_URL_DYNAMODB (or
-// AWS_ENDPOINT_URL) when set; without it, a [Memory] (local runs only:
+// set, a [Dynamo] on that table, whose [DynamoClient] is built from
+// awsConfig (for the functions, secrets.EnvAWSConfig) and
+// AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL) when set; without it, a [Memory] (local runs only:
 // FromEnv refuses it with [ErrNoTable] inside AWS Lambda). awsConfig is
 // called only for the table, so local runs need no AWS credentials.
 func FromEnv(getenv func(string) string, awsConfig func() (aws.Config, error), opts ...Option) (Store, error) {
@@ -64,10 +64,6 @@ func FromEnv(getenv func(string) string, awsConfig func() (aws.Config, error), o
 	if err != nil {
 		return nil, fmt.Errorf("state: %s: %w", EnvTable, err)
 	}
-	client := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		if ep := secrets.EnvEndpoint(getenv, EnvEndpointService); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	})
+	client := NewDynamoClient(cfg, secrets.EnvEndpoint(getenv, EnvEndpointService))
 	return NewDynamo(client, table, opts...), nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/state"
@@ -80,6 +79,6 @@ func TestFromEnvDynamoEndpoint(t *testing.T) {
 	}
 }
 
-func newClient(endpoint string) *dynamodb.Client {
-	return dynamodb.NewFromConfig(motoserver.Config(context.Background(), endpoint))
+func newClient(endpoint string) *state.DynamoClient {
+	return state.NewDynamoClient(motoserver.Config(context.Background(), endpoint), "")
 }

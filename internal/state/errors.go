@@ -52,7 +52,7 @@ func (e *ConflictError) Is(target error) bool {
 }
 
 // UnavailableError is returned when the table could not be used. It
-// matches [ErrUnavailable] and wraps the SDK's error.
+// matches [ErrUnavailable] and wraps the [DynamoClient]'s error.
 type UnavailableError struct {
 	// Table is the table's name; Reason one of "missing", "throttled",
 	// "unreachable".
@@ -63,7 +63,7 @@ type UnavailableError struct {
 // The reasons of an [UnavailableError].
 const (
 	ReasonMissing     = "missing"     // ResourceNotFoundException: no such table (or no index)
-	ReasonThrottled   = "throttled"   // throughput or request-rate limits, after the SDK's retries
+	ReasonThrottled   = "throttled"   // throughput or request-rate limits, after the client's retries
 	ReasonUnreachable = "unreachable" // no answer: network, or the caller's deadline
 )
 
@@ -75,7 +75,7 @@ func (e *UnavailableError) Error() string {
 // Is makes errors.Is match [ErrUnavailable].
 func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
 
-// Unwrap returns the SDK's error.
+// Unwrap returns the client's error.
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // stepName names a transition for errors and logs.

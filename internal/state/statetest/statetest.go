@@ -6,7 +6,7 @@
 // With moto_server (internal/motoserver):
 //
 //	cfg := motoserver.Config(ctx, motoserver.Shared(t))
-//	store := state.NewDynamo(dynamodb.NewFromConfig(cfg), statetest.NewTable(t, cfg))
+//	store := state.NewDynamo(state.NewDynamoClient(cfg, ""), statetest.NewTable(t, cfg))
 //
 // Tests that race conditional writes against moto_server (several
 // goroutines or processes on one item) must put [Serialized] in front of
@@ -263,8 +263,9 @@ func Serialized(t testing.TB, endpoint string) string {
 
 // Throttled returns a store on a fake DynamoDB endpoint that answers every
 // request with DynamoDB's throttling error (moto_server cannot throttle),
-// decoded and retried by the real SDK (twice), so callers see what a
-// throttled table gives them: an error matching state.ErrUnavailable.
+// decoded and retried by the store's client (two attempts, with its real
+// backoff), so callers see what a throttled table gives them: an error
+// matching state.ErrUnavailable.
 func Throttled(t testing.TB) *state.Dynamo {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -273,7 +274,7 @@ func Throttled(t testing.TB) *state.Dynamo {
 		_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}`))
 	}))
 	t.Cleanup(srv.Close)
-	client := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 2})
+	client := state.NewDynamoClient(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{},
+		RetryMaxAttempts: 2}, srv.URL)
 	return state.NewDynamo(client, "streambot-state")
 }
