@@ -29,8 +29,8 @@ import (
 // verbosely with these defaults, and the flags change them for a bigger
 // run, e.g. go test ./e2e -run TestLoad -v -load.commands 2000.
 var (
-	loadCommands    = flag.Int("load.commands", 500, "signed requests per load test: commands and clicks (a fifth of them approvals: a command and a click)")
-	loadConcurrency = flag.Int("load.concurrency", 25, "requests in flight at once")
+	loadCommands    = flag.Int("load.commands", 200, "signed requests per load test: commands and clicks (a fifth of them approvals: a command and a click); make load sends 500")
+	loadConcurrency = flag.Int("load.concurrency", 10, "requests in flight at once; make load sends 25")
 	loadLatency     = flag.Duration("load.latency", 250*time.Millisecond, "latency the Atlas simulator adds to every answer")
 	loadSlackFns    = flag.Int("load.slack-emulators", 5, "Slack function emulators behind the round robin")
 	loadCreateFns   = flag.Int("load.create-emulators", 25, "worker emulators behind the async relay")
