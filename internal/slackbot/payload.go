@@ -86,7 +86,7 @@ func decodeInteraction(payload string, cb *slack.InteractionCallback) error {
 		case "VIEW":
 			err = d.view(&cb.View)
 		case "RESPONSE_URLS":
-			err = d.decode(&cb.ResponseURLs)
+			err = decodeSlice(&d, &cb.ResponseURLs, d.responseURL)
 		default:
 			err = d.skip()
 		}
@@ -246,7 +246,7 @@ func (d *jsonScanner) view(v *slack.View) error {
 		case "HASH":
 			err = d.str(&v.Hash)
 		case "STATE":
-			err = d.decode(&v.State)
+			err = d.viewState(&v.State)
 		default:
 			err = d.skip()
 		}
@@ -272,13 +272,177 @@ func (d *jsonScanner) str(dst *string) error {
 	return err
 }
 
-// decode skips a value and decodes it into v with encoding/json.
-func (d *jsonScanner) decode(v any) error {
-	start := d.i
-	if err := d.skip(); err != nil {
+// viewState reads a view's "state" into *dst as encoding/json decodes it
+// into a *slack.ViewState (null sets nil; an object fills the ViewState
+// *dst points to, a new one if nil), with only the fields of each value
+// that decodeInteraction promises (see stateAction).
+func (d *jsonScanner) viewState(dst **slack.ViewState) error {
+	if d.null() {
+		*dst = nil
+		return nil
+	}
+	obj, err := d.beginObject()
+	if !obj {
 		return err
 	}
-	return json.Unmarshal([]byte(d.s[start:d.i]), v)
+	if *dst == nil {
+		*dst = new(slack.ViewState)
+	}
+	var buf [32]byte
+	for first := true; err == nil; {
+		var key []byte
+		if key, obj, err = d.nextKey(&first, buf[:0]); !obj || err != nil {
+			break
+		}
+		if string(key) == "VALUES" {
+			err = d.stateValues(&(*dst).Values)
+		} else {
+			err = d.skip()
+		}
+	}
+	return err
+}
+
+// stateValues reads the state's "values" (block_id → action_id → value)
+// as encoding/json reads it into a map: null sets nil; an object adds to
+// the map *dst (a new one if nil), each member replacing the entry for its
+// key, exactly as written (maps do not fold keys); an inner null is a nil
+// map, and an inner map is always new.
+func (d *jsonScanner) stateValues(dst *map[string]map[string]slack.BlockAction) error {
+	if d.null() {
+		*dst = nil
+		return nil
+	}
+	obj, err := d.beginObject()
+	if !obj {
+		return err
+	}
+	if *dst == nil {
+		*dst = make(map[string]map[string]slack.BlockAction)
+	}
+	for first := true; ; {
+		raw, escaped, more, err := d.nextRawKey(&first)
+		if !more || err != nil {
+			return err
+		}
+		block, err := unquote(raw, escaped)
+		if err != nil {
+			return err
+		}
+		var actions map[string]slack.BlockAction
+		if !d.null() {
+			if obj, err := d.beginObject(); !obj {
+				return err
+			}
+			actions = make(map[string]slack.BlockAction, 1) // one action per input block
+			for first := true; ; {
+				raw, escaped, more, err := d.nextRawKey(&first)
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+				id, err := unquote(raw, escaped)
+				if err != nil {
+					return err
+				}
+				var a slack.BlockAction
+				if err := d.stateAction(&a); err != nil {
+					return err
+				}
+				actions[id] = a
+			}
+		}
+		(*dst)[block] = actions
+	}
+}
+
+// stateAction reads one value of a view's state into a, as encoding/json
+// reads it into a slack.BlockAction, filling only what the form reads:
+// Type, Value, SelectedOption.Value, SelectedOptions (each one's Value)
+// and SelectedConversation. Null leaves a as it is.
+func (d *jsonScanner) stateAction(a *slack.BlockAction) error {
+	var buf [32]byte
+	obj, err := d.beginObject()
+	for first := true; obj && err == nil; {
+		var key []byte
+		if key, obj, err = d.nextKey(&first, buf[:0]); !obj || err != nil {
+			break
+		}
+		switch string(key) {
+		case "TYPE":
+			err = d.str((*string)(&a.Type))
+		case "VALUE":
+			err = d.str(&a.Value)
+		case "SELECTED_OPTION":
+			err = d.option(&a.SelectedOption)
+		case "SELECTED_OPTIONS":
+			err = decodeSlice(d, &a.SelectedOptions, d.option)
+		case "SELECTED_CONVERSATION":
+			err = d.str(&a.SelectedConversation)
+		default:
+			err = d.skip()
+		}
+	}
+	return err
+}
+
+// option reads an option object's value (its text and description are
+// not read).
+func (d *jsonScanner) option(o *slack.OptionBlockObject) error {
+	return d.strFields([]string{"VALUE"}, []*string{&o.Value})
+}
+
+// responseURL reads an element of response_urls.
+func (d *jsonScanner) responseURL(r *slack.ViewSubmissionCallbackResponseURL) error {
+	return d.strFields([]string{"BLOCK_ID", "ACTION_ID", "CHANNEL_ID", "RESPONSE_URL"},
+		[]*string{&r.BlockID, &r.ActionID, &r.ChannelID, &r.ResponseURL})
+}
+
+// decodeSlice reads an array into *dst as encoding/json reads it into a
+// slice, each element with elem: null sets nil; element i is decoded into
+// (*dst)[i] where the slice (up to its capacity) has one, else into a new
+// zero element appended; the slice is then cut to the array's length, and
+// an empty array gives an empty, non-nil slice.
+func decodeSlice[E any](d *jsonScanner, dst *[]E, elem func(*E) error) error {
+	if d.null() {
+		*dst = nil
+		return nil
+	}
+	if d.i >= len(d.s) || d.s[d.i] != '[' {
+		return d.wrongType()
+	}
+	if d.depth++; d.depth > maxJSONDepth {
+		return errJSONSyntax
+	}
+	d.i++
+	s, n := *dst, 0
+	for first := true; ; first = false {
+		more, err := d.nextElement(first)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		switch {
+		case n >= cap(s): // then len(s) == n
+			var zero E
+			s = append(s, zero)
+		case n >= len(s):
+			s = s[:n+1]
+		}
+		if err := elem(&s[n]); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		s = []E{}
+	}
+	*dst = s[:n]
+	return nil
 }
 
 // wrongType skips the value at d.i (it must still be valid JSON) and
