@@ -200,20 +200,8 @@ func New(cfg Config) (*Handler, error) {
 // fault (the signing secret cannot be read) gives a 500, logged here; every
 // user mistake is a 200 with an ephemeral message.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := h.serve(w, r); err != nil {
-		h.log.ErrorContext(r.Context(), "slack request failed", "error", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}
-}
-
-// serve is the one code path behind ServeHTTP and Handle. It writes the
-// response unless it returns an error (an infrastructure fault, for the
-// caller to report).
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost {
-		w.Header()["Allow"] = allowPost
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return nil
+	if !allowMethod(w, r.Method) {
+		return
 	}
 	body, err := readBody(w, r)
 	if err != nil {
@@ -223,14 +211,35 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		} else {
 			http.Error(w, "cannot read request body", http.StatusBadRequest)
 		}
-		return nil
+		return
 	}
-	ctx := r.Context()
+	if err := h.serve(r.Context(), w, r.URL.Path, r.Header, string(body)); err != nil {
+		h.log.ErrorContext(r.Context(), "slack request failed", "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
 
+// allowMethod answers 405 to anything but a POST, and reports whether the
+// method is POST.
+func allowMethod(w http.ResponseWriter, method string) bool {
+	if method == http.MethodPost {
+		return true
+	}
+	w.Header()["Allow"] = allowPost
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
+}
+
+// serve is the one code path behind ServeHTTP and Handle, for a POST to
+// path with the given headers and body (at most MaxBodyBytes, read by the
+// caller: ServeHTTP from the request, Handle from the event, without
+// another copy). It writes the response unless it returns an error (an
+// infrastructure fault, for the caller to report).
+func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, path string, header http.Header, body string) error {
 	// Parsing has no effects; only ssl_check is acted on before the
 	// signature is checked. Slack's certificate check needs a bare 200,
 	// which tells nobody anything and costs nothing.
-	form, formErr := parseForm(string(body))
+	form, formErr := parseForm(body)
 	if formErr == nil && form.SSLCheck {
 		w.WriteHeader(http.StatusOK)
 		return nil
@@ -240,14 +249,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.verify(ctx, r.Header, body, sec.SigningSecret); err != nil {
+	if err := h.verify(ctx, header, body, sec.SigningSecret); err != nil {
 		h.log.WarnContext(ctx, "slack signature rejected", "reason", err.Error())
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil
 	}
-	if isInteraction(r.URL.Path) {
+	if isInteraction(path) {
 		// Slack shows the person an error for anything but a 200.
-		writeInteraction(w, h.interaction(ctx, string(body)))
+		writeInteraction(w, h.interaction(ctx, body))
 		return nil
 	}
 	if formErr != nil {
@@ -284,7 +293,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // is well formed and fresh but does not match, and the cached secret is
 // older than a minute, it re-reads the secret once (it may have been
 // rotated) and tries again.
-func (h *Handler) verify(ctx context.Context, header http.Header, body []byte, secret string) error {
+func (h *Handler) verify(ctx context.Context, header http.Header, body string, secret string) error {
 	err := verify(header, body, secret)
 	if !errors.Is(err, errMismatch) {
 		return err
