@@ -402,16 +402,17 @@ func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op,
 	if project == "" {
 		project = d.GroupID // no alias: the caller typed the ID
 	}
-	var more []string
-	if job.Processor != "" {
-		more = append(more, job.Processor)
-	}
-	ack := reply.AckWorking(op.Working, project, job.Name, more...)
-	if op.Name() == command.Create {
+	var ack reply.Ack
+	switch {
+	case op.Name() == command.Create:
 		ack = reply.AckCreate(reply.Creating{
 			Project: project, Name: job.Name, Provider: job.Provider, Region: job.Region,
 			RegionInput: job.RegionInput, Tier: job.Tier, MaxTier: job.MaxTier, SampleSolar: job.SampleSolar,
 		})
+	case job.Processor != "":
+		ack = reply.AckWorking(op.Working, project, job.Name, job.Processor)
+	default:
+		ack = reply.AckWorking(op.Working, project, job.Name)
 	}
 	ack, refused := h.start(ctx, job, ack)
 	return ack, refused == ""
