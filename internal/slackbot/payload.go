@@ -21,8 +21,12 @@ import (
 //   - ActionCallback.BlockActions: ActionID, BlockID and Value of each
 //     block action (an element slack-go counts as one: its "block_id" is a
 //     string);
-//   - View.ID, View.CallbackID, View.PrivateMetadata, View.Hash,
-//     View.State and ResponseURLs: a view_submission's form.
+//   - View.ID, View.CallbackID, View.PrivateMetadata, View.Hash, and
+//     View.State: a view_submission's form, what the person entered (the
+//     maps of Values as slack-go makes them, and of each value what
+//     internal/form reads: Type, Value, SelectedOption.Value, the Value of
+//     each of SelectedOptions, SelectedConversation);
+//   - ResponseURLs (BlockID, ActionID, ChannelID, ResponseURL of each).
 //
 // Why not slack-go's decoding (issue 10 asked for it): it decodes all of a
 // payload into its 3.8 kB InteractionCallback, the clicked message with
@@ -32,13 +36,18 @@ import (
 // a slash command's (BenchmarkClick: 52 µs and 124 allocations,
 // BENCHMARKS.md) and a view_submission's far more, to read a dozen fields.
 // Here one pass over the payload validates it as JSON and reads those
-// fields; strings without escapes are slices of payload (no copies); the
-// view's state (what the person entered: slack.ViewState) and a
-// view_submission's response_urls are decoded by encoding/json into
-// slack-go's own types. The result is slack-go's type, handed on as
-// [InteractionHandler] takes it. Everything else is left zero: the
-// message's text and blocks, attachment actions (legacy attachments; the
-// edge never used them), a block action's other fields, a view's blocks.
+// fields; strings without escapes are slices of payload (no copies). A
+// view_submission carries the whole view back (13 kB of body for the
+// create form, BenchmarkViewSubmission): its blocks are skipped, and its
+// state is read by hand into slack-go's types too (encoding/json made it
+// 100 of the path's 130 allocations). The result is slack-go's type,
+// handed on as [InteractionHandler] takes it. Everything else is left
+// zero: the message's text and blocks, attachment actions (legacy
+// attachments; the edge never used them), a block action's other fields,
+// a view's blocks, the other fields of a state value (an option's text,
+// dates, users…). A field the form starts to read must be added here:
+// FuzzDecodeInteraction compares form.ParseSubmission's outcome on this
+// decoding and on slack-go's, and the seeds fill every field it reads.
 //
 // Keys are matched the way encoding/json matches them to struct fields
 // (escapes decoded, then exact or case-insensitive, Unicode simple

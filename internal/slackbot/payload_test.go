@@ -54,7 +54,23 @@ func interactionSeeds(tb testing.TB) []string {
 		}
 		out = append(out, form.Get("payload"))
 	}
-	return append(out,
+	// The create form opened from the shortcut (no channel: the picker is
+	// there), a conversation picked and its response_url.
+	var shortcut map[string]any
+	if err := json.Unmarshal([]byte(out[2]), &shortcut); err != nil {
+		tb.Fatal(err)
+	}
+	view := shortcut["view"].(map[string]any)
+	view["private_metadata"] = "v1|dm|U2CERLKJA|1796601600"
+	view["state"].(map[string]any)["values"].(map[string]any)[form.BlockChannel] = map[string]any{
+		form.BlockChannel: map[string]any{"type": "conversations_select", "selected_conversation": "C0999ZZZZ"}}
+	shortcut["response_urls"] = []any{map[string]any{"block_id": form.BlockChannel, "action_id": form.BlockChannel,
+		"channel_id": "C0999ZZZZ", "response_url": "https://hooks.slack.com/app/T1/1/x"}}
+	picked, err := json.Marshal(shortcut)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return append(out, string(picked),
 		`null`, ` {} `, `{"type":null}`, `[]`, `{"type":1}`, `{"TYPE":"block_actions","Team":{"ID":"T1"}}`,
 		`{"type":"block_actions","actions":[{"block_id":"b","action_id":"a","value":"v"},null,{"value":"x"}]}`,
 		`{"actions":[{"BLOCK_ID":"b","action_id":"a"}],"actions":[{"block_id":1,"Block_Id":"c"}]}`,
@@ -176,4 +192,28 @@ func FuzzQueryUnescape(f *testing.F) {
 			t.Fatalf("queryUnescape(%q) = %q, %v; url.QueryUnescape: %q, %v", s, got, err, want, wantErr)
 		}
 	})
+}
+
+// The samples of a create form, as the edge decodes them, are forms
+// ParseSubmission accepts: FuzzDecodeInteraction's comparison of its
+// outcomes starts from forms that get as far as a Submission.
+func TestDecodeInteractionForms(t *testing.T) {
+	seeds := interactionSeeds(t)
+	for _, p := range []string{seeds[2], seeds[4]} {
+		var cb slack.InteractionCallback
+		if err := decodeInteraction(p, &cb); err != nil {
+			t.Fatal(err)
+		}
+		sub, errs, err := form.ParseSubmission(cb, []form.Project{{Alias: "dev", GroupID: devGroupID}}, viewSubmissionNow)
+		if err != nil || len(errs) > 0 {
+			t.Fatalf("ParseSubmission = %v, %v; want a submission", errs, err)
+		}
+		if sub.Command.Workspace == "" || sub.Command.Tier == "" || !sub.Command.SampleSolar {
+			t.Errorf("submission %+v: the form's values are missing", sub)
+		}
+		if sub.Origin.Channel == "" && (sub.Channel != "C0999ZZZZ" || sub.ResponseURL == "") {
+			t.Errorf("submission from the shortcut: channel %q, response_url set %v; want the picked C0999ZZZZ and its URL",
+				sub.Channel, sub.ResponseURL != "")
+		}
+	}
 }
