@@ -675,7 +675,16 @@ func (d *jsonScanner) scanString() (raw string, escaped bool, err error) {
 	start := d.i
 	d.i++
 	for d.i < len(d.s) {
-		switch c := d.s[d.i]; {
+		// The plain bytes first, in a tight loop with local copies (most
+		// of the payload is in strings).
+		s, i := d.s, d.i
+		for i < len(s) && plainInString[s[i]] {
+			i++
+		}
+		if d.i = i; i == len(s) {
+			break
+		}
+		switch c := s[i]; {
 		case c == '"':
 			d.i++
 			return d.s[start:d.i], escaped, nil
@@ -695,14 +704,21 @@ func (d *jsonScanner) scanString() (raw string, escaped bool, err error) {
 			default:
 				return "", false, errJSONSyntax
 			}
-		case c < 0x20:
+		default: // a control character
 			return "", false, errJSONSyntax
-		default:
-			d.i++
 		}
 	}
 	return "", false, errJSONSyntax
 }
+
+// plainInString tells the bytes a JSON string holds as they are: not the
+// quote, the backslash or a control character.
+var plainInString = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex4(s string) bool {
 	for i := range 4 {
