@@ -41,30 +41,25 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		http.Error(&w, "request body too large", http.StatusRequestEntityTooLarge)
 		return w.response(), nil
 	}
-	if err := h.serve(ctx, &w, ev.RawPath, slackHeaders(ev.Headers), body); err != nil {
+	if err := h.serve(ctx, &w, ev.RawPath, eventSignature(ev.Headers), body); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return w.response(), nil
 }
 
-// The request headers the handler reads, in canonical form. API Gateway
-// sends header names in lower case.
-var slackHeaderNames = [...]string{"X-Slack-Signature", "X-Slack-Request-Timestamp", "Content-Type"}
-
-// slackHeaders copies the headers the handler reads out of an event's
-// header map into an http.Header, in one allocation for the values.
-func slackHeaders(in map[string]string) http.Header {
-	h := make(http.Header, len(slackHeaderNames))
-	vals := make([]string, len(slackHeaderNames))
+// eventSignature returns the signature headers of an event's header map
+// (API Gateway sends header names in lower case; any case is taken).
+func eventSignature(in map[string]string) sigHeaders {
+	var sig sigHeaders
 	for k, v := range in {
-		for i, name := range slackHeaderNames {
-			if strings.EqualFold(k, name) {
-				vals[i] = v
-				h[name] = vals[i : i+1 : i+1]
-			}
+		switch {
+		case strings.EqualFold(k, "X-Slack-Signature"):
+			sig.signature = v
+		case strings.EqualFold(k, "X-Slack-Request-Timestamp"):
+			sig.timestamp = v
 		}
 	}
-	return h
+	return sig
 }
 
 // responseBuffer is an http.ResponseWriter that keeps the response in

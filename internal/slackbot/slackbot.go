@@ -213,7 +213,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := h.serve(r.Context(), w, r.URL.Path, r.Header, string(body)); err != nil {
+	if err := h.serve(r.Context(), w, r.URL.Path, signedBy(r.Header), string(body)); err != nil {
 		h.log.ErrorContext(r.Context(), "slack request failed", "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}
@@ -231,11 +231,11 @@ func allowMethod(w http.ResponseWriter, method string) bool {
 }
 
 // serve is the one code path behind ServeHTTP and Handle, for a POST to
-// path with the given headers and body (at most MaxBodyBytes, read by the
+// path with the given signature headers and body (at most MaxBodyBytes, read by the
 // caller: ServeHTTP from the request, Handle from the event, without
 // another copy). It writes the response unless it returns an error (an
 // infrastructure fault, for the caller to report).
-func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, path string, header http.Header, body string) error {
+func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, path string, sig sigHeaders, body string) error {
 	// Parsing has no effects; only ssl_check is acted on before the
 	// signature is checked. Slack's certificate check needs a bare 200,
 	// which tells nobody anything and costs nothing.
@@ -249,7 +249,7 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, path string,
 	if err != nil {
 		return err
 	}
-	if err := h.verify(ctx, header, body, sec.SigningSecret); err != nil {
+	if err := h.verify(ctx, sig, body, sec.SigningSecret); err != nil {
 		h.log.WarnContext(ctx, "slack signature rejected", "reason", err.Error())
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil
@@ -293,8 +293,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // is well formed and fresh but does not match, and the cached secret is
 // older than a minute, it re-reads the secret once (it may have been
 // rotated) and tries again.
-func (h *Handler) verify(ctx context.Context, header http.Header, body string, secret string) error {
-	err := verify(header, body, secret)
+func (h *Handler) verify(ctx context.Context, sig sigHeaders, body string, secret string) error {
+	err := verifySigned(sig, body, secret)
 	if !errors.Is(err, errMismatch) {
 		return err
 	}
@@ -309,7 +309,7 @@ func (h *Handler) verify(ctx context.Context, header http.Header, body string, s
 	if fresh.SigningSecret == secret {
 		return err
 	}
-	return verify(header, body, fresh.SigningSecret)
+	return verifySigned(sig, body, fresh.SigningSecret)
 }
 
 func writeInteraction(w http.ResponseWriter, body []byte) {

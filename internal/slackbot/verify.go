@@ -41,11 +41,23 @@ var errMismatch = errors.New("signature does not match")
 //
 // See https://docs.slack.dev/authentication/verifying-requests-from-slack
 func verify(header http.Header, body, secret string) error {
+	return verifySigned(signedBy(header), body, secret)
+}
+
+// sigHeaders is a request's X-Slack-Signature and X-Slack-Request-Timestamp.
+type sigHeaders struct{ signature, timestamp string }
+
+// signedBy returns the signature headers of header.
+func signedBy(header http.Header) sigHeaders {
+	return sigHeaders{header.Get("X-Slack-Signature"), header.Get("X-Slack-Request-Timestamp")}
+}
+
+// verifySigned is verify with the two headers read.
+func verifySigned(sig sigHeaders, body, secret string) error {
 	if secret == "" {
 		return slack.ErrInvalidConfiguration
 	}
-	signature := header.Get("X-Slack-Signature")
-	timestamp := header.Get("X-Slack-Request-Timestamp")
+	signature, timestamp := sig.signature, sig.timestamp
 	if signature == "" || timestamp == "" {
 		return slack.ErrMissingHeaders
 	}
