@@ -381,7 +381,7 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 		}
 		return reply.AckDryRun(string(op.Name()), method, path, body)
 	}
-	ack, _ := h.accept(ctx, job, op, req, &d)
+	ack, _ := h.accept(ctx, job, op, req, &d, true)
 	return ack
 }
 
@@ -391,7 +391,10 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 // reports whether the Job was handed over. A typed command
 // ([Handler.Command]) and a submitted create form alike come through
 // here. req and d are the authorized request and the policy's decision.
-func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op, req access.Request, d *access.Decision) (reply.Ack, bool) {
+// working says whether the caller shows the acknowledgement of a Job
+// handed over ("Working on it…"); without it (the form, which closes) that
+// ack is not built and comes back empty, a refusal's ack all the same.
+func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op, req access.Request, d *access.Decision, working bool) (reply.Ack, bool) {
 	// The check the Atlas client runs before sending, so a request Atlas
 	// would refuse is answered now rather than in the thread.
 	if err := provision.Check(job); err != nil {
@@ -404,6 +407,7 @@ func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op,
 	}
 	var ack reply.Ack
 	switch {
+	case !working:
 	case op.Name() == command.Create:
 		ack = reply.AckCreate(reply.Creating{
 			Project: project, Name: job.Name, Provider: job.Provider, Region: job.Region,
