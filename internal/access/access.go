@@ -230,7 +230,7 @@ func (p *Policy) RequiredRolesFor(a Action, r Resource) []string {
 
 func (p *Policy) rolesFor(a Action, r Resource) ([]string, bool) {
 	allowed, ok := p.actionRoles[a]
-	atlasRoles := DefaultRoles(a, r)
+	atlasRoles := defaultRoles(a, r)
 	if !ok || atlasRoles == nil {
 		return nil, false
 	}

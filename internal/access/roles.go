@@ -125,7 +125,11 @@ func ProjectRoles() []string { return slices.Clone(projectRoles) }
 // roles in the spec, while listing them all (GET /streams) needs only
 // Project Read Only and returns the same fields; describe follows list,
 // since requiring more would protect nothing.
-func DefaultRoles(a Action, r Resource) []string {
+func DefaultRoles(a Action, r Resource) []string { return slices.Clone(defaultRoles(a, r)) }
+
+// defaultRoles is DefaultRoles without the copy, for reading only (the
+// policy asks it on every decision).
+func defaultRoles(a Action, r Resource) []string {
 	var roles []string
 	switch {
 	case a == ActionOperate:
@@ -141,7 +145,7 @@ func DefaultRoles(a Action, r Resource) []string {
 	case r == ResourceConnection && a == ActionDescribe:
 		roles = projectRoles
 	}
-	return slices.Clone(roles)
+	return roles
 }
 
 // defaultActionRoles returns, per action, the widest role set the action

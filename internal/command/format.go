@@ -12,29 +12,36 @@ import (
 // comes last, after `--`. It is meant for logs and tests, not for Slack.
 func (c Command) String() string {
 	var b strings.Builder
+	b.Grow(96) // a create with every flag, in one allocation
 	b.WriteString(string(c.Name))
 	if c.Name == Help {
 		if c.Topic != "" {
-			b.WriteString(" " + string(c.Topic))
+			b.WriteString(" ")
+			b.WriteString(string(c.Topic))
 		}
 		return b.String()
 	}
 	dashed := strings.HasPrefix(c.Workspace, "-")
 	if c.Workspace != "" && !dashed {
-		b.WriteString(" " + c.Workspace)
+		b.WriteString(" ")
+		b.WriteString(c.Workspace)
 		if c.Processor != "" {
-			b.WriteString(" " + c.Processor)
+			b.WriteString(" ")
+			b.WriteString(c.Processor)
 		}
 	}
 	flag := func(name, v string) {
 		if v == "" {
 			return
 		}
+		b.WriteString(" --")
+		b.WriteString(name)
 		if strings.HasPrefix(v, "-") {
-			b.WriteString(" --" + name + "=" + v)
+			b.WriteString("=")
 		} else {
-			b.WriteString(" --" + name + " " + v)
+			b.WriteString(" ")
 		}
+		b.WriteString(v)
 	}
 	if c.ProviderSet {
 		flag("provider", string(c.Provider))
@@ -50,9 +57,11 @@ func (c Command) String() string {
 		b.WriteString(" --dry-run")
 	}
 	if dashed {
-		b.WriteString(" -- " + c.Workspace)
+		b.WriteString(" -- ")
+		b.WriteString(c.Workspace)
 		if c.Processor != "" {
-			b.WriteString(" " + c.Processor)
+			b.WriteString(" ")
+			b.WriteString(c.Processor)
 		}
 	}
 	return b.String()

@@ -49,10 +49,11 @@ func payloadField(body string) (string, error) {
 }
 
 // queryUnescape is url.QueryUnescape ('+' is a space, %XX a byte, a
-// malformed escape an error) in one pass that copies the runs between
-// escapes whole: a payload is kilobytes of JSON with every quote, colon and
-// brace escaped, and url.QueryUnescape's two byte-by-byte passes were a
-// quarter of a view_submission's ack path.
+// malformed escape an error) in one pass into one allocation: a payload is
+// kilobytes of JSON with every quote, colon and brace escaped (runs of three
+// bytes between escapes on average), and url.QueryUnescape's two
+// byte-by-byte passes were a quarter of a view_submission's ack path. The
+// bytes go through a buffer on the stack, copied to the result in blocks.
 func queryUnescape(s string) (string, error) {
 	i := nextEscape(s)
 	if i == len(s) {
@@ -60,21 +61,30 @@ func queryUnescape(s string) (string, error) {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	b.WriteString(s[:i])
+	var buf [512]byte
+	n := 0
 	for i < len(s) {
-		b.WriteString(s[:i])
-		if s[i] == '+' {
-			b.WriteByte(' ')
-			s = s[i+1:]
-		} else {
-			if len(s) < i+3 || !isHexDigit(s[i+1]) || !isHexDigit(s[i+2]) {
-				return "", url.EscapeError(clipEscape(s[i:]))
-			}
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			s = s[i+3:]
+		if n == len(buf) {
+			b.Write(buf[:])
+			n = 0
 		}
-		i = nextEscape(s)
+		c := s[i]
+		i++
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
+			if len(s) < i+2 || hexValue[s[i]]|hexValue[s[i+1]] > 0xf {
+				return "", url.EscapeError(clipEscape(s[i-1:]))
+			}
+			c = hexValue[s[i]]<<4 | hexValue[s[i+1]]
+			i += 2
+		}
+		buf[n] = c
+		n++
 	}
-	b.WriteString(s)
+	b.Write(buf[:n])
 	return b.String(), nil
 }
 
@@ -88,6 +98,17 @@ func nextEscape(s string) int {
 	}
 	return i
 }
+
+// hexValue is the value of each hex digit, 0xff for any other byte.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		t[c] = 0xff
+		if isHexDigit(byte(c)) {
+			t[c] = unhex(byte(c))
+		}
+	}
+	return t
+}()
 
 func clipEscape(s string) string { return s[:min(len(s), 3)] }
 

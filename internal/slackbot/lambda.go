@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -14,8 +12,8 @@ import (
 
 // Handle serves an API Gateway HTTP API event (payload format 2.0), for
 // lambda.Start. It is a small buffered adapter around the code behind
-// [Handler.ServeHTTP]: the event becomes an *http.Request (its body
-// base64-decoded when IsBase64Encoded, as API Gateway sends form bodies),
+// [Handler.ServeHTTP]: the event's method, path, headers and body (base64-decoded
+// when IsBase64Encoded, as API Gateway sends form bodies) go to it directly,
 // the response is collected in memory and returned as the event response.
 // (lambdaurl.Wrap is not used: it speaks the Function URL streaming format,
 // not API Gateway's.)
@@ -23,8 +21,11 @@ import (
 // Only an infrastructure fault is returned as an error; Lambda logs it and
 // API Gateway answers 500.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	var body io.Reader
-	size := len(ev.Body)
+	var w responseBuffer
+	if !allowMethod(&w, ev.RequestContext.HTTP.Method) {
+		return w.response(), nil
+	}
+	body := ev.Body
 	if ev.IsBase64Encoded {
 		if base64.StdEncoding.DecodedLen(len(ev.Body)) > MaxBodyBytes+2 {
 			return textResponse(http.StatusRequestEntityTooLarge, "request body too large"), nil
@@ -34,48 +35,31 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 		if err != nil {
 			return textResponse(http.StatusBadRequest, "malformed base64 body"), nil
 		}
-		body, size = bytes.NewReader(raw[:n]), n
-	} else {
-		body = strings.NewReader(ev.Body)
+		body = string(raw[:n])
 	}
-
-	r := &http.Request{
-		Method:        ev.RequestContext.HTTP.Method,
-		URL:           &url.URL{Path: ev.RawPath, RawQuery: ev.RawQueryString},
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        slackHeaders(ev.Headers),
-		Body:          io.NopCloser(body),
-		ContentLength: int64(size),
-		Host:          ev.RequestContext.DomainName,
-		RemoteAddr:    ev.RequestContext.HTTP.SourceIP,
+	if len(body) > MaxBodyBytes {
+		http.Error(&w, "request body too large", http.StatusRequestEntityTooLarge)
+		return w.response(), nil
 	}
-	var w responseBuffer
-	if err := h.serve(&w, r.WithContext(ctx)); err != nil {
+	if err := h.serve(ctx, &w, ev.RawPath, eventSignature(ev.Headers), body); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	return w.response(), nil
 }
 
-// The request headers the handler reads, in canonical form. API Gateway
-// sends header names in lower case.
-var slackHeaderNames = [...]string{"X-Slack-Signature", "X-Slack-Request-Timestamp", "Content-Type"}
-
-// slackHeaders copies the headers the handler reads out of an event's
-// header map into an http.Header, in one allocation for the values.
-func slackHeaders(in map[string]string) http.Header {
-	h := make(http.Header, len(slackHeaderNames))
-	vals := make([]string, len(slackHeaderNames))
+// eventSignature returns the signature headers of an event's header map
+// (API Gateway sends header names in lower case; any case is taken).
+func eventSignature(in map[string]string) sigHeaders {
+	var sig sigHeaders
 	for k, v := range in {
-		for i, name := range slackHeaderNames {
-			if strings.EqualFold(k, name) {
-				vals[i] = v
-				h[name] = vals[i : i+1 : i+1]
-			}
+		switch {
+		case strings.EqualFold(k, "X-Slack-Signature"):
+			sig.signature = v
+		case strings.EqualFold(k, "X-Slack-Request-Timestamp"):
+			sig.timestamp = v
 		}
 	}
-	return h
+	return sig
 }
 
 // responseBuffer is an http.ResponseWriter that keeps the response in

@@ -19,7 +19,6 @@ import (
 
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/reply"
-	"github.com/streambot/streambot/internal/state"
 )
 
 // loadEvent reads the API Gateway HTTP API (payload 2.0) event in testdata:
@@ -242,27 +241,24 @@ func TestHandleInfrastructureFault(t *testing.T) {
 // (base64 form body, as API Gateway sends it) in, signature check, parse,
 // policy check, Job built and handed to an in-memory dispatcher, ack out.
 func BenchmarkAck(b *testing.B) {
-	p := loadPolicy(b, "")
+	st := newBenchState()
 	h, err := New(Config{
 		Secrets:    newFakeSecrets(testSecret),
-		Policy:     p,
+		Policy:     loadPolicy(b, ""),
 		Dispatcher: discardDispatcher{},
 		Logger:     slogDiscard,
-		State:      benchState{state.NewMemory()},
+		State:      st,
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ev := withBody(loadEvent(b), slashForm("create orders-ws --region us-east-1 --tier SP30"), testSecret, true)
-	ctx := context.Background()
-	b.ReportAllocs()
-	defer reportCPU(b)()
-	for b.Loop() {
-		resp, err := h.Handle(ctx, ev)
-		if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Body, `{"response_type":"ephemeral","text":"Working on it`) {
-			b.Fatalf("Handle = %d %q, %v", resp.StatusCode, resp.Body, err)
-		}
+	evs := make([]events.APIGatewayV2HTTPRequest, benchRequests)
+	for i := range evs {
+		evs[i] = withBody(loadEvent(b), slashForm("create orders-ws --region us-east-1 --tier SP30", "trigger_id", benchTrigger(i)), testSecret, true)
 	}
+	benchLoop(b, h, st, evs, func(resp events.APIGatewayV2HTTPResponse) bool {
+		return resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Body, `{"response_type":"ephemeral","text":"Working on it`)
+	})
 }
 
 var slogDiscard = slog.New(slog.DiscardHandler)

@@ -227,7 +227,7 @@ func (h *Handler) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	sc := slack.SlashCommand{TeamID: cb.Team.ID, ChannelID: channel, UserID: cb.User.ID, UserName: cb.User.Name,
 		ResponseURL: sub.ResponseURL, Command: "/stream", TriggerID: cb.TriggerID}
 	cmd := sub.Command
-	if ack, ok := h.accept(ctx, h.job(&sc, &cmd, op, &d), op, req, &d); !ok {
+	if ack, ok := h.accept(ctx, h.job(&sc, &cmd, op, &d), op, req, &d, false); !ok {
 		return viewResponse(form.NoticeResponse(ack.Text))
 	}
 	return nil // closes the form; the thread follows in the channel

@@ -21,8 +21,12 @@ import (
 //   - ActionCallback.BlockActions: ActionID, BlockID and Value of each
 //     block action (an element slack-go counts as one: its "block_id" is a
 //     string);
-//   - View.ID, View.CallbackID, View.PrivateMetadata, View.Hash,
-//     View.State and ResponseURLs: a view_submission's form.
+//   - View.ID, View.CallbackID, View.PrivateMetadata, View.Hash, and
+//     View.State: a view_submission's form, what the person entered (the
+//     maps of Values as slack-go makes them, and of each value what
+//     internal/form reads: Type, Value, SelectedOption.Value, the Value of
+//     each of SelectedOptions, SelectedConversation);
+//   - ResponseURLs (BlockID, ActionID, ChannelID, ResponseURL of each).
 //
 // Why not slack-go's decoding (issue 10 asked for it): it decodes all of a
 // payload into its 3.8 kB InteractionCallback, the clicked message with
@@ -32,13 +36,18 @@ import (
 // a slash command's (BenchmarkClick: 52 µs and 124 allocations,
 // BENCHMARKS.md) and a view_submission's far more, to read a dozen fields.
 // Here one pass over the payload validates it as JSON and reads those
-// fields; strings without escapes are slices of payload (no copies); the
-// view's state (what the person entered: slack.ViewState) and a
-// view_submission's response_urls are decoded by encoding/json into
-// slack-go's own types. The result is slack-go's type, handed on as
-// [InteractionHandler] takes it. Everything else is left zero: the
-// message's text and blocks, attachment actions (legacy attachments; the
-// edge never used them), a block action's other fields, a view's blocks.
+// fields; strings without escapes are slices of payload (no copies). A
+// view_submission carries the whole view back (13 kB of body for the
+// create form, BenchmarkViewSubmission): its blocks are skipped, and its
+// state is read by hand into slack-go's types too (encoding/json made it
+// 100 of the path's 130 allocations). The result is slack-go's type,
+// handed on as [InteractionHandler] takes it. Everything else is left
+// zero: the message's text and blocks, attachment actions (legacy
+// attachments; the edge never used them), a block action's other fields,
+// a view's blocks, the other fields of a state value (an option's text,
+// dates, users…). A field the form starts to read must be added here:
+// FuzzDecodeInteraction compares form.ParseSubmission's outcome on this
+// decoding and on slack-go's, and the seeds fill every field it reads.
 //
 // Keys are matched the way encoding/json matches them to struct fields
 // (escapes decoded, then exact or case-insensitive, Unicode simple
@@ -86,7 +95,7 @@ func decodeInteraction(payload string, cb *slack.InteractionCallback) error {
 		case "VIEW":
 			err = d.view(&cb.View)
 		case "RESPONSE_URLS":
-			err = d.decode(&cb.ResponseURLs)
+			err = decodeSlice(&d, &cb.ResponseURLs, d.responseURL)
 		default:
 			err = d.skip()
 		}
@@ -246,7 +255,7 @@ func (d *jsonScanner) view(v *slack.View) error {
 		case "HASH":
 			err = d.str(&v.Hash)
 		case "STATE":
-			err = d.decode(&v.State)
+			err = d.viewState(&v.State)
 		default:
 			err = d.skip()
 		}
@@ -272,13 +281,177 @@ func (d *jsonScanner) str(dst *string) error {
 	return err
 }
 
-// decode skips a value and decodes it into v with encoding/json.
-func (d *jsonScanner) decode(v any) error {
-	start := d.i
-	if err := d.skip(); err != nil {
+// viewState reads a view's "state" into *dst as encoding/json decodes it
+// into a *slack.ViewState (null sets nil; an object fills the ViewState
+// *dst points to, a new one if nil), with only the fields of each value
+// that decodeInteraction promises (see stateAction).
+func (d *jsonScanner) viewState(dst **slack.ViewState) error {
+	if d.null() {
+		*dst = nil
+		return nil
+	}
+	obj, err := d.beginObject()
+	if !obj {
 		return err
 	}
-	return json.Unmarshal([]byte(d.s[start:d.i]), v)
+	if *dst == nil {
+		*dst = new(slack.ViewState)
+	}
+	var buf [32]byte
+	for first := true; err == nil; {
+		var key []byte
+		if key, obj, err = d.nextKey(&first, buf[:0]); !obj || err != nil {
+			break
+		}
+		if string(key) == "VALUES" {
+			err = d.stateValues(&(*dst).Values)
+		} else {
+			err = d.skip()
+		}
+	}
+	return err
+}
+
+// stateValues reads the state's "values" (block_id → action_id → value)
+// as encoding/json reads it into a map: null sets nil; an object adds to
+// the map *dst (a new one if nil), each member replacing the entry for its
+// key, exactly as written (maps do not fold keys); an inner null is a nil
+// map, and an inner map is always new.
+func (d *jsonScanner) stateValues(dst *map[string]map[string]slack.BlockAction) error {
+	if d.null() {
+		*dst = nil
+		return nil
+	}
+	obj, err := d.beginObject()
+	if !obj {
+		return err
+	}
+	if *dst == nil {
+		*dst = make(map[string]map[string]slack.BlockAction)
+	}
+	for first := true; ; {
+		raw, escaped, more, err := d.nextRawKey(&first)
+		if !more || err != nil {
+			return err
+		}
+		block, err := unquote(raw, escaped)
+		if err != nil {
+			return err
+		}
+		var actions map[string]slack.BlockAction
+		if !d.null() {
+			if obj, err := d.beginObject(); !obj {
+				return err
+			}
+			actions = make(map[string]slack.BlockAction, 1) // one action per input block
+			for first := true; ; {
+				raw, escaped, more, err := d.nextRawKey(&first)
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+				id, err := unquote(raw, escaped)
+				if err != nil {
+					return err
+				}
+				var a slack.BlockAction
+				if err := d.stateAction(&a); err != nil {
+					return err
+				}
+				actions[id] = a
+			}
+		}
+		(*dst)[block] = actions
+	}
+}
+
+// stateAction reads one value of a view's state into a, as encoding/json
+// reads it into a slack.BlockAction, filling only what the form reads:
+// Type, Value, SelectedOption.Value, SelectedOptions (each one's Value)
+// and SelectedConversation. Null leaves a as it is.
+func (d *jsonScanner) stateAction(a *slack.BlockAction) error {
+	var buf [32]byte
+	obj, err := d.beginObject()
+	for first := true; obj && err == nil; {
+		var key []byte
+		if key, obj, err = d.nextKey(&first, buf[:0]); !obj || err != nil {
+			break
+		}
+		switch string(key) {
+		case "TYPE":
+			err = d.str((*string)(&a.Type))
+		case "VALUE":
+			err = d.str(&a.Value)
+		case "SELECTED_OPTION":
+			err = d.option(&a.SelectedOption)
+		case "SELECTED_OPTIONS":
+			err = decodeSlice(d, &a.SelectedOptions, d.option)
+		case "SELECTED_CONVERSATION":
+			err = d.str(&a.SelectedConversation)
+		default:
+			err = d.skip()
+		}
+	}
+	return err
+}
+
+// option reads an option object's value (its text and description are
+// not read).
+func (d *jsonScanner) option(o *slack.OptionBlockObject) error {
+	return d.strFields([]string{"VALUE"}, []*string{&o.Value})
+}
+
+// responseURL reads an element of response_urls.
+func (d *jsonScanner) responseURL(r *slack.ViewSubmissionCallbackResponseURL) error {
+	return d.strFields([]string{"BLOCK_ID", "ACTION_ID", "CHANNEL_ID", "RESPONSE_URL"},
+		[]*string{&r.BlockID, &r.ActionID, &r.ChannelID, &r.ResponseURL})
+}
+
+// decodeSlice reads an array into *dst as encoding/json reads it into a
+// slice, each element with elem: null sets nil; element i is decoded into
+// (*dst)[i] where the slice (up to its capacity) has one, else into a new
+// zero element appended; the slice is then cut to the array's length, and
+// an empty array gives an empty, non-nil slice.
+func decodeSlice[E any](d *jsonScanner, dst *[]E, elem func(*E) error) error {
+	if d.null() {
+		*dst = nil
+		return nil
+	}
+	if d.i >= len(d.s) || d.s[d.i] != '[' {
+		return d.wrongType()
+	}
+	if d.depth++; d.depth > maxJSONDepth {
+		return errJSONSyntax
+	}
+	d.i++
+	s, n := *dst, 0
+	for first := true; ; first = false {
+		more, err := d.nextElement(first)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		switch {
+		case n >= cap(s): // then len(s) == n
+			var zero E
+			s = append(s, zero)
+		case n >= len(s):
+			s = s[:n+1]
+		}
+		if err := elem(&s[n]); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		s = []E{}
+	}
+	*dst = s[:n]
+	return nil
 }
 
 // wrongType skips the value at d.i (it must still be valid JSON) and
@@ -502,7 +675,16 @@ func (d *jsonScanner) scanString() (raw string, escaped bool, err error) {
 	start := d.i
 	d.i++
 	for d.i < len(d.s) {
-		switch c := d.s[d.i]; {
+		// The plain bytes first, in a tight loop with local copies (most
+		// of the payload is in strings).
+		s, i := d.s, d.i
+		for i < len(s) && plainInString[s[i]] {
+			i++
+		}
+		if d.i = i; i == len(s) {
+			break
+		}
+		switch c := s[i]; {
 		case c == '"':
 			d.i++
 			return d.s[start:d.i], escaped, nil
@@ -522,14 +704,21 @@ func (d *jsonScanner) scanString() (raw string, escaped bool, err error) {
 			default:
 				return "", false, errJSONSyntax
 			}
-		case c < 0x20:
+		default: // a control character
 			return "", false, errJSONSyntax
-		default:
-			d.i++
 		}
 	}
 	return "", false, errJSONSyntax
 }
+
+// plainInString tells the bytes a JSON string holds as they are: not the
+// quote, the backslash or a control character.
+var plainInString = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex4(s string) bool {
 	for i := range 4 {

@@ -2,12 +2,15 @@ package slackbot
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/form"
 )
 
 // leanFields is what decodeInteraction promises to decode as slack-go does.
@@ -51,7 +54,23 @@ func interactionSeeds(tb testing.TB) []string {
 		}
 		out = append(out, form.Get("payload"))
 	}
-	return append(out,
+	// The create form opened from the shortcut (no channel: the picker is
+	// there), a conversation picked and its response_url.
+	var shortcut map[string]any
+	if err := json.Unmarshal([]byte(out[2]), &shortcut); err != nil {
+		tb.Fatal(err)
+	}
+	view := shortcut["view"].(map[string]any)
+	view["private_metadata"] = "v1|dm|U2CERLKJA|1796601600"
+	view["state"].(map[string]any)["values"].(map[string]any)[form.BlockChannel] = map[string]any{
+		form.BlockChannel: map[string]any{"type": "conversations_select", "selected_conversation": "C0999ZZZZ"}}
+	shortcut["response_urls"] = []any{map[string]any{"block_id": form.BlockChannel, "action_id": form.BlockChannel,
+		"channel_id": "C0999ZZZZ", "response_url": "https://hooks.slack.com/app/T1/1/x"}}
+	picked, err := json.Marshal(shortcut)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return append(out, string(picked),
 		`null`, ` {} `, `{"type":null}`, `[]`, `{"type":1}`, `{"TYPE":"block_actions","Team":{"ID":"T1"}}`,
 		`{"type":"block_actions","actions":[{"block_id":"b","action_id":"a","value":"v"},null,{"value":"x"}]}`,
 		`{"actions":[{"BLOCK_ID":"b","action_id":"a"}],"actions":[{"block_id":1,"Block_Id":"c"}]}`,
@@ -61,7 +80,15 @@ func interactionSeeds(tb testing.TB) []string {
 		`{"user":{"id":"U1","name":"a\"b","team_id":"T"},"user":{"name":null},"callbac\u212a_id":"k"}`,
 		`{"message":{"ts":"1.2","blocks":[{"type":"no_such_block"}]},"container":{"attachment_id":"x","message_ts":"1.2"}}`,
 		`{"response_urls":[{"block_id":"c","channel_id":"C1","response_url":"https://x"}],"response_urls":null}`,
-		`{"type":"view_submission","team":"T1"}`, `{"type":"\ud800"}`, "{\"type\":\"\xff\"}", `{"a":-0.5e+7,"b":[true,false]}`,
+		`{"type":"view_submission","team":"T1"}`,
+		`{"view":{"state":{"values":{"b":null,"c":{"a":null},"d":{}},"Values":{"e":{"a":{"TYPE":"x","Value":null}}}}}}`,
+		`{"view":{"state":{"values":{"b":{"a":{"selected_options":[{"value":"1"},{"value":"2"},{"value":"3"}]}}}}}}`,
+		`{"view":{"state":{"values":{"b":{"a":{"selected_options":[{"value":"1"},{"value":"2"},{"value":"3"}],"selected_options":[{},null],"selected_options":[null,{"text":null},{}]}}}}}}`,
+		`{"view":{"state":{"values":{"b":{"a":{"selected_options":[],"selected_option":{"value":"v"},"selected_option":{"text":{}},"selected_conversation":"C1"}}}}}}`,
+		`{"view":{"state":{"values":{"b":{"a":{"selected_options":null,"selected_option":null,"rich_text_value":{"type":"rich_text"}}}}},"state":{}}}`,
+		`{"view":{"state":{"values":{"b":1}}}}`, `{"view":{"state":{"values":{"b":{"a":[]}}}}}`, `{"view":{"state":[]}}`,
+		`{"view":{"state":{"values":{"b\u0031":{"\u0061":{"selected_options":[{"value":"\u00e9"}]}}}}}}`,
+		`{"response_urls":[{"block_id":"c","channel_id":"C1","response_url":"https://x"},{}],"response_urls":[{"action_id":"a"},null,{}]}`, `{"type":"\ud800"}`, "{\"type\":\"\xff\"}", `{"a":-0.5e+7,"b":[true,false]}`,
 	)
 }
 
@@ -85,10 +112,52 @@ func FuzzDecodeInteraction(f *testing.F) {
 		if diff := cmp.Diff(leanOf(&want), leanOf(&got)); diff != "" {
 			t.Errorf("decodeInteraction(%q) differs from slack-go (-slack-go +lean):\n%s", payload, diff)
 		}
-		if !reflect.DeepEqual(want.View.State, got.View.State) {
-			t.Errorf("decodeInteraction(%q): view state %+v, slack-go %+v", payload, got.View.State, want.View.State)
+		if w, g := formState(want.View.State), formState(got.View.State); !reflect.DeepEqual(w, g) {
+			t.Errorf("decodeInteraction(%q): view state %+v, slack-go %+v", payload, g, w)
+		}
+		// What the form makes of it: the same, whatever the form reads.
+		for _, allowed := range [][]form.Project{nil, {{Alias: "dev", GroupID: devGroupID}}} {
+			ws, we, werr := form.ParseSubmission(want, allowed, viewSubmissionNow)
+			gs, ge, gerr := form.ParseSubmission(got, allowed, viewSubmissionNow)
+			if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(we, ge) || ws != gs {
+				t.Errorf("decodeInteraction(%q): ParseSubmission = %+v, %v, %v; from slack-go's %+v, %v, %v",
+					payload, gs, ge, gerr, ws, we, werr)
+			}
 		}
 	})
+}
+
+// formState is s with only the fields of each value decodeInteraction
+// promises (what internal/form reads), nil maps and slices kept nil.
+func formState(s *slack.ViewState) *slack.ViewState {
+	if s == nil {
+		return nil
+	}
+	out := &slack.ViewState{}
+	if s.Values == nil {
+		return out
+	}
+	out.Values = make(map[string]map[string]slack.BlockAction, len(s.Values))
+	for block, actions := range s.Values {
+		if actions == nil {
+			out.Values[block] = nil
+			continue
+		}
+		m := make(map[string]slack.BlockAction, len(actions))
+		for id, a := range actions {
+			v := slack.BlockAction{Type: a.Type, Value: a.Value, SelectedConversation: a.SelectedConversation}
+			v.SelectedOption.Value = a.SelectedOption.Value
+			if a.SelectedOptions != nil {
+				v.SelectedOptions = []slack.OptionBlockObject{}
+			}
+			for _, o := range a.SelectedOptions {
+				v.SelectedOptions = append(v.SelectedOptions, slack.OptionBlockObject{Value: o.Value})
+			}
+			m[id] = v
+		}
+		out.Values[block] = m
+	}
+	return out
 }
 
 // The samples decode to what slack-go makes of them, with the values the
@@ -123,4 +192,28 @@ func FuzzQueryUnescape(f *testing.F) {
 			t.Fatalf("queryUnescape(%q) = %q, %v; url.QueryUnescape: %q, %v", s, got, err, want, wantErr)
 		}
 	})
+}
+
+// The samples of a create form, as the edge decodes them, are forms
+// ParseSubmission accepts: FuzzDecodeInteraction's comparison of its
+// outcomes starts from forms that get as far as a Submission.
+func TestDecodeInteractionForms(t *testing.T) {
+	seeds := interactionSeeds(t)
+	for _, p := range []string{seeds[2], seeds[4]} {
+		var cb slack.InteractionCallback
+		if err := decodeInteraction(p, &cb); err != nil {
+			t.Fatal(err)
+		}
+		sub, errs, err := form.ParseSubmission(cb, []form.Project{{Alias: "dev", GroupID: devGroupID}}, viewSubmissionNow)
+		if err != nil || len(errs) > 0 {
+			t.Fatalf("ParseSubmission = %v, %v; want a submission", errs, err)
+		}
+		if sub.Command.Workspace == "" || sub.Command.Tier == "" || !sub.Command.SampleSolar {
+			t.Errorf("submission %+v: the form's values are missing", sub)
+		}
+		if sub.Origin.Channel == "" && (sub.Channel != "C0999ZZZZ" || sub.ResponseURL == "") {
+			t.Errorf("submission from the shortcut: channel %q, response_url set %v; want the picked C0999ZZZZ and its URL",
+				sub.Channel, sub.ResponseURL != "")
+		}
+	}
 }

@@ -200,20 +200,8 @@ func New(cfg Config) (*Handler, error) {
 // fault (the signing secret cannot be read) gives a 500, logged here; every
 // user mistake is a 200 with an ephemeral message.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := h.serve(w, r); err != nil {
-		h.log.ErrorContext(r.Context(), "slack request failed", "error", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}
-}
-
-// serve is the one code path behind ServeHTTP and Handle. It writes the
-// response unless it returns an error (an infrastructure fault, for the
-// caller to report).
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost {
-		w.Header()["Allow"] = allowPost
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return nil
+	if !allowMethod(w, r.Method) {
+		return
 	}
 	body, err := readBody(w, r)
 	if err != nil {
@@ -223,14 +211,35 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		} else {
 			http.Error(w, "cannot read request body", http.StatusBadRequest)
 		}
-		return nil
+		return
 	}
-	ctx := r.Context()
+	if err := h.serve(r.Context(), w, r.URL.Path, signedBy(r.Header), string(body)); err != nil {
+		h.log.ErrorContext(r.Context(), "slack request failed", "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
 
+// allowMethod answers 405 to anything but a POST, and reports whether the
+// method is POST.
+func allowMethod(w http.ResponseWriter, method string) bool {
+	if method == http.MethodPost {
+		return true
+	}
+	w.Header()["Allow"] = allowPost
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
+}
+
+// serve is the one code path behind ServeHTTP and Handle, for a POST to
+// path with the given signature headers and body (at most MaxBodyBytes, read by the
+// caller: ServeHTTP from the request, Handle from the event, without
+// another copy). It writes the response unless it returns an error (an
+// infrastructure fault, for the caller to report).
+func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, path string, sig sigHeaders, body string) error {
 	// Parsing has no effects; only ssl_check is acted on before the
 	// signature is checked. Slack's certificate check needs a bare 200,
 	// which tells nobody anything and costs nothing.
-	form, formErr := parseForm(string(body))
+	form, formErr := parseForm(body)
 	if formErr == nil && form.SSLCheck {
 		w.WriteHeader(http.StatusOK)
 		return nil
@@ -240,14 +249,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.verify(ctx, r.Header, body, sec.SigningSecret); err != nil {
+	if err := h.verify(ctx, sig, body, sec.SigningSecret); err != nil {
 		h.log.WarnContext(ctx, "slack signature rejected", "reason", err.Error())
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil
 	}
-	if isInteraction(r.URL.Path) {
+	if isInteraction(path) {
 		// Slack shows the person an error for anything but a 200.
-		writeInteraction(w, h.interaction(ctx, string(body)))
+		writeInteraction(w, h.interaction(ctx, body))
 		return nil
 	}
 	if formErr != nil {
@@ -284,8 +293,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // is well formed and fresh but does not match, and the cached secret is
 // older than a minute, it re-reads the secret once (it may have been
 // rotated) and tries again.
-func (h *Handler) verify(ctx context.Context, header http.Header, body []byte, secret string) error {
-	err := verify(header, body, secret)
+func (h *Handler) verify(ctx context.Context, sig sigHeaders, body string, secret string) error {
+	err := verifySigned(sig, body, secret)
 	if !errors.Is(err, errMismatch) {
 		return err
 	}
@@ -300,7 +309,7 @@ func (h *Handler) verify(ctx context.Context, header http.Header, body []byte, s
 	if fresh.SigningSecret == secret {
 		return err
 	}
-	return verify(header, body, fresh.SigningSecret)
+	return verifySigned(sig, body, fresh.SigningSecret)
 }
 
 func writeInteraction(w http.ResponseWriter, body []byte) {
@@ -372,7 +381,7 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 		}
 		return reply.AckDryRun(string(op.Name()), method, path, body)
 	}
-	ack, _ := h.accept(ctx, job, op, req, &d)
+	ack, _ := h.accept(ctx, job, op, req, &d, true)
 	return ack
 }
 
@@ -382,7 +391,10 @@ func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack 
 // reports whether the Job was handed over. A typed command
 // ([Handler.Command]) and a submitted create form alike come through
 // here. req and d are the authorized request and the policy's decision.
-func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op, req access.Request, d *access.Decision) (reply.Ack, bool) {
+// working says whether the caller shows the acknowledgement of a Job
+// handed over ("Working on it…"); without it (the form, which closes) that
+// ack is not built and comes back empty, a refusal's ack all the same.
+func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op, req access.Request, d *access.Decision, working bool) (reply.Ack, bool) {
 	// The check the Atlas client runs before sending, so a request Atlas
 	// would refuse is answered now rather than in the thread.
 	if err := provision.Check(job); err != nil {
@@ -393,16 +405,18 @@ func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op,
 	if project == "" {
 		project = d.GroupID // no alias: the caller typed the ID
 	}
-	var more []string
-	if job.Processor != "" {
-		more = append(more, job.Processor)
-	}
-	ack := reply.AckWorking(op.Working, project, job.Name, more...)
-	if op.Name() == command.Create {
+	var ack reply.Ack
+	switch {
+	case !working:
+	case op.Name() == command.Create:
 		ack = reply.AckCreate(reply.Creating{
 			Project: project, Name: job.Name, Provider: job.Provider, Region: job.Region,
 			RegionInput: job.RegionInput, Tier: job.Tier, MaxTier: job.MaxTier, SampleSolar: job.SampleSolar,
 		})
+	case job.Processor != "":
+		ack = reply.AckWorking(op.Working, project, job.Name, job.Processor)
+	default:
+		ack = reply.AckWorking(op.Working, project, job.Name)
 	}
 	ack, refused := h.start(ctx, job, ack)
 	return ack, refused == ""
