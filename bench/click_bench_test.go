@@ -13,21 +13,11 @@ import (
 	"github.com/streambot/streambot/internal/lambdatest"
 )
 
-// clickRun is one button click, as the Slack function under the emulator
-// handled it.
-type clickRun struct {
-	toJob time.Duration // the event handed to the emulator → the Job's Invoke arriving at Lambda
-	toAck time.Duration // the event handed to the emulator → the (empty) acknowledgement
-	// fromStart is the emulator's start → the Job's Invoke: toJob plus
-	// the emulator's own start-up, a generous upper bound.
-	fromStart time.Duration
-}
-
 // click invokes fn with a freshly signed click (slashload.ClickBody) and
 // times the Job's hand-off to the stub Lambda and the acknowledgement; it
 // fails unless the click was acknowledged with an empty 200 and exactly
 // one Job was handed over.
-func click(b *testing.B, fn *lambdatest.Function, stub *stubAWS, n int) clickRun {
+func click(b *testing.B, fn *lambdatest.Function, stub *stubAWS, n int) edgeRun {
 	b.Helper()
 	ev, err := slashload.Event("/slack/interactions", slashload.ClickBody(benchUser), signingSecret, time.Now())
 	if err != nil {
@@ -48,7 +38,7 @@ func click(b *testing.B, fn *lambdatest.Function, stub *stubAWS, n int) clickRun
 		b.Fatalf("click %d handed %d Jobs to the worker, want 1\n%s", n, got, fn.Logs())
 	}
 	at := stub.lastInvoke()
-	return clickRun{toJob: at.Sub(start), toAck: acked, fromStart: at.Sub(fn.Started())}
+	return edgeRun{toEffect: at.Sub(start), toAck: acked, fromStart: at.Sub(fn.Started())}
 }
 
 // BenchmarkLambdaClick measures a button click's path to the worker: the
@@ -68,7 +58,7 @@ func click(b *testing.B, fn *lambdatest.Function, stub *stubAWS, n int) clickRun
 func BenchmarkLambdaClick(b *testing.B) {
 	s := newLambdaSetup(b)
 	env := s.env(true)
-	var cold, warm []clickRun
+	var cold, warm []edgeRun
 	n := 0
 	for b.Loop() {
 		for range *runs {
@@ -87,24 +77,5 @@ func BenchmarkLambdaClick(b *testing.B) {
 		}
 		fn.Stop()
 	}
-	for _, m := range []struct {
-		name string
-		cs   []clickRun
-	}{{"cold", cold}, {"warm", warm}} {
-		var job, ack, fromStart []time.Duration
-		for _, c := range m.cs {
-			job, ack, fromStart = append(job, c.toJob), append(ack, c.toAck), append(fromStart, c.fromStart)
-		}
-		sj, sa := slashload.Summarize(job), slashload.Summarize(ack)
-		b.Logf("%s event→Job dispatched %s", m.name, sj)
-		b.Logf("%s event→ack            %s", m.name, sa)
-		if m.name == "cold" {
-			sf := slashload.Summarize(fromStart)
-			b.Logf("%s emulator start→Job dispatched %s", m.name, sf)
-			b.ReportMetric(ms(sf.P50), "cold-start-to-job-ms-p50")
-		}
-		b.ReportMetric(ms(sj.P50), m.name+"-job-ms-p50")
-		b.ReportMetric(ms(sj.Max), m.name+"-job-ms-max")
-		b.ReportMetric(ms(sa.P50), m.name+"-ack-ms-p50")
-	}
+	reportEdgeRuns(b, "Job dispatched", "job", cold, warm)
 }

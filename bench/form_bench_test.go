@@ -16,19 +16,9 @@ import (
 	"github.com/streambot/streambot/internal/reply/slackrec"
 )
 
-// formOpen is one `/stream create` without arguments, as the Slack function
-// under the emulator answered it.
-type formOpen struct {
-	toOpen time.Duration // the event handed to the emulator → views.open arriving at Slack
-	toAck  time.Duration // the event handed to the emulator → the (empty) acknowledgement
-	// fromStart is the emulator's start → views.open: toOpen plus the
-	// emulator's own start-up, a generous upper bound.
-	fromStart time.Duration
-}
-
 // openForm invokes fn with `/stream create` (no arguments) carrying a new
 // trigger_id and times views.open on rec, which validates the view.
-func openForm(b *testing.B, fn *lambdatest.Function, rec *slackrec.Server, n int) formOpen {
+func openForm(b *testing.B, fn *lambdatest.Function, rec *slackrec.Server, n int) edgeRun {
 	b.Helper()
 	c := slashload.NewCommand(benchUser, "create")
 	c.TriggerID = fmt.Sprintf("%d.%d.form", time.Now().UnixNano(), n)
@@ -51,7 +41,7 @@ func openForm(b *testing.B, fn *lambdatest.Function, rec *slackrec.Server, n int
 	if len(calls) != before+1 || calls[before].Failed || calls[before].TriggerID != c.TriggerID {
 		b.Fatalf("invoke %d: views.open calls %+v, want one more with trigger %s", n, calls[before:], c.TriggerID)
 	}
-	return formOpen{toOpen: calls[before].At.Sub(start), toAck: acked, fromStart: calls[before].At.Sub(fn.Started())}
+	return edgeRun{toEffect: calls[before].At.Sub(start), toAck: acked, fromStart: calls[before].At.Sub(fn.Started())}
 }
 
 // BenchmarkLambdaFormOpen measures the create form's 3-second path (issue
@@ -73,7 +63,7 @@ func BenchmarkLambdaFormOpen(b *testing.B) {
 	rec := slackrec.New(b, "xoxb-bench-not-a-token") // the bot token in the secret
 	env := maps.Clone(s.env(true))
 	env["SLACK_API_URL"] = rec.APIURL()
-	var cold, warm []formOpen
+	var cold, warm []edgeRun
 	n := 0
 	for b.Loop() {
 		for range *runs {
@@ -92,24 +82,5 @@ func BenchmarkLambdaFormOpen(b *testing.B) {
 		}
 		fn.Stop()
 	}
-	for _, m := range []struct {
-		name string
-		os   []formOpen
-	}{{"cold", cold}, {"warm", warm}} {
-		var open, ack, fromStart []time.Duration
-		for _, o := range m.os {
-			open, ack, fromStart = append(open, o.toOpen), append(ack, o.toAck), append(fromStart, o.fromStart)
-		}
-		so, sa := slashload.Summarize(open), slashload.Summarize(ack)
-		b.Logf("%s event→views.open %s", m.name, so)
-		b.Logf("%s event→ack        %s", m.name, sa)
-		if m.name == "cold" {
-			sf := slashload.Summarize(fromStart)
-			b.Logf("%s emulator start→views.open %s", m.name, sf)
-			b.ReportMetric(ms(sf.P50), "cold-start-to-open-ms-p50")
-		}
-		b.ReportMetric(ms(so.P50), m.name+"-open-ms-p50")
-		b.ReportMetric(ms(so.Max), m.name+"-open-ms-max")
-		b.ReportMetric(ms(sa.P50), m.name+"-ack-ms-p50")
-	}
+	reportEdgeRuns(b, "views.open", "open", cold, warm)
 }

@@ -104,3 +104,41 @@ func median(d []time.Duration) time.Duration { return slashload.Summarize(d).P50
 
 // splitAddr splits host:port.
 func splitAddr(addr string) (host, port string, err error) { return net.SplitHostPort(addr) }
+
+// edgeRun is one timed request to the Slack function under the emulator.
+type edgeRun struct {
+	// toEffect is the event handed to the emulator → what the benchmark
+	// waits for (the Job's Invoke arriving at Lambda, views.open at Slack).
+	toEffect time.Duration
+	// toAck is the event handed to the emulator → the acknowledgement.
+	toAck time.Duration
+	// fromStart is the emulator's start → the effect: toEffect plus the
+	// emulator's own start-up, a generous upper bound.
+	fromStart time.Duration
+}
+
+// reportEdgeRuns logs the cold and warm runs of a Slack function benchmark
+// and reports their medians and maxima in ms: effect names what was timed
+// ("Job dispatched"), key its metrics ("cold-job-ms-p50").
+func reportEdgeRuns(b *testing.B, effect, key string, cold, warm []edgeRun) {
+	for _, m := range []struct {
+		name string
+		runs []edgeRun
+	}{{"cold", cold}, {"warm", warm}} {
+		var eff, ack, fromStart []time.Duration
+		for _, r := range m.runs {
+			eff, ack, fromStart = append(eff, r.toEffect), append(ack, r.toAck), append(fromStart, r.fromStart)
+		}
+		se, sa := slashload.Summarize(eff), slashload.Summarize(ack)
+		b.Logf("%s event→%s %s", m.name, effect, se)
+		b.Logf("%s event→ack %s", m.name, sa)
+		if m.name == "cold" {
+			sf := slashload.Summarize(fromStart)
+			b.Logf("%s emulator start→%s %s", m.name, effect, sf)
+			b.ReportMetric(ms(sf.P50), "cold-start-to-"+key+"-ms-p50")
+		}
+		b.ReportMetric(ms(se.P50), m.name+"-"+key+"-ms-p50")
+		b.ReportMetric(ms(se.Max), m.name+"-"+key+"-ms-max")
+		b.ReportMetric(ms(sa.P50), m.name+"-ack-ms-p50")
+	}
+}
