@@ -23,12 +23,12 @@ package button
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/streambot/streambot/internal/command"
+	"github.com/streambot/streambot/internal/slackid"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -96,11 +96,6 @@ type Value struct {
 	Provider atlas.Provider
 	Region   string
 }
-
-var (
-	userIDPattern = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
-	opIDPattern   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-)
 
 // Encode returns the value's wire form after checking it as [Parse] would.
 func (v Value) Encode() (string, error) {
@@ -199,10 +194,10 @@ func (v Value) check() error {
 			return bad("%s names a workspace and a processor", v.Op)
 		}
 	}
-	if !userIDPattern.MatchString(v.Requester) {
+	if !slackid.User(v.Requester) {
 		return bad("malformed requester")
 	}
-	if !opIDPattern.MatchString(v.OpID) {
+	if !slackid.OpID(v.OpID) {
 		return bad("malformed operation ID")
 	}
 	if v.IssuedAt.Unix() <= 0 {

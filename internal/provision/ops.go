@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 
 	"github.com/streambot/streambot/internal/access"
 	"github.com/streambot/streambot/internal/button"
 	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/reply"
+	"github.com/streambot/streambot/internal/slackid"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -116,14 +116,12 @@ func Check(j Job) error {
 	return nil
 }
 
-var opIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
 // opID is the ID buttons of this Job carry: the Job's ID when it fits the
 // codec (Slack's trigger_id does), a random one otherwise.
 func (r *run) opID() string {
 	if r.opid == "" {
 		r.opid = r.job.ID
-		if !opIDPattern.MatchString(r.opid) {
+		if !slackid.OpID(r.opid) {
 			r.opid = rand.Text()
 		}
 	}

@@ -2,11 +2,12 @@ package reply
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/streambot/streambot/internal/slackid"
 )
 
 // Approval is an approval request on a protected project (policy
@@ -137,11 +138,6 @@ func ApprovalDecided(status, by string) Message {
 	return Message{Text: line, Blocks: []slack.Block{section(line)}}
 }
 
-// approverMention matches the mentions an approver may be written as: a
-// user (<@U…>) or a user group (<!subteam^S…>), as access.Subject.Mention
-// renders the policy's approvers.
-var approverMention = regexp.MustCompile(`^(<@[UW][A-Z0-9]{1,20}>|<!subteam\^S[A-Z0-9]{1,20}>)$`)
-
 // joinApprovers writes approvers as "<@U0LEAD> or <!subteam^S0SRE>". They
 // reach the worker inside a Job, which anyone allowed to invoke it
 // writes: anything but a user or user-group mention is escaped, so that a
@@ -150,19 +146,12 @@ func joinApprovers(as []string) string {
 	out := make([]string, len(as))
 	for i, a := range as {
 		out[i] = a
-		if !approverMention.MatchString(a) {
+		if !slackid.Mention(a) {
 			out[i] = Escape(a)
 		}
 	}
 	return strings.Join(out, " or ")
 }
-
-// slackTS matches a message timestamp ("1700000000.000100"); slackChannel
-// a conversation ID.
-var (
-	slackTS      = regexp.MustCompile(`^[0-9]{1,12}\.[0-9]{1,8}$`)
-	slackChannel = regexp.MustCompile(`^[CDG][A-Z0-9]{1,20}$`)
-)
 
 // Permalink links a message by channel and ts in Slack's own permalink
 // form, which Slack resolves to the reader's workspace. It needs no Web
@@ -170,7 +159,7 @@ var (
 // and twenty for a history); "" when either part is missing or is not
 // shaped like Slack's (a channel ID, a message ts).
 func Permalink(channel, ts string) string {
-	if !slackChannel.MatchString(channel) || !slackTS.MatchString(ts) {
+	if !slackid.Channel(channel) || !slackid.TS(ts) {
 		return "" // also what the state table holds comes into a <link|…>
 	}
 	return "https://slack.com/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", "")
