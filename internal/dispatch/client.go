@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/streambot/streambot/internal/awsreq"
 	"github.com/streambot/streambot/internal/secrets"
 )
 
@@ -60,7 +59,7 @@ func NewClient(cfg aws.Config, endpoint string) *Client {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	return &Client{cfg: cfg, endpoint: strings.TrimRight(endpoint, "/"), http: hc, signer: v4.NewSigner(),
-		now: time.Now, sleep: sleepCtx}
+		now: time.Now, sleep: awsreq.Sleep}
 }
 
 // InvokeError is an Invoke call that Lambda refused, or that did not end
@@ -119,13 +118,8 @@ func (c *Client) invoke(ctx context.Context, functionName string, payload []byte
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("X-Amz-Invocation-Type", "Event")
-	creds, err := c.cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return false, fmt.Errorf("lambda invoke: credentials: %w", err)
-	}
-	sum := sha256.Sum256(payload)
-	if err := c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", c.cfg.Region, c.now()); err != nil {
-		return false, fmt.Errorf("lambda invoke: sign: %w", err)
+	if err := awsreq.Sign(ctx, c.signer, c.cfg, req, payload, "lambda", c.now()); err != nil {
+		return false, fmt.Errorf("lambda invoke: %w", err)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -182,15 +176,4 @@ func cutLast(s, sep string) (before, after string, found bool) {
 		return s[:i], s[i+len(sep):], true
 	}
 	return "", s, false
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

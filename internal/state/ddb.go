@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/streambot/streambot/internal/awsreq"
 	"github.com/streambot/streambot/internal/secrets"
 )
 
@@ -83,7 +82,7 @@ func NewDynamoClient(cfg aws.Config, endpoint string) *DynamoClient {
 	}
 	return &DynamoClient{cfg: cfg, endpoint: strings.TrimRight(endpoint, "/"), http: hc, signer: v4.NewSigner(),
 		maxAttempts: cmp.Or(max(cfg.RetryMaxAttempts, 0), DefaultMaxAttempts),
-		now:         time.Now, backoff: sdkBackoff, sleep: sleepCtx, quota: retryQuota{tokens: quotaTokens}}
+		now:         time.Now, backoff: sdkBackoff, sleep: awsreq.Sleep, quota: retryQuota{tokens: quotaTokens}}
 }
 
 // sdkBackoff is the SDK's (aws/retry, "retry behavior 2.1"): a random
@@ -302,12 +301,7 @@ func (c *DynamoClient) sign(ctx context.Context, req *http.Request, body []byte)
 	if _, anon := c.cfg.Credentials.(aws.AnonymousCredentials); anon {
 		return nil
 	}
-	creds, err := c.cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	sum := sha256.Sum256(body)
-	return c.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "dynamodb", c.cfg.Region, c.now())
+	return awsreq.Sign(ctx, c.signer, c.cfg, req, body, "dynamodb", c.now())
 }
 
 // decodeError reads an error answer as the SDK's awsJson1_0 protocol does:
@@ -328,17 +322,6 @@ func decodeError(resp *http.Response, raw []byte) error {
 		code = code[i+1:]
 	}
 	return &DynamoError{StatusCode: resp.StatusCode, Code: code, Message: cmp.Or(b.Message, b.Upper), item: b.Item}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // request is the input of the four operations, as DynamoDB's JSON names
