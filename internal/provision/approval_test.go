@@ -16,9 +16,21 @@ import (
 // returns the store; the worker's env uses it.
 func approvalSetup(t *testing.T, mods ...func(*provision.Job)) (*env, state.Store, provision.Job) {
 	t.Helper()
+	return approvalSetupOn(t, nil, mods...)
+}
+
+// approvalSetupOn is approvalSetup with the worker's store wrapped by wrap
+// (nil: none): the request is begun in the store underneath, which is
+// returned.
+func approvalSetupOn(t *testing.T, wrap func(state.Store) state.Store, mods ...func(*provision.Job)) (*env, state.Store, provision.Job) {
+	t.Helper()
 	clk := &lateClock{}
 	st := state.NewMemory(state.WithClock(clk.Now))
-	e := newEnv(t, withStore(st))
+	var worker state.Store = st
+	if wrap != nil {
+		worker = wrap(st)
+	}
+	e := newEnv(t, withStore(worker))
 	clk.now = e.clock.Now
 	j := e.job(mods...)
 	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>", "<!subteam^S0SRE>"},
@@ -227,21 +239,7 @@ func (s staleStore) Get(ctx context.Context, id string) (*state.Operation, error
 // both post the request: the loser of the parent record deletes its copy,
 // so one request with buttons is left and the requester gets one note.
 func TestApproval_duplicateRequestJobLeavesOneRequest(t *testing.T) {
-	clk := &lateClock{}
-	mem := state.NewMemory(state.WithClock(func() time.Time { return clk.Now() }))
-	e := newEnv(t, withStore(staleStore{mem}))
-	clk.now = e.clock.Now
-	j := e.job()
-	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
-		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
-	rec, err := provision.NewOperation(j)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
-	if _, err := mem.Begin(t.Context(), rec); err != nil {
-		t.Fatal(err)
-	}
+	e, mem, j := approvalSetupOn(t, func(st state.Store) state.Store { return staleStore{st} })
 	first, err := e.handle(j)
 	if err != nil || first.Outcome != provision.OutcomeAwaitingApproval {
 		t.Fatalf("first copy = %+v, %v; want awaiting approval", first, err)
@@ -307,19 +305,7 @@ func (s parentFirst) SetParent(ctx context.Context, id, channel, ts string) (*st
 // (make load found it) leaves the request in place and the requester gets
 // the note: the recorded parent is this very message, not a copy's.
 func TestApproval_requestRecordedByTheClickFirstIsKept(t *testing.T) {
-	mem := state.NewMemory()
-	e := newEnv(t, withStore(parentFirst{mem}))
-	j := e.job()
-	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
-		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
-	rec, err := provision.NewOperation(j)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
-	if _, err := mem.Begin(t.Context(), rec); err != nil {
-		t.Fatal(err)
-	}
+	e, _, j := approvalSetupOn(t, func(st state.Store) state.Store { return parentFirst{st} })
 	res, err := e.handle(j)
 	if err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
 		t.Fatalf("Handle = %+v, %v; want awaiting approval", res, err)
