@@ -49,26 +49,21 @@ func payloadField(body string) (string, error) {
 }
 
 // queryUnescape is url.QueryUnescape ('+' is a space, %XX a byte, a
-// malformed escape an error) in one pass into one allocation: a payload is
+// malformed escape an error) in one pass into one allocation (the result's
+// bytes, never written again, are its string): a payload is
 // kilobytes of JSON with every quote, colon and brace escaped (runs of three
 // bytes between escapes on average), and url.QueryUnescape's two
-// byte-by-byte passes were a quarter of a view_submission's ack path. The
-// bytes go through a buffer on the stack, copied to the result in blocks.
+// byte-by-byte passes were a quarter of a view_submission's ack path. (A
+// loop without a branch on the byte, tried, was 2.5 times slower: each
+// byte's load then waited on the one before.)
 func queryUnescape(s string) (string, error) {
 	i := nextEscape(s)
 	if i == len(s) {
 		return s, nil
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	var buf [512]byte
-	n := 0
+	out := make([]byte, len(s))
+	n := copy(out, s[:i])
 	for i < len(s) {
-		if n == len(buf) {
-			b.Write(buf[:])
-			n = 0
-		}
 		c := s[i]
 		i++
 		switch c {
@@ -81,11 +76,10 @@ func queryUnescape(s string) (string, error) {
 			c = hexValue[s[i]]<<4 | hexValue[s[i+1]]
 			i += 2
 		}
-		buf[n] = c
+		out[n] = c
 		n++
 	}
-	b.Write(buf[:n])
-	return b.String(), nil
+	return stringOf(out[:n]), nil
 }
 
 // nextEscape returns the index of the first '%' or '+' in s, or len(s).
