@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"github.com/streambot/streambot/bench/slashload"
 	"github.com/streambot/streambot/internal/lambdatest"
 	"github.com/streambot/streambot/internal/motoserver"
+	"github.com/streambot/streambot/internal/state"
 	"github.com/streambot/streambot/internal/state/statetest"
 )
 
@@ -114,9 +116,17 @@ func (s *lambdaSetup) env(fromSM bool) map[string]string {
 }
 
 // event returns the signed create as an HTTP API event, signed now.
-func event(b *testing.B) []byte {
+func event(b *testing.B) []byte { return eventText(b, slashload.DefaultText) }
+
+// dryRunText is the create with --dry-run: the Slack function verifies,
+// parses, authorizes and answers with the request it would send, and
+// neither records nor dispatches anything.
+const dryRunText = slashload.DefaultText + " --dry-run"
+
+// eventText returns the signed command text as an HTTP API event, signed now.
+func eventText(b *testing.B, text string) []byte {
 	b.Helper()
-	ev, err := slashload.NewCommand(benchUser, slashload.DefaultText).Event(signingSecret, time.Now())
+	ev, err := slashload.NewCommand(benchUser, text).Event(signingSecret, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,27 +149,45 @@ func checkAck(b *testing.B, out []byte) {
 	}
 }
 
+// checkDryRun fails the benchmark unless out is the HTTP API response of
+// an answered dry run.
+func checkDryRun(b *testing.B, out []byte) {
+	b.Helper()
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		b.Fatalf("response %.300s: %v", out, err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Dry run: nothing was sent") {
+		b.Fatalf("response %d %.300s: not the dry run's answer", resp.StatusCode, resp.Body)
+	}
+}
+
 // coldStart starts bootstrap under a fresh emulator, invokes it once with a
-// freshly signed create and returns the time from just before the emulator
-// started to the response, and the bootstrap's peak RSS then.
-func coldStart(b *testing.B, bootstrap string, env map[string]string, check bool) (time.Duration, int64) {
+// freshly signed command (text; "" is the create) and returns the time from
+// just before the emulator started to the response, the time from the
+// event (the emulator listening, the bootstrap started by this first
+// invocation) to the response, and the bootstrap's peak RSS then. check,
+// if not nil, checks the response.
+func coldStart(b *testing.B, bootstrap string, env map[string]string, text string, check func(*testing.B, []byte)) (d, fromEvent time.Duration, rss int64) {
 	b.Helper()
 	fn := lambdatest.Start(b, bootstrap, env)
 	defer fn.Stop()
-	ev := event(b) // a few microseconds, inside the measured time
+	ev := eventText(b, cmp.Or(text, slashload.DefaultText)) // a few microseconds, inside the measured time
+	sent := time.Now()
 	out, err := fn.Invoke(context.Background(), ev)
-	d := time.Since(fn.Started())
+	fromEvent = time.Since(sent)
+	d = time.Since(fn.Started())
 	if err != nil {
 		b.Fatalf("cold invoke: %v\n%s", err, fn.Logs())
 	}
-	if check {
-		checkAck(b, out)
+	if check != nil {
+		check(b, out)
 	}
-	rss, err := fn.PeakRSS()
+	rss, err = fn.PeakRSS()
 	if err != nil {
 		b.Fatalf("peak RSS: %v", err)
 	}
-	return d, rss
+	return d, fromEvent, rss
 }
 
 // secretRoundTrip times one GetSecretValue of the Slack secret on a new
@@ -176,52 +204,87 @@ func (s *lambdaSetup) secretRoundTrip(b *testing.B) time.Duration {
 	return d
 }
 
+// putRoundTrip times one conditional PutItem of a new operation into the
+// state table on a new client (so a new connection), as the Slack
+// function's ack path records a create on its cold start.
+func (s *lambdaSetup) putRoundTrip(b *testing.B) time.Duration {
+	b.Helper()
+	st := state.NewDynamo(state.NewDynamoClient(motoserver.Config(context.Background(), s.moto), ""), s.table)
+	op := state.Operation{ID: "8123456789012.1234567890123." + rand.Text(), Kind: "create", Requester: benchUser,
+		TeamID: "T0BENCH", ChannelID: "C0BENCH", GroupID: "6a1b2c3d4e5f6a7b8c9d0e1f", Workspace: "orders-ws", Status: state.StatusQueued}
+	start := time.Now()
+	_, err := st.Begin(context.Background(), op)
+	d := time.Since(start)
+	if err != nil {
+		b.Fatalf("Begin: %v", err)
+	}
+	return d
+}
+
 // BenchmarkLambdaColdStart measures the Slack function's cold start under
 // the Lambda Runtime Interface Emulator: emulator start → first
 // acknowledged create (signature checked with the secret fetched from
 // moto_server, policy, dispatch to a stub Lambda answering 202), -runs
 // times, interleaved with the same for the hello bootstrap (the emulator
 // floor), the Slack function with its secret in the environment (no fetch),
-// and one GetSecretValue round trip on a new client to the same
-// moto_server. Metrics: median, min and max of each in ms; the peak RSS;
-// and own-ms = slack − hello − secret (medians), the target being ≤ 15.
+// the Slack function answering a --dry-run create (slack-dry: everything
+// the edge does but the state-table write and the dispatch), one
+// GetSecretValue round trip on a new client to the same moto_server, and
+// one PutItem into the state table on a new client (put). Metrics: median,
+// min and max of each in ms; the peak RSS; and, from the medians, own-ms =
+// slack − hello − secret (issue 15's formula, written before the ack path
+// recorded operations), own-dry-ms = slack-dry − hello − secret (the
+// function's own start-up without I/O beyond the secret) and
+// own-less-put-ms = own-ms − put.
 //
 //	STREAMBOT_REQUIRE_TOOLS=1 go test -run '^$' -bench LambdaColdStart -benchtime 1x ./bench -args -runs 20
 func BenchmarkLambdaColdStart(b *testing.B) {
 	s := newLambdaSetup(b)
-	kinds := []string{"hello", "slack", "slack-env", "secret"}
+	kinds := []string{"hello", "slack", "slack-env", "slack-dry", "secret", "put"}
 	times := map[string][]time.Duration{}
+	fromEvent := map[string][]time.Duration{} // the same, from the event
 	rss := map[string]int64{}
 	for b.Loop() {
 		for i := range *runs {
 			for j := range kinds {
 				kind := kinds[(i+j)%len(kinds)]
 				var (
-					d time.Duration
-					r int64
+					d, e time.Duration
+					r    int64
 				)
 				switch kind {
 				case "hello":
-					d, r = coldStart(b, s.hello, nil, false)
+					d, e, r = coldStart(b, s.hello, nil, "", nil)
 				case "slack":
 					before := s.stub.invokes.Load()
-					d, r = coldStart(b, s.slack, s.env(true), true)
+					d, e, r = coldStart(b, s.slack, s.env(true), "", checkAck)
 					if s.stub.invokes.Load() == before {
 						b.Fatal("the acknowledged create was not dispatched")
 					}
 				case "slack-env":
-					d, r = coldStart(b, s.slack, s.env(false), true)
+					d, e, r = coldStart(b, s.slack, s.env(false), "", checkAck)
+				case "slack-dry":
+					before := s.stub.invokes.Load()
+					d, e, r = coldStart(b, s.slack, s.env(true), dryRunText, checkDryRun)
+					if s.stub.invokes.Load() != before {
+						b.Fatal("a dry run was dispatched")
+					}
 				case "secret":
 					d = s.secretRoundTrip(b)
+					e = d
+				case "put":
+					d = s.putRoundTrip(b)
+					e = d
 				}
 				times[kind] = append(times[kind], d)
+				fromEvent[kind] = append(fromEvent[kind], e)
 				rss[kind] = max(rss[kind], r)
 			}
 		}
 	}
 	for _, k := range kinds {
 		sum := slashload.Summarize(times[k])
-		b.Logf("cold %-9s %s peak RSS %.1f MB", k, sum, mb(rss[k]))
+		b.Logf("cold %-9s %s peak RSS %.1f MB; from the event %s", k, sum, mb(rss[k]), slashload.Summarize(fromEvent[k]))
 		b.ReportMetric(ms(sum.P50), k+"-ms-p50")
 		b.ReportMetric(ms(sum.Min), k+"-ms-min")
 		b.ReportMetric(ms(sum.Max), k+"-ms-max")
@@ -231,6 +294,17 @@ func BenchmarkLambdaColdStart(b *testing.B) {
 	}
 	own := median(times["slack"]) - median(times["hello"]) - median(times["secret"])
 	b.ReportMetric(ms(own), "own-ms")
+	b.ReportMetric(ms(median(times["slack-dry"])-median(times["hello"])-median(times["secret"])), "own-dry-ms")
+	b.ReportMetric(ms(own-median(times["put"])), "own-less-put-ms")
+	// The same from the event: without the emulator's own start, whose
+	// spread (tens of milliseconds) the medians above carry.
+	for _, k := range []string{"hello", "slack", "slack-dry"} {
+		b.ReportMetric(ms(median(fromEvent[k])), k+"-event-ms-p50")
+	}
+	ownEvent := median(fromEvent["slack"]) - median(fromEvent["hello"]) - median(fromEvent["secret"])
+	b.ReportMetric(ms(ownEvent), "own-event-ms")
+	b.ReportMetric(ms(median(fromEvent["slack-dry"])-median(fromEvent["hello"])-median(fromEvent["secret"])), "own-dry-event-ms")
+	b.ReportMetric(ms(ownEvent-median(fromEvent["put"])), "own-less-put-event-ms")
 }
 
 // BenchmarkLambdaWarmInvoke measures warm invocations under the emulator:

@@ -1,7 +1,9 @@
-// Package awsreq holds what streambot's two small AWS clients share: the
-// Slack function's Lambda Invoke (internal/dispatch) and the state table's
-// DynamoDB client (internal/state). Both make a handful of calls the AWS
-// SDK's service clients would make, without those clients' size and
+// Package awsreq holds what streambot's small AWS clients share: the Slack
+// function's Lambda Invoke (internal/dispatch), and the JSON-protocol
+// client ([JSONClient]: signing, the SDK's retries, errors) under the state
+// table's DynamoDB client (internal/state) and the secrets' Secrets
+// Manager client (internal/secrets). They make the handful of calls the
+// AWS SDK's service clients would make, without those clients' size and
 // package initialization, and sign them with the SDK's own SigV4 signer.
 package awsreq
 

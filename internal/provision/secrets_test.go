@@ -31,7 +31,8 @@ var secretSeq atomic.Int64
 
 func newMotoEnv(t *testing.T, atlasSecret string) *motoEnv {
 	t.Helper()
-	sm := secretsmanager.NewFromConfig(motoserver.Config(context.Background(), motoserver.Shared(t)))
+	cfg := motoserver.Config(context.Background(), motoserver.Shared(t))
+	sm := secretsmanager.NewFromConfig(cfg) // to create and change secrets
 	m := &motoEnv{sm: sm}
 	// unique per run: the moto_server is shared, also across -count runs
 	name := fmt.Sprintf("streambot/provision/%s-%d", strings.NewReplacer(" ", "_", "/", "_").Replace(t.Name()), secretSeq.Add(1))
@@ -52,7 +53,7 @@ func newMotoEnv(t *testing.T, atlasSecret string) *motoEnv {
 		t.Fatalf("CreateSecret: %v", err)
 	}
 	vars := map[string]string{"ATLAS_SECRET_ARN": m.atlasARN, "SLACK_SECRET_ARN": aws.ToString(slackOut.ARN)}
-	store := secrets.NewStore(func(k string) string { return vars[k] }, sm)
+	store := secrets.NewStore(func(k string) string { return vars[k] }, secrets.NewClient(cfg, ""))
 	m.env = newEnv(t, func(s *setting) {
 		s.atlasSource = func(e *env, cfg provision.AtlasConfig) provision.AtlasSource {
 			return provision.NewAtlasClients(store, cfg)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 // The environment variables [EnvAWSConfig] and [EnvEndpoint] read. In AWS
@@ -117,11 +116,7 @@ func newEnvClient(getenv func(string) string) (GetSecretValueAPI, error) {
 	if err != nil {
 		return nil, err
 	}
-	return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
-		if ep := EnvEndpoint(getenv, "SECRETS_MANAGER"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
-		}
-	}), nil
+	return NewClient(cfg, EnvEndpoint(getenv, "SECRETS_MANAGER")), nil
 }
 
 // defaultClientFactory reads the process environment, as the AWS SDK

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/streambot/streambot/internal/secrets"
@@ -95,10 +94,10 @@ func TestEnvEndpoint(t *testing.T) {
 // an unreadable secret, retrying on the next fetch.
 func TestDefaultClientFromProcessEnv(t *testing.T) {
 	arn := createSecret(t, moto(t), slackJSON(signingSecret, botToken))
-	endpoint := moto(t).Options().BaseEndpoint
+	endpoint := moto(t).Endpoint()
 	getenv := env(map[string]string{secrets.EnvSlackSecretARN: arn})
 	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "")
-	t.Setenv("AWS_ENDPOINT_URL", aws.ToString(endpoint))
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
@@ -166,4 +165,4 @@ func TestWithClientFactoryUnusedWithAPI(t *testing.T) {
 	}
 }
 
-var _ secrets.GetSecretValueAPI = (*secretsmanager.Client)(nil)
+var _ secrets.GetSecretValueAPI = (*secrets.Client)(nil)

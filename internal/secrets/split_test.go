@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/streambot/streambot/internal/secrets"
 )
 
@@ -19,11 +16,11 @@ type recording struct {
 	read map[string]int
 }
 
-func (r *recording) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (r *recording) GetSecretValue(ctx context.Context, id string) (secrets.SecretValue, error) {
 	r.mu.Lock()
-	r.read[aws.ToString(in.SecretId)]++
+	r.read[id]++
 	r.mu.Unlock()
-	return r.api.GetSecretValue(ctx, in, opts...)
+	return r.api.GetSecretValue(ctx, id)
 }
 
 // With the split secrets each function reads only what it was given: the

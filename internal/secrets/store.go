@@ -33,9 +33,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/streambot/streambot/internal/awsreq"
 )
 
 // The environment variables a Store reads.
@@ -56,11 +54,6 @@ const (
 // says otherwise. It is well under Slack's 3-second acknowledgement window.
 const DefaultTimeout = 2 * time.Second
 
-// GetSecretValueAPI is the part of *secretsmanager.Client a Store uses.
-type GetSecretValueAPI interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
-
 // Option configures a Store.
 type Option func(*Store)
 
@@ -76,8 +69,8 @@ func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d
 // builds its Secrets Manager client on the first fetch. The default builds
 // it from the variables AWS Lambda sets, with [EnvAWSConfig] and
 // AWS_ENDPOINT_URL_SECRETS_MANAGER (or AWS_ENDPOINT_URL). A program run on a
-// laptop passes one built on config.LoadDefaultConfig, to keep the SDK's
-// whole credential chain (profiles, SSO). A failure is not remembered: the
+// laptop passes one built with [NewClient] on config.LoadDefaultConfig, to
+// keep the SDK's whole credential chain (profiles, SSO). A failure is not remembered: the
 // next fetch calls f again.
 func WithClientFactory(f func(context.Context) (GetSecretValueAPI, error)) Option {
 	return func(s *Store) { s.newAPI = f }
@@ -462,24 +455,24 @@ func (s *Store) fetchJSON(ctx context.Context, env, arn string) (map[string]any,
 	if err != nil {
 		return nil, &Error{Source: arn, Problem: ProblemUnreadable, Err: err}
 	}
-	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	out, err := api.GetSecretValue(ctx, arn)
 	if err != nil {
-		if _, ok := errors.AsType[*types.ResourceNotFoundException](err); ok {
+		if ae, ok := errors.AsType[*awsreq.Error](err); ok && ae.Code == "ResourceNotFoundException" {
 			return nil, &Error{Source: arn, Problem: ProblemNotFound, Err: err}
 		}
 		return nil, &Error{Source: arn, Problem: ProblemUnreadable, Err: err}
 	}
-	if out.SecretString == nil {
-		if len(out.SecretBinary) > 0 {
+	if out.String == nil {
+		if len(out.Binary) > 0 {
 			return nil, &Error{Source: arn, Problem: ProblemBinary}
 		}
 		return nil, &Error{Source: arn, Problem: ProblemEmpty}
 	}
-	if *out.SecretString == "" {
+	if *out.String == "" {
 		return nil, &Error{Source: arn, Problem: ProblemEmpty}
 	}
 	var m map[string]any
-	if json.Unmarshal([]byte(*out.SecretString), &m) != nil || m == nil {
+	if json.Unmarshal([]byte(*out.String), &m) != nil || m == nil {
 		return nil, &Error{Source: arn, Problem: ProblemNotJSON}
 	}
 	return m, nil

@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/streambot/streambot/internal/awsreq"
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/secrets"
 )
@@ -52,21 +52,31 @@ type counting struct {
 	n   atomic.Int32
 }
 
-func (c *counting) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (c *counting) GetSecretValue(ctx context.Context, id string) (secrets.SecretValue, error) {
 	c.n.Add(1)
-	return c.api.GetSecretValue(ctx, in, opts...)
+	return c.api.GetSecretValue(ctx, id)
 }
 
-// moto returns a Secrets Manager client for the shared moto_server.
-func moto(t *testing.T) *secretsmanager.Client {
+// motoSM is the shared moto_server's Secrets Manager: the Store reads
+// through the package's own Client (what the functions run); the tests
+// create and change secrets with the AWS SDK's client (admin), which also
+// checks the Client against the SDK's idea of the protocol.
+type motoSM struct {
+	*secrets.Client
+	admin *secretsmanager.Client
+}
+
+// moto returns Secrets Manager clients for the shared moto_server.
+func moto(t *testing.T) *motoSM {
 	t.Helper()
-	return secretsmanager.NewFromConfig(motoserver.Config(context.Background(), motoserver.Shared(t)))
+	cfg := motoserver.Config(context.Background(), motoserver.Shared(t))
+	return &motoSM{secrets.NewClient(cfg, ""), secretsmanager.NewFromConfig(cfg)}
 }
 
 // createSecret stores value under a name unique to the test and returns its ARN.
-func createSecret(t *testing.T, sm *secretsmanager.Client, value string) string {
+func createSecret(t *testing.T, sm *motoSM, value string) string {
 	t.Helper()
-	out, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+	out, err := sm.admin.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
 		Name:         aws.String(secretName(t)),
 		SecretString: aws.String(value),
 	})
@@ -86,9 +96,9 @@ func secretName(t *testing.T) string {
 	return fmt.Sprintf("streambot/%s-%d", strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name()), secretSeq.Add(1))
 }
 
-func putSecret(t *testing.T, sm *secretsmanager.Client, arn, value string) {
+func putSecret(t *testing.T, sm *motoSM, arn, value string) {
 	t.Helper()
-	if _, err := sm.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
+	if _, err := sm.admin.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
 		SecretId:     aws.String(arn),
 		SecretString: aws.String(value),
 	}); err != nil {
@@ -146,7 +156,7 @@ func TestSlackFromSecretsManagerIsCached(t *testing.T) {
 func TestConcurrentCallsFetchOnce(t *testing.T) {
 	sm := moto(t)
 	slackARN := createSecret(t, sm, slackJSON(signingSecret, botToken))
-	atlasARN, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+	atlasARN, err := sm.admin.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
 		Name:         aws.String(secretName(t) + "/atlas"),
 		SecretString: aws.String(`{"client_id":"` + clientID + `","client_secret":"` + clientSecret + `"}`),
 	})
@@ -263,7 +273,7 @@ func TestSecretProblems(t *testing.T) {
 			arn := missingARN
 			switch {
 			case tt.binary:
-				out, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+				out, err := sm.admin.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
 					Name:         aws.String(secretName(t)),
 					SecretBinary: []byte(signingSecret),
 				})
@@ -301,8 +311,8 @@ func TestSecretProblems(t *testing.T) {
 			}
 			noValues(t, text)
 			if tt.absent {
-				if _, ok := errors.AsType[*types.ResourceNotFoundException](err); !ok {
-					t.Errorf("error %v does not wrap the SDK's ResourceNotFoundException", err)
+				if ae, ok := errors.AsType[*awsreq.Error](err); !ok || ae.Code != "ResourceNotFoundException" {
+					t.Errorf("error %v does not wrap Secrets Manager's ResourceNotFoundException", err)
 				}
 			}
 		})
@@ -381,12 +391,12 @@ type failing struct {
 	n    atomic.Int32
 }
 
-func (f *failing) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (f *failing) GetSecretValue(ctx context.Context, id string) (secrets.SecretValue, error) {
 	f.n.Add(1)
 	if f.fail.Load() {
-		return nil, errors.New("ServiceUnavailableException: try again later")
+		return secrets.SecretValue{}, errors.New("ServiceUnavailableException: try again later")
 	}
-	return f.api.GetSecretValue(ctx, in, opts...)
+	return f.api.GetSecretValue(ctx, id)
 }
 
 // A failed re-read counts like a good one: within minAge of any attempt,
@@ -470,9 +480,9 @@ func TestRefreshAtlas(t *testing.T) {
 // noAPI fails the test if the Store reaches for Secrets Manager.
 type noAPI struct{ t *testing.T }
 
-func (n noAPI) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (n noAPI) GetSecretValue(context.Context, string) (secrets.SecretValue, error) {
 	n.t.Error("GetSecretValue called in environment mode")
-	return nil, errors.New("unexpected call")
+	return secrets.SecretValue{}, errors.New("unexpected call")
 }
 
 func TestEnvironmentMode(t *testing.T) {
@@ -581,9 +591,9 @@ func TestEnvironmentMode(t *testing.T) {
 // blocking answers only when the context ends.
 type blocking struct{}
 
-func (blocking) GetSecretValue(ctx context.Context, _ *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (blocking) GetSecretValue(ctx context.Context, _ string) (secrets.SecretValue, error) {
 	<-ctx.Done()
-	return nil, ctx.Err()
+	return secrets.SecretValue{}, ctx.Err()
 }
 
 func TestFetchIsBounded(t *testing.T) {
@@ -602,8 +612,8 @@ func TestFetchIsBounded(t *testing.T) {
 // emptyAPI returns a secret version with neither string nor binary.
 type emptyAPI struct{ s *string }
 
-func (e emptyAPI) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	return &secretsmanager.GetSecretValueOutput{SecretString: e.s}, nil
+func (e emptyAPI) GetSecretValue(context.Context, string) (secrets.SecretValue, error) {
+	return secrets.SecretValue{String: e.s}, nil
 }
 
 func TestEmptySecretString(t *testing.T) {

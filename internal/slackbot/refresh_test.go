@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/streambot/streambot/internal/secrets"
 )
@@ -24,13 +23,13 @@ type flakySecretsManager struct {
 	reads atomic.Int32
 }
 
-func (f *flakySecretsManager) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+func (f *flakySecretsManager) GetSecretValue(context.Context, string) (secrets.SecretValue, error) {
 	f.reads.Add(1)
 	if f.down.Load() {
-		return nil, errors.New("ServiceUnavailableException: secrets manager is down")
+		return secrets.SecretValue{}, errors.New("ServiceUnavailableException: secrets manager is down")
 	}
-	return &secretsmanager.GetSecretValueOutput{
-		SecretString: aws.String(`{"signing_secret":"` + testSecret + `","bot_token":"xoxb-test"}`),
+	return secrets.SecretValue{
+		String: aws.String(`{"signing_secret":"` + testSecret + `","bot_token":"xoxb-test"}`),
 	}, nil
 }
 

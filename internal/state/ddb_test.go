@@ -25,13 +25,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/streambot/streambot/internal/awsreq"
 )
 
-// The programs people run link no DynamoDB SDK: service/dynamodb (its
-// types, schemas and endpoint rules) cost each bootstrap about 0.9 MB and
-// 0.6 to 0.9 ms of package initialization. Tests may use it (statetest
-// creates tables with it).
-func TestProgramsLinkNoDynamoDBSDK(t *testing.T) {
+// The programs people run link neither the SDK's DynamoDB client nor its
+// Secrets Manager client: service/dynamodb (its types, schemas and
+// endpoint rules) cost each bootstrap about 0.9 MB and 0.6 to 0.9 ms of
+// package initialization, service/secretsmanager 0.85 MB and about 0.3 ms.
+// Tests may use them (statetest creates tables, the secrets tests
+// secrets).
+func TestProgramsLinkNoSDKServiceClients(t *testing.T) {
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		t.Fatalf("go env GOMOD: %v", err)
@@ -47,8 +51,12 @@ func TestProgramsLinkNoDynamoDBSDK(t *testing.T) {
 		if len(deps) < 50 || !containsPrefix(deps, "github.com/streambot/streambot/internal/state") {
 			t.Fatalf("go list -deps %s listed %d packages, without internal/state: %q", p, len(deps), out)
 		}
-		if d := containsPrefix(deps, "github.com/aws/aws-sdk-go-v2/service/dynamodb"); d {
-			t.Errorf("%s links github.com/aws/aws-sdk-go-v2/service/dynamodb", p)
+		// The SDK's clients of the services awsreq.JSONClient speaks to
+		// (the state table's DynamoDB, the secrets' Secrets Manager).
+		for _, sdk := range []string{"github.com/aws/aws-sdk-go-v2/service/dynamodb", "github.com/aws/aws-sdk-go-v2/service/secretsmanager"} {
+			if containsPrefix(deps, sdk) {
+				t.Errorf("%s links %s", p, sdk)
+			}
 		}
 	}
 }
@@ -129,7 +137,7 @@ func testStore(f *fakeDDB) (*Dynamo, *[]time.Duration) {
 	c := NewDynamoClient(testConfig(f.URL), "")
 	var waits []time.Duration
 	var mu sync.Mutex
-	c.sleep = func(_ context.Context, d time.Duration) error {
+	c.Sleep = func(_ context.Context, d time.Duration) error {
 		mu.Lock()
 		defer mu.Unlock()
 		waits = append(waits, d)
@@ -305,7 +313,7 @@ func TestDynamoClientUnreachable(t *testing.T) {
 	f := newFakeDDB(t, answer(500, `{}`))
 	s, _ := testStore(f)
 	ctx, cancel := context.WithCancel(t.Context())
-	s.client.sleep = func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
+	s.client.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
 	_, err := s.Get(ctx, "op.1")
 	var ue *UnavailableError
 	if !errors.As(err, &ue) || ue.Reason != ReasonUnreachable || !errors.Is(err, context.Canceled) {
@@ -319,7 +327,7 @@ func TestDynamoClientUnreachable(t *testing.T) {
 	f.Close()
 	c := NewDynamoClient(testConfig(url), "")
 	attempts := 0
-	c.sleep = func(context.Context, time.Duration) error { attempts++; return nil }
+	c.Sleep = func(context.Context, time.Duration) error { attempts++; return nil }
 	if _, err := NewDynamo(c, "t-1").Get(t.Context(), "op.1"); !errors.As(err, &ue) || ue.Reason != ReasonUnreachable || attempts != DefaultMaxAttempts-1 {
 		t.Errorf("Get on a closed endpoint = %v after %d backoffs, want unreachable after %d", err, attempts, DefaultMaxAttempts-1)
 	}
@@ -333,20 +341,20 @@ func TestDynamoClientRetryQuota(t *testing.T) {
 	ctx := t.Context()
 	// Each call retries 3 times at 5 tokens: 33 calls leave 5 tokens.
 	for range 33 {
-		if _, err := s.Get(ctx, "op.1"); !errors.Is(err, ErrUnavailable) || errors.Is(err, errRetryQuota) {
+		if _, err := s.Get(ctx, "op.1"); !errors.Is(err, ErrUnavailable) || errors.Is(err, awsreq.ErrRetryQuota) {
 			t.Fatalf("Get = %v, want throttled with retries", err)
 		}
 	}
 	before := len(f.requests())
 	_, err := s.Get(ctx, "op.1")
 	var ue *UnavailableError
-	if !errors.As(err, &ue) || ue.Reason != ReasonThrottled || !errors.Is(err, errRetryQuota) {
-		t.Errorf("Get with the quota spent = %v, want throttled and errRetryQuota", err)
+	if !errors.As(err, &ue) || ue.Reason != ReasonThrottled || !errors.Is(err, awsreq.ErrRetryQuota) {
+		t.Errorf("Get with the quota spent = %v, want throttled and awsreq.ErrRetryQuota", err)
 	}
 	if n := len(f.requests()) - before; n != 2 {
 		t.Errorf("%d attempts with 5 tokens left, want 2", n)
 	}
-	if got := s.client.quota.tokens; got != 0 {
+	if got := s.client.RetryTokens(); got != 0 {
 		t.Errorf("quota = %d tokens, want 0", got)
 	}
 	f.mu.Lock()
@@ -355,7 +363,7 @@ func TestDynamoClientRetryQuota(t *testing.T) {
 	if _, err := s.Get(ctx, "op.1"); !errors.Is(err, ErrNotFound) {
 		t.Fatal(err)
 	}
-	if got := s.client.quota.tokens; got != 1 {
+	if got := s.client.RetryTokens(); got != 1 {
 		t.Errorf("quota after a first-attempt success = %d, want 1", got)
 	}
 }
@@ -380,22 +388,6 @@ func TestDynamoClientErrors(t *testing.T) {
 		t.Errorf("UpdateItem body %v: want ReturnValues ALL_NEW and ReturnValuesOnConditionCheckFailure ALL_OLD", body)
 	}
 
-	for _, tc := range []struct{ header, body, want string }{
-		{"ResourceNotFoundException:http://internal.amazon.com/coral/", `{"__type":"x#Other"}`, "ResourceNotFoundException"},
-		{"", `{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","Message":"m"}`, "ValidationException"},
-		{"", `{"code":"AccessDeniedException","message":"m"}`, "AccessDeniedException"},
-		{"", `not json`, ""},
-	} {
-		rec := httptest.NewRecorder()
-		if tc.header != "" {
-			rec.Header().Set("X-Amzn-ErrorType", tc.header)
-		}
-		rec.WriteHeader(400)
-		var de *DynamoError
-		if err := decodeError(rec.Result(), []byte(tc.body)); !errors.As(err, &de) || de.Code != tc.want || de.StatusCode != 400 {
-			t.Errorf("decodeError(%q, %q) = %#v, want code %q", tc.header, tc.body, err, tc.want)
-		}
-	}
 }
 
 func TestNewDynamoClientEndpoint(t *testing.T) {
@@ -411,13 +403,14 @@ func TestNewDynamoClientEndpoint(t *testing.T) {
 		{aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:5000"), RetryMaxAttempts: 2}, "http://127.0.0.1:9/", "http://127.0.0.1:9", 2},
 	} {
 		c := NewDynamoClient(tc.cfg, tc.endpoint)
-		if c.endpoint != tc.want || c.maxAttempts != tc.attempts {
-			t.Errorf("NewDynamoClient(%s, %q) = %s, %d attempts; want %s, %d", tc.cfg.Region, tc.endpoint, c.endpoint, c.maxAttempts, tc.want, tc.attempts)
+		if c.Endpoint() != tc.want || c.MaxAttempts() != tc.attempts {
+			t.Errorf("NewDynamoClient(%s, %q) = %s, %d attempts; want %s, %d", tc.cfg.Region, tc.endpoint, c.Endpoint(), c.MaxAttempts(), tc.want, tc.attempts)
 		}
 	}
 }
 
-func TestSDKBackoff(t *testing.T) {
+// DynamoDB's backoff is the SDK's with DynamoDB's 25 ms base.
+func TestDynamoBackoff(t *testing.T) {
 	for retry := 1; retry <= 8; retry++ {
 		for _, throttled := range []bool{false, true} {
 			base := 25 * time.Millisecond
@@ -426,8 +419,8 @@ func TestSDKBackoff(t *testing.T) {
 			}
 			limit := min(base<<(retry-1), 20*time.Second)
 			for range 50 {
-				if d := sdkBackoff(retry, throttled); d < 0 || d >= limit {
-					t.Fatalf("sdkBackoff(%d, %t) = %v, want in [0, %v)", retry, throttled, d, limit)
+				if d := NewDynamoClient(aws.Config{}, "x").Backoff(retry, throttled); d < 0 || d >= limit {
+					t.Fatalf("Backoff(%d, %t) = %v, want in [0, %v)", retry, throttled, d, limit)
 				}
 			}
 		}

@@ -2,11 +2,14 @@ package state
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/streambot/streambot/internal/awsreq"
 )
 
 // The table's schema, as infra/template.yaml declares it (the tests create
@@ -99,8 +102,8 @@ func (d *Dynamo) Begin(ctx context.Context, op Operation) (*Operation, error) {
 		ReturnValuesOnConditionCheckFailure: "ALL_OLD",
 	}, &response{})
 	if err != nil {
-		if ccf := conditionFailed(err); ccf != nil {
-			cur, uerr := unmarshal(ccf.item)
+		if item, ok := conditionFailed(err); ok {
+			cur, uerr := unmarshal(item)
 			if uerr != nil {
 				return nil, fmt.Errorf("state: begin %q: %w", op.ID, uerr)
 			}
@@ -239,14 +242,14 @@ func (d *Dynamo) update(ctx context.Context, step, id, update, cond string, x *e
 		ReturnValuesOnConditionCheckFailure: "ALL_OLD",
 	}, &out)
 	if err != nil {
-		ccf := conditionFailed(err)
-		if ccf == nil {
+		item, ok := conditionFailed(err)
+		if !ok {
 			return nil, d.fail(step, id, err)
 		}
-		if len(ccf.item) == 0 {
+		if len(item) == 0 {
 			return nil, notFound(step, id)
 		}
-		cur, uerr := unmarshal(ccf.item)
+		cur, uerr := unmarshal(item)
 		if uerr != nil {
 			return nil, fmt.Errorf("state: %s %q: %w", step, id, uerr)
 		}
@@ -294,13 +297,19 @@ func (d *Dynamo) History(ctx context.Context, groupID, workspace string, limit i
 	return ops, nil
 }
 
-// conditionFailed returns err's ConditionalCheckFailedException, or nil.
-func conditionFailed(err error) *DynamoError {
+// conditionFailed reports whether err is a ConditionalCheckFailedException,
+// and returns the item it carries (the request asked for
+// ReturnValuesOnConditionCheckFailure ALL_OLD; none when there was none).
+func conditionFailed(err error) (item map[string]attr, ok bool) {
 	var de *DynamoError
-	if errors.As(err, &de) && de.Code == "ConditionalCheckFailedException" {
-		return de
+	if !errors.As(err, &de) || de.Code != "ConditionalCheckFailedException" {
+		return nil, false
 	}
-	return nil
+	var b struct {
+		Item map[string]attr `json:"Item"`
+	}
+	_ = json.Unmarshal(de.Body, &b) // no item, as none was sent, if unreadable
+	return b.Item, true
 }
 
 // fail classifies a client error: an [*UnavailableError] when the table
@@ -308,7 +317,7 @@ func conditionFailed(err error) *DynamoError {
 func (d *Dynamo) fail(step, id string, err error) error {
 	var (
 		de   *DynamoError
-		send *sendError
+		send *awsreq.SendError
 	)
 	reason := ""
 	switch {

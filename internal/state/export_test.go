@@ -8,6 +8,6 @@ import (
 // NoBackoff makes c retry without waiting (its attempts and retry quota
 // are unchanged), for tests of what the retries do.
 func NoBackoff(c *DynamoClient) *DynamoClient {
-	c.sleep = func(context.Context, time.Duration) error { return nil }
+	c.Sleep = func(context.Context, time.Duration) error { return nil }
 	return c
 }
