@@ -20,6 +20,7 @@ var (
 	runs    = flag.Int("runs", 20, "cold starts per server")
 	invokes = flag.Int("invokes", 200, "warm requests per server and round")
 	rounds  = flag.Int("rounds", 3, "rounds of warm requests per server, pooled (BenchmarkWarmAck)")
+	pace    = flag.Duration("pace", 5*time.Millisecond, "the paced warm requests' spacing (BenchmarkWarmAck/*-paced)")
 )
 
 func TestMain(m *testing.M) {

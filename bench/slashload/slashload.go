@@ -290,10 +290,29 @@ func checkLoopback(raw string) error {
 // one is answered, over one keep-alive connection, and returns their
 // latencies in order.
 func Warm(ctx context.Context, t *Target, n int) ([]time.Duration, error) {
+	return WarmEvery(ctx, t, n, 0)
+}
+
+// WarmEvery is Warm with requests sent no closer than every apart: each
+// one leaves every after the one before (or when that one is answered, if
+// later). A server that does work after answering (streambot serve runs
+// each Job in its own process) has it done before the next request when
+// every is longer than that work; back to back (every 0), the next request
+// meets it on the same cores.
+func WarmEvery(ctx context.Context, t *Target, n int, every time.Duration) ([]time.Duration, error) {
 	client := NewClient()
 	defer client.CloseIdleConnections()
 	out := make([]time.Duration, 0, n)
+	next := time.Now()
 	for i := range n {
+		if wait := time.Until(next); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return out, ctx.Err()
+			}
+		}
+		next = time.Now().Add(every)
 		d, err := t.Send(ctx, client)
 		if err != nil {
 			return out, fmt.Errorf("request %d: %w", i+1, err)
