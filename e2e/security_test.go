@@ -257,7 +257,7 @@ func TestEscaping(t *testing.T) {
 // outcome is unknown (hung: Lambda may have queued it), with the ID to
 // quote, within Slack's 3 seconds. The function is warmed up first (a
 // help command, which dispatches nothing), so the bound is on the
-// hand-off (slackbot.DefaultDispatchTimeout, 2 s) and the answer, not on
+// hand-off (bounded by slackbot.DefaultAckBudget, 2.2 s) and the answer, not on
 // a cold start that a loaded CI machine may stretch; cold starts are
 // measured in bench/.
 func TestHandoffFailed(t *testing.T) {

@@ -154,7 +154,7 @@ func (h *Handler) openView(ctx context.Context, in formOpening, view slack.Modal
 		h.log.WarnContext(ctx, "form not opened", "slack_user", in.userID, "reason", errNoViews.Error())
 		return errNoViews
 	}
-	vctx, cancel := context.WithTimeout(ctx, h.viewsTimeout)
+	vctx, cancel := within(ctx, h.viewsTimeout)
 	_, err := h.views.OpenViewContext(vctx, in.triggerID, view)
 	cancel()
 	switch {

@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -179,5 +180,82 @@ func TestAckPathStateCallsAreBounded(t *testing.T) {
 	wantNotice(t, env.dispatch.Jobs(), "state table is unavailable")
 	if len(st.unbounded) != 0 {
 		t.Errorf("state calls without a deadline: %v", st.unbounded)
+	}
+}
+
+// deadlines records the deadline each step of the ack path was given.
+type deadlines struct {
+	state.Store
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func (d *deadlines) note(ctx context.Context, step string) {
+	end, _ := ctx.Deadline()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.seen[step] = end
+}
+
+func (d *deadlines) Begin(ctx context.Context, op state.Operation) (*state.Operation, error) {
+	d.note(ctx, "state")
+	return d.Store.Begin(ctx, op)
+}
+
+// One budget bounds all of the edge's work on a request: each step's own
+// bound (the state table's 1.5 s) holds within it, and the hand-off, the
+// last step, has what is left of it. Before it the bounds added up to
+// 3.5 s and more, past Slack's 3 s, when everything was slow at once.
+func TestAckBudgetBoundsEveryStep(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		budget time.Duration
+	}{
+		{"default", 0}, // DefaultAckBudget, longer than the state table's bound
+		{"short", 300 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &deadlines{Store: state.NewMemory(), seen: map[string]time.Time{}}
+			env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), State: st, AckBudget: tc.budget})
+			env.dispatch.dispatchFn = func(ctx context.Context, job provision.Job) error {
+				st.note(ctx, "dispatch")
+				return nil
+			}
+			budget := cmp.Or(tc.budget, DefaultAckBudget)
+			start := time.Now()
+			a := decodeAck(t, env.serve(signedRequest(slashForm("create orders-ws --region VIRGINIA_USA"), testSecret, time.Now())))
+			if !strings.Contains(a.Text, "Working on it") {
+				t.Fatalf("ack = %q, want the create acknowledged", a.Text)
+			}
+			end := time.Now()
+			for step, bound := range map[string]time.Duration{"state": min(DefaultStateTimeout, budget), "dispatch": budget} {
+				got, ok := st.seen[step]
+				if !ok || got.IsZero() {
+					t.Fatalf("%s: no deadline (%v)", step, st.seen)
+				}
+				// The step's deadline is its bound from some moment during the request.
+				if got.Before(start.Add(bound)) || got.After(end.Add(bound)) {
+					t.Errorf("%s deadline %v after the request began, want %v", step, got.Sub(start), bound)
+				}
+			}
+		})
+	}
+}
+
+// A hand-off that hangs is answered when the budget ends, as an unknown
+// outcome, whatever the dispatcher's own patience.
+func TestAckBudgetEndsAHangingHandOff(t *testing.T) {
+	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), AckBudget: 50 * time.Millisecond})
+	env.dispatch.dispatchFn = func(ctx context.Context, job provision.Job) error {
+		select { // a hung invoke
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Second):
+			return errors.New("the hand-off was not bounded by the ack budget")
+		}
+	}
+	a := decodeAck(t, env.serve(signedRequest(slashForm("list"), testSecret, time.Now())))
+	if !strings.Contains(a.Text, "outcome is unknown") {
+		t.Errorf("ack text = %q, want an unknown outcome", a.Text)
 	}
 }

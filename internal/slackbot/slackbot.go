@@ -52,9 +52,17 @@ import (
 // get 413. Slack's slash-command payloads are a few hundred bytes.
 const MaxBodyBytes = 64 << 10
 
-// DefaultDispatchTimeout bounds the hand-off to the worker, so Slack still
-// gets its answer within 3 seconds when the dispatch hangs.
-const DefaultDispatchTimeout = 2 * time.Second
+// DefaultAckBudget bounds all of the edge's work on one request, from its
+// arrival to its answer: the signature (and a re-read of a rotated secret),
+// user-group lookups, views.open, the state table and the hand-off to the
+// worker. Slack shows the person an error when the answer takes more than
+// 3 seconds; the 0.8 s left is for API Gateway, Lambda and the
+// network. Each step keeps its own bound within it (the state table's
+// leaves time for the hand-off), and a step that runs out is answered as
+// that step's failure ("nothing was done", "the outcome is unknown"), in
+// time. Without one budget the steps' own bounds added up to more than 3
+// seconds when everything was slow at once.
+const DefaultAckBudget = 2200 * time.Millisecond
 
 // DefaultStateTimeout bounds the state-table work of one request on the
 // ack path (a Begin; an approval's read and decision), so that a hanging
@@ -98,7 +106,13 @@ type Config struct {
 	// Logger receives the handler's and the policy's events; nil means
 	// slog.Default().
 	Logger *slog.Logger
-	// DispatchTimeout bounds Dispatch; zero means DefaultDispatchTimeout.
+	// AckBudget bounds the edge's work on one request; zero means
+	// DefaultAckBudget.
+	AckBudget time.Duration
+	// DispatchTimeout bounds Dispatch within the ack budget; zero means
+	// no bound but the budget's: the hand-off is the edge's last step, and
+	// has what the steps before it left (at least the budget less the
+	// state table's bound).
 	DispatchTimeout time.Duration
 	// StateTimeout bounds a request's state-table work; zero means
 	// DefaultStateTimeout.
@@ -132,6 +146,7 @@ type Handler struct {
 	dispatcher      Dispatcher
 	now             func() time.Time
 	log             *slog.Logger
+	ackBudget       time.Duration
 	dispatchTimeout time.Duration
 	stateTimeout    time.Duration
 	interactions    map[slack.InteractionType]InteractionHandler
@@ -161,6 +176,7 @@ func New(cfg Config) (*Handler, error) {
 		dispatcher:      cfg.Dispatcher,
 		now:             cfg.Now,
 		log:             cfg.Logger,
+		ackBudget:       cfg.AckBudget,
 		dispatchTimeout: cfg.DispatchTimeout,
 		stateTimeout:    cfg.StateTimeout,
 		interactions:    maps.Clone(cfg.Interactions),
@@ -181,8 +197,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Groups != nil {
 		h.policy = h.policy.WithGroups(cfg.Groups)
 	}
-	if h.dispatchTimeout <= 0 {
-		h.dispatchTimeout = DefaultDispatchTimeout
+	if h.ackBudget <= 0 {
+		h.ackBudget = DefaultAckBudget
 	}
 	if h.viewsTimeout <= 0 {
 		h.viewsTimeout = DefaultViewsTimeout
@@ -236,6 +252,8 @@ func allowMethod(w http.ResponseWriter, method string) bool {
 // another copy). It writes the response unless it returns an error (an
 // infrastructure fault, for the caller to report).
 func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, path string, sig sigHeaders, body string) error {
+	ctx, cancel := h.withAckBudget(ctx)
+	defer cancel()
 	// Parsing has no effects; only ssl_check is acted on before the
 	// signature is checked. Slack's certificate check needs a bare 200,
 	// which tells nobody anything and costs nothing.
@@ -266,6 +284,27 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, path string,
 	writeAck(w, h.Command(ctx, form.slackCommand()))
 	return nil
 }
+
+// withAckBudget returns ctx bounded by the ack budget from now, unless it
+// ends sooner already (a request's ctx, once serve has bounded it).
+func (h *Handler) withAckBudget(ctx context.Context) (context.Context, context.CancelFunc) {
+	return within(ctx, h.ackBudget)
+}
+
+// within returns ctx bounded to d from now, or ctx itself (and no new
+// context, timer or allocation) when it ends within d already or d is 0.
+func within(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, noCancel
+	}
+	if end, ok := ctx.Deadline(); ok && time.Until(end) <= d {
+		return ctx, noCancel
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// noCancel is the CancelFunc of a ctx that within returned as it was.
+func noCancel() {}
 
 var (
 	allowPost       = []string{http.MethodPost}
@@ -348,6 +387,8 @@ func writeAck(w http.ResponseWriter, a reply.Ack) {
 // HTTP response body on the first path and the envelope's acknowledgement
 // payload on the second.
 func (h *Handler) Command(ctx context.Context, sc slack.SlashCommand) reply.Ack {
+	ctx, cancel := h.withAckBudget(ctx)
+	defer cancel()
 	cmd, err := command.Parse(sc.Text)
 	if err != nil {
 		return reply.AckUsage(err.Error())
@@ -422,10 +463,11 @@ func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op,
 	return ack, refused == ""
 }
 
-// dispatch hands job to the worker within the dispatch timeout and logs
-// the outcome; it returns the Dispatcher's error (see [handoffAck]).
+// dispatch hands job to the worker within the ack budget (and the
+// dispatch timeout, if set) and logs the outcome; it returns the
+// Dispatcher's error (see [handoffAck]).
 func (h *Handler) dispatch(ctx context.Context, job provision.Job) error {
-	dctx, cancel := context.WithTimeout(ctx, h.dispatchTimeout)
+	dctx, cancel := within(ctx, h.dispatchTimeout)
 	err := h.dispatcher.Dispatch(dctx, job)
 	cancel()
 	if err != nil {

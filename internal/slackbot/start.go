@@ -80,7 +80,7 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 	if pending != nil {
 		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, job.Approval.ExpiresAt
 	}
-	sctx, cancel := context.WithTimeout(ctx, h.stateTimeout)
+	sctx, cancel := within(ctx, h.stateTimeout)
 	_, err = h.state.Begin(sctx, rec)
 	cancel()
 	if err != nil {
@@ -155,7 +155,7 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 	clicker := cb.User.ID
 	// One bound for the table's work of this click (read, decide, maybe
 	// record the expiry): the ack must not wait on a hanging table.
-	sctx, cancel := context.WithTimeout(ctx, h.stateTimeout)
+	sctx, cancel := within(ctx, h.stateTimeout)
 	defer cancel()
 	// The record, not the button, says what is approved: its project,
 	// operation and requester are what the approver is checked against.
