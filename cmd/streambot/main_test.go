@@ -6,7 +6,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -156,6 +159,30 @@ func TestServeRefusesMalformedSecretARN(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cr3t") {
 		t.Errorf("error %q repeats the secret", err)
+	}
+}
+
+// A policy that does not load stops serve with its error, naming the
+// line, although it loads while the embedded Atlas and Slack start; the
+// two are stopped again.
+func TestServeRefusesABadPolicy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte("grants:\n  - subjects: [user:U1]\n    role: NOT_A_ROLE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SLACK_SIGNING_SECRET": "s", "ACCESS_POLICY_FILE": path}
+	before := runtime.NumGoroutine()
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "access policy") || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("serve with a bad policy = %v, want the policy's error with its line", err)
+	}
+	// The embedded servers' goroutines end once they are closed.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after serve returned, %d before: the embedded servers were left running", n, before)
 	}
 }
 

@@ -40,16 +40,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
-	policy, err := access.FromEnv(getenv)
-	if err != nil {
-		return fmt.Errorf("access policy: %w", err)
-	}
-	if policy.Empty() {
-		log.Warn("access policy grants nothing: every command will be denied; set ACCESS_POLICY_FILE")
+	loadPolicy := func() (*access.Policy, error) {
+		policy, err := access.FromEnv(getenv)
+		if err != nil {
+			return nil, fmt.Errorf("access policy: %w", err)
+		}
+		if policy.Empty() {
+			log.Warn("access policy grants nothing: every command will be denied; set ACCESS_POLICY_FILE")
+		}
+		return policy.WithLogger(log), nil
 	}
 	// The embedded Atlas gives a workspace created with --sample-solar two
 	// processors, so that processors, start and stop can be tried.
-	s, err := newStack(ctx, stackOptions{getenv: getenv, log: log, policy: policy.WithLogger(log),
+	s, err := newStack(ctx, stackOptions{getenv: getenv, log: log, loadPolicy: loadPolicy,
 		atlasOpts: []atlastest.Option{atlastest.WithSampleProcessors()}})
 	if err != nil {
 		return err
