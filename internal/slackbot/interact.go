@@ -136,8 +136,7 @@ func unhex(c byte) byte {
 // worker (an ActionNotice Job: the ack of a click carries no message, and
 // the edge makes no Web API call).
 func (h *Handler) Interaction(ctx context.Context, cb *slack.InteractionCallback) []byte {
-	ctx, cancel := h.withAckBudget(ctx)
-	defer cancel()
+	ctx = h.withAckBudget(ctx)
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		h.blockActions(ctx, cb)

@@ -220,7 +220,10 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		// it back, so that the request waits again rather than stay
 		// "approved" for good. A worker that got the Job after all races
 		// this fairly (see state.Unapprove): it runs at most once.
-		if _, uerr := h.state.Transition(ctx, v.OpID, state.Unapprove()); uerr != nil {
+		uctx, cancel := within(ctx, h.stateTimeout)
+		_, uerr := h.state.Transition(uctx, v.OpID, state.Unapprove())
+		cancel()
+		if uerr != nil {
 			h.log.ErrorContext(ctx, "approval not taken back", "op_id", v.OpID, "error", uerr)
 			return
 		}
@@ -243,7 +246,9 @@ func (h *Handler) requestAsParent(ctx context.Context, rec *state.Operation, cb 
 	if ts == "" || channel == "" {
 		return rec
 	}
-	op, err := h.state.SetParent(ctx, rec.ID, channel, ts)
+	sctx, cancel := within(ctx, h.stateTimeout)
+	op, err := h.state.SetParent(sctx, rec.ID, channel, ts)
+	cancel()
 	var ce *state.ConflictError
 	switch {
 	case err == nil:
