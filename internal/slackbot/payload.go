@@ -15,7 +15,8 @@ import (
 // (json.Unmarshal into a slack.InteractionCallback) gives them:
 //
 //   - Type, CallbackID, ResponseURL, TriggerID;
-//   - Team.ID, User.ID, User.TeamID, User.Name, Channel.ID, Enterprise;
+//   - Team.ID, Team.EnterpriseID, Team.EnterpriseName, User.ID,
+//     User.TeamID, User.Name, Channel.ID, Enterprise;
 //   - Container.MessageTs, Container.ChannelID and Message.Timestamp: the
 //     clicked message;
 //   - ActionCallback.BlockActions: ActionID, BlockID and Value of each
@@ -78,7 +79,9 @@ func decodeInteraction(payload string, cb *slack.InteractionCallback) error {
 		case "TRIGGER_ID":
 			err = d.str(&cb.TriggerID)
 		case "TEAM":
-			err = d.strFields([]string{"ID"}, []*string{&cb.Team.ID})
+			// On Enterprise Grid the team names its organization too;
+			// enterpriseID reads it where "enterprise" is null.
+			err = d.strFields([]string{"ID", "ENTERPRISE_ID", "ENTERPRISE_NAME"}, []*string{&cb.Team.ID, &cb.Team.EnterpriseID, &cb.Team.EnterpriseName})
 		case "USER":
 			err = d.strFields([]string{"ID", "TEAM_ID", "NAME"}, []*string{&cb.User.ID, &cb.User.TeamID, &cb.User.Name})
 		case "CHANNEL":

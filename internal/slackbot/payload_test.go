@@ -18,6 +18,7 @@ type leanFields struct {
 	Type                                                  slack.InteractionType
 	CallbackID, ResponseURL, TriggerID                    string
 	TeamID, UserID, UserTeamID, UserName, ChannelID       string
+	TeamEnterpriseID, TeamEnterpriseName                  string
 	Enterprise                                            slack.Enterprise
 	ContainerMessageTS, ContainerChannelID, MessageTS     string
 	Actions                                               [][3]string // action_id, block_id, value
@@ -28,7 +29,7 @@ type leanFields struct {
 func leanOf(cb *slack.InteractionCallback) leanFields {
 	f := leanFields{
 		Type: cb.Type, CallbackID: cb.CallbackID, ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID,
-		TeamID: cb.Team.ID, UserID: cb.User.ID, UserTeamID: cb.User.TeamID, UserName: cb.User.Name, ChannelID: cb.Channel.ID,
+		TeamID: cb.Team.ID, TeamEnterpriseID: cb.Team.EnterpriseID, TeamEnterpriseName: cb.Team.EnterpriseName, UserID: cb.User.ID, UserTeamID: cb.User.TeamID, UserName: cb.User.Name, ChannelID: cb.Channel.ID,
 		Enterprise: cb.Enterprise, ContainerMessageTS: cb.Container.MessageTs, ContainerChannelID: cb.Container.ChannelID,
 		MessageTS: cb.Message.Timestamp, ViewID: cb.View.ID, ViewCallbackID: cb.View.CallbackID,
 		ViewPrivateMetadata: cb.View.PrivateMetadata, ViewHash: cb.View.Hash, ResponseURLs: cb.ResponseURLs,

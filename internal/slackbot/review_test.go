@@ -55,6 +55,62 @@ func TestApproval_enterprisePolicyApproves(t *testing.T) {
 	wantStatus(t, st, state.StatusApproved)
 }
 
+// The same where the click names the organization only in its team
+// ("team": {"id": "T…", "enterprise_id": "E…"}, "enterprise": null), as
+// Slack sends it for an app installed on a workspace of an organization:
+// the edge's decoder dropped team.enterprise_id (slack-go has read it since
+// v0.27.0), so such a click was refused as "not enabled for this Slack
+// workspace".
+func TestApproval_enterpriseFromTheTeamApproves(t *testing.T) {
+	c := &clock{t: fixedNow}
+	st := state.NewMemory(state.WithClock(c.Now))
+	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
+	h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, approvalPolicy+"teams: [E0ORG]\n"), Dispatcher: env.dispatch,
+		Now: c.Now, State: st, Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.h = h
+	w := env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
+		"user_id", requester, "trigger_id", prodTrigger, "enterprise_id", "E0ORG"), testSecret, time.Now()))
+	if a := decodeAck(t, w).Text; !strings.Contains(a, "asks for an approval") {
+		t.Fatalf("ack %q, want the approval asked", a)
+	}
+	n := len(env.dispatch.Jobs())
+	click := clickOn(approvalButton(button.StepApprove), approver)
+	click.EnterpriseID, click.TriggerID = "E0ORG", "click.enterprise.team"
+	env.post(t, "/slack/interactions", withoutEnterpriseObject(t, ClickBody(click)), time.Now())
+	jobs := env.jobsSince(n)
+	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalApproved {
+		t.Fatalf("jobs %+v, want the approved create", jobs)
+	}
+	wantStatus(t, st, state.StatusApproved)
+}
+
+// withoutEnterpriseObject returns the click body with "enterprise": null,
+// the organization left in team.enterprise_id only.
+func withoutEnterpriseObject(t *testing.T, body string) string {
+	t.Helper()
+	form, err := url.ParseQuery(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal([]byte(form.Get("payload")), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p["team"].(map[string]any)["enterprise_id"] != "E0ORG" {
+		t.Fatalf("payload team %v, want enterprise_id E0ORG", p["team"])
+	}
+	p["enterprise"] = nil
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form.Set("payload", string(b))
+	return form.Encode()
+}
+
 // An approval button whose value names another processor than the record
 // it points at is refused like one naming another workspace: the record,
 // not the button, is what an approver approves.
