@@ -28,63 +28,42 @@ import (
 // (E…) only, an approver's click is decided on the enterprise_id the
 // click carries (issue 14 item 7): CanApprove was asked without it, so
 // every approval on such an install was refused as "not enabled for this
-// Slack workspace".
+// Slack workspace". The click names the organization in "enterprise" and
+// in its team, or, as Slack sends it for an app installed on a workspace
+// of an organization, in its team only ("enterprise": null): the edge's
+// decoder dropped team.enterprise_id (slack-go has read it since
+// v0.27.0), and such a click was refused the same way.
 func TestApproval_enterprisePolicyApproves(t *testing.T) {
-	c := &clock{t: fixedNow}
-	st := state.NewMemory(state.WithClock(c.Now))
-	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
-	h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, approvalPolicy+"teams: [E0ORG]\n"), Dispatcher: env.dispatch,
-		Now: c.Now, State: st, Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
-	if err != nil {
-		t.Fatal(err)
+	for name, body := range map[string]func(*testing.T, string) string{
+		"enterprise and team": func(_ *testing.T, b string) string { return b },
+		"team only":           withoutEnterpriseObject,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := &clock{t: fixedNow}
+			st := state.NewMemory(state.WithClock(c.Now))
+			env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
+			h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, approvalPolicy+"teams: [E0ORG]\n"), Dispatcher: env.dispatch,
+				Now: c.Now, State: st, Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.h = h
+			w := env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
+				"user_id", requester, "trigger_id", prodTrigger, "enterprise_id", "E0ORG"), testSecret, time.Now()))
+			if a := decodeAck(t, w).Text; !strings.Contains(a, "asks for an approval") {
+				t.Fatalf("ack %q, want the approval asked", a)
+			}
+			n := len(env.dispatch.Jobs())
+			click := clickOn(approvalButton(button.StepApprove), approver)
+			click.EnterpriseID, click.TriggerID = "E0ORG", "click.enterprise"
+			env.post(t, "/slack/interactions", body(t, ClickBody(click)), time.Now())
+			jobs := env.jobsSince(n)
+			if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalApproved {
+				t.Fatalf("jobs %+v, want the approved create", jobs)
+			}
+			wantStatus(t, st, state.StatusApproved)
+		})
 	}
-	env.h = h
-	w := env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
-		"user_id", requester, "trigger_id", prodTrigger, "enterprise_id", "E0ORG"), testSecret, time.Now()))
-	if a := decodeAck(t, w).Text; !strings.Contains(a, "asks for an approval") {
-		t.Fatalf("ack %q, want the approval asked", a)
-	}
-	n := len(env.dispatch.Jobs())
-	click := clickOn(approvalButton(button.StepApprove), approver)
-	click.EnterpriseID, click.TriggerID = "E0ORG", "click.enterprise"
-	env.post(t, "/slack/interactions", ClickBody(click), time.Now())
-	jobs := env.jobsSince(n)
-	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalApproved {
-		t.Fatalf("jobs %+v, want the approved create", jobs)
-	}
-	wantStatus(t, st, state.StatusApproved)
-}
-
-// The same where the click names the organization only in its team
-// ("team": {"id": "T…", "enterprise_id": "E…"}, "enterprise": null), as
-// Slack sends it for an app installed on a workspace of an organization:
-// the edge's decoder dropped team.enterprise_id (slack-go has read it since
-// v0.27.0), so such a click was refused as "not enabled for this Slack
-// workspace".
-func TestApproval_enterpriseFromTheTeamApproves(t *testing.T) {
-	c := &clock{t: fixedNow}
-	st := state.NewMemory(state.WithClock(c.Now))
-	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
-	h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, approvalPolicy+"teams: [E0ORG]\n"), Dispatcher: env.dispatch,
-		Now: c.Now, State: st, Logger: slog.New(slog.NewJSONHandler(env.logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.h = h
-	w := env.serve(signedRequest(slashForm("create billing-ws --region VIRGINIA_USA --project prod",
-		"user_id", requester, "trigger_id", prodTrigger, "enterprise_id", "E0ORG"), testSecret, time.Now()))
-	if a := decodeAck(t, w).Text; !strings.Contains(a, "asks for an approval") {
-		t.Fatalf("ack %q, want the approval asked", a)
-	}
-	n := len(env.dispatch.Jobs())
-	click := clickOn(approvalButton(button.StepApprove), approver)
-	click.EnterpriseID, click.TriggerID = "E0ORG", "click.enterprise.team"
-	env.post(t, "/slack/interactions", withoutEnterpriseObject(t, ClickBody(click)), time.Now())
-	jobs := env.jobsSince(n)
-	if len(jobs) != 1 || jobs[0].Approval == nil || jobs[0].Approval.Step != provision.ApprovalApproved {
-		t.Fatalf("jobs %+v, want the approved create", jobs)
-	}
-	wantStatus(t, st, state.StatusApproved)
 }
 
 // withoutEnterpriseObject returns the click body with "enterprise": null,
