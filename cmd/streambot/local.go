@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -102,22 +103,35 @@ type stackOptions struct {
 // a bot token (SLACK_SECRET_ARN or SLACK_BOT_TOKEN) is set.
 func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	s := &stack{}
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
 	env := overlay{base: o.getenv, vars: map[string]string{}}
 	policy, loaded := o.policy, make(chan error, 1)
-	if policy == nil {
+	switch {
+	case policy != nil:
+		loaded <- nil
+	case o.loadPolicy != nil:
 		go func() {
 			var err error
 			policy, err = o.loadPolicy()
 			loaded <- err
 		}()
-	} else {
-		loaded <- nil
+	default:
+		return nil, errors.New("streambot: no access policy")
 	}
+	joined := false // the load's outcome was taken
+	defer func() {
+		if err == nil {
+			return
+		}
+		// The load ends before newStack does, whatever failed first (it
+		// may still write to the log), and its error is reported too: a
+		// bad policy is the first thing to fix.
+		if !joined {
+			if perr := <-loaded; perr != nil {
+				err = errors.Join(perr, err)
+			}
+		}
+		s.Close()
+	}()
 	// The policy's projects exist in the embedded Atlas, once it is loaded.
 	var projects func()
 
@@ -189,6 +203,7 @@ func newStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	s.jobs = &localDispatcher{worker: worker}
 	bot := slackbot.NewSlackBot(store, slack.OptionAPIURL(slackAPIURL))
 	groups := access.NewSlackGroups(bot, 5*time.Minute, 700*time.Millisecond)
+	joined = true
 	if err := <-loaded; err != nil {
 		return nil, err
 	}

@@ -186,6 +186,24 @@ func TestServeRefusesABadPolicy(t *testing.T) {
 	}
 }
 
+// When the stack fails for another reason while the policy loads, serve
+// waits for the load and reports both: the policy's error is not hidden,
+// and nothing the load logs comes after serve returned (-race checks the
+// log buffer read below).
+func TestServeReportsThePolicyWithAnotherError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte("grants:\n  - subjects: [user:U1]\n    role: NOT_A_ROLE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SLACK_SECRET_ARN": "not an arn at all", "ACCESS_POLICY_FILE": path}
+	var logs bytes.Buffer
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &bytes.Buffer{}, &logs)
+	if err == nil || !strings.Contains(err.Error(), "access policy") || !strings.Contains(err.Error(), "SLACK_SECRET_ARN") {
+		t.Fatalf("serve = %v, want the policy's error and the secret ARN's", err)
+	}
+	_ = logs.String()
+}
+
 func TestServeNeedsSigningSecret(t *testing.T) {
 	err := run(t.Context(), []string{"serve"}, func(string) string { return "" }, &bytes.Buffer{}, &bytes.Buffer{})
 	if !isUsage(err) || !strings.Contains(err.Error(), "SLACK_SIGNING_SECRET") {

@@ -36,7 +36,7 @@ type Protocol struct {
 	// MaxAttempts is the SDK client's default number of attempts.
 	MaxAttempts int
 	// BaseDelay is the backoff's base for errors other than throttling
-	// (the SDK's 50 ms; DynamoDB's client sets 25 ms).
+	// (DynamoDB's client sets 25 ms); zero means DefaultBaseDelay.
 	BaseDelay time.Duration
 	// CRC32 checks a response's X-Amz-Crc32 header and asks for no gzip,
 	// as the SDK's DynamoDB client does.
@@ -70,7 +70,8 @@ type JSONClient struct {
 	quota    retryQuota
 
 	// Now, Backoff and Sleep are the clock, the wait before retry n
-	// (from 1) and the wait itself; tests replace them.
+	// (from 1) and the wait itself. Tests replace them, before the client's
+	// first call; nothing else may (a client is used concurrently).
 	Now     func() time.Time
 	Backoff func(retry int, throttled bool) time.Duration
 	Sleep   func(context.Context, time.Duration) error
@@ -86,12 +87,17 @@ func NewJSONClient(proto Protocol, cfg aws.Config, endpoint string) *JSONClient 
 	if !ok || hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
+	proto.BaseDelay = cmp.Or(proto.BaseDelay, DefaultBaseDelay)
 	c := &JSONClient{proto: proto, cfg: cfg, endpoint: strings.TrimRight(endpoint, "/"), http: hc, signer: v4.NewSigner(),
 		attempts: cmp.Or(max(cfg.RetryMaxAttempts, 0), proto.MaxAttempts, 1),
 		quota:    retryQuota{tokens: quotaTokens}, Now: time.Now, Sleep: Sleep}
 	c.Backoff = func(retry int, throttled bool) time.Duration { return SDKBackoff(retry, throttled, proto.BaseDelay) }
 	return c
 }
+
+// DefaultBaseDelay is the SDK's backoff base for errors other than
+// throttling (aws/retry's standard retryer).
+const DefaultBaseDelay = 50 * time.Millisecond
 
 // Endpoint returns the origin the client calls.
 func (c *JSONClient) Endpoint() string { return c.endpoint }
@@ -309,12 +315,11 @@ func (c *JSONClient) attempt(ctx context.Context, op string, body []byte, out an
 	return nil
 }
 
-// sign signs req unless the credentials are anonymous (local tests).
+// sign signs req unless the credentials are anonymous (local tests), as
+// the SDK's clients decide it: no provider, or aws.AnonymousCredentials
+// however it is wrapped (a pointer, a credentials cache).
 func (c *JSONClient) sign(ctx context.Context, req *http.Request, body []byte) error {
-	if c.cfg.Credentials == nil {
-		return nil
-	}
-	if _, anon := c.cfg.Credentials.(aws.AnonymousCredentials); anon {
+	if c.cfg.Credentials == nil || aws.IsCredentialsProvider(c.cfg.Credentials, (*aws.AnonymousCredentials)(nil)) {
 		return nil
 	}
 	return Sign(ctx, c.signer, c.cfg, req, body, c.proto.Service, c.Now())

@@ -3,9 +3,12 @@ package awsreq
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // An error answer's code comes from X-Amzn-ErrorType first, else the
@@ -67,6 +70,43 @@ func TestSDKBackoff(t *testing.T) {
 				if d := SDKBackoff(retry, throttled, 50*time.Millisecond); d < 0 || d >= limit {
 					t.Fatalf("SDKBackoff(%d, %t) = %v, want in [0, %v)", retry, throttled, d, limit)
 				}
+			}
+		}
+	}
+}
+
+// A Protocol without a BaseDelay backs off from the SDK's default (a zero
+// base once made rand.Int64N(0) panic on the first retry), and anonymous
+// credentials, however wrapped, send unsigned requests.
+func TestJSONClientDefaults(t *testing.T) {
+	var attempts int
+	var auth []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts++
+		auth = append(auth, r.Header.Get("Authorization"))
+		if attempts == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	for _, creds := range []aws.CredentialsProvider{aws.AnonymousCredentials{}, &aws.AnonymousCredentials{}, aws.NewCredentialsCache(aws.AnonymousCredentials{})} {
+		attempts, auth = 0, nil
+		c := NewJSONClient(Protocol{Service: "svc", Target: "svc.", ContentType: "application/x-amz-json-1.1", MaxAttempts: 2},
+			aws.Config{Region: "us-east-1", Credentials: creds}, srv.URL)
+		var waited time.Duration
+		c.Sleep = func(_ context.Context, d time.Duration) error { waited = d; return nil }
+		var out struct{}
+		if err := c.Call(t.Context(), "Op", struct{}{}, &out); err != nil {
+			t.Fatalf("%T: Call = %v, want success on the retry", creds, err)
+		}
+		if attempts != 2 || waited < 0 || waited >= DefaultBaseDelay {
+			t.Errorf("%T: %d attempts, waited %v; want 2 and a wait under %v", creds, attempts, waited, DefaultBaseDelay)
+		}
+		for _, a := range auth {
+			if a != "" {
+				t.Errorf("%T: Authorization %q, want none for anonymous credentials", creds, a)
 			}
 		}
 	}

@@ -46,9 +46,11 @@ var ErrNoAWSRegion = errors.New("aws: " + EnvAWSRegion + " is not set")
 // environment credentials always win the default chain. Everything else
 // LoadDefaultConfig would read from the environment (AWS_MAX_ATTEMPTS,
 // AWS_RETRY_MODE, AWS_USE_FIPS_ENDPOINT, AWS_SDK_UA_APP_ID, profiles, …) is
-// not read here: the functions set none of them. Programs that run on a
-// laptop, where profiles and SSO matter, keep LoadDefaultConfig (the local
-// `streambot` command passes it to the Store with [WithClientFactory]).
+// not read here: the functions set none of them. A program that runs on a
+// laptop, where profiles and SSO matter, can build its config with
+// LoadDefaultConfig and hand the Store a client on it with
+// [WithClientFactory] (the local `streambot` command reads Secrets
+// Manager only when given an ARN, and then from these variables too).
 //
 // The endpoint overrides are not part of the returned config, which serves
 // any service: use [EnvEndpoint] for the service's client.

@@ -61,7 +61,7 @@ type Option func(*Store)
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // WithTimeout bounds each fetch from Secrets Manager, including building the
-// SDK client on first use (default [DefaultTimeout]). The caller's context
+// client on first use (default [DefaultTimeout]). The caller's context
 // still applies. d <= 0 means no bound beyond the caller's context.
 func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d } }
 
@@ -69,9 +69,11 @@ func WithTimeout(d time.Duration) Option { return func(s *Store) { s.timeout = d
 // builds its Secrets Manager client on the first fetch. The default builds
 // it from the variables AWS Lambda sets, with [EnvAWSConfig] and
 // AWS_ENDPOINT_URL_SECRETS_MANAGER (or AWS_ENDPOINT_URL). A program run on a
-// laptop passes one built with [NewClient] on config.LoadDefaultConfig, to
-// keep the SDK's whole credential chain (profiles, SSO). A failure is not remembered: the
-// next fetch calls f again.
+// laptop can pass one built with [NewClient] on config.LoadDefaultConfig,
+// to keep the SDK's whole credential chain (profiles, SSO); NewClient takes
+// the region, the credentials, the base endpoint and the attempt count from
+// that config, not a profile's per-service endpoint, retry mode or FIPS
+// setting. A failure is not remembered: the next fetch calls f again.
 func WithClientFactory(f func(context.Context) (GetSecretValueAPI, error)) Option {
 	return func(s *Store) { s.newAPI = f }
 }

@@ -416,6 +416,45 @@ func TestApproval_nobodyCouldApprove(t *testing.T) {
 	})
 }
 
+// An approved hand-off that hangs until the ack budget ends is taken back
+// as well: the hand-off stops early enough for the take-back to be
+// written within the budget (it once got the budget's whole rest, and the
+// take-back an expired context: the request stayed "approved" with no Job
+// run, and every later Approve was told it had run).
+func TestApproval_hangingHandoffTakesTheApprovalBack(t *testing.T) {
+	c := &clock{t: fixedNow}
+	st := state.NewMemory(state.WithClock(c.Now))
+	env := &testEnv{secrets: newFakeSecrets(testSecret), dispatch: &fakeDispatcher{}, logs: &testtools.Buffer{}}
+	h, err := New(Config{Secrets: env.secrets, Policy: loadPolicy(t, approvalPolicy+"\n"), Dispatcher: env.dispatch,
+		Now: c.Now, State: st, Logger: slog.New(slog.NewJSONHandler(env.logs, nil)), AckBudget: 700 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.h = h
+	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+	env.dispatch.dispatchFn = func(ctx context.Context, j provision.Job) error {
+		if j.Approval == nil || j.Approval.Step != provision.ApprovalApproved {
+			return nil
+		}
+		select { // a hung invoke
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Second):
+			return errors.New("the approved hand-off was not bounded")
+		}
+	}
+	n := len(env.dispatch.Jobs())
+	env.click(t, approvalButton(button.StepApprove), approver)
+	var notices []provision.Job
+	for _, j := range env.jobsSince(n) {
+		if j.Action == provision.ActionNotice {
+			notices = append(notices, j)
+		}
+	}
+	wantNotice(t, notices, "nothing ran", "Approve again")
+	wantStatus(t, st, state.StatusPendingApproval)
+}
+
 // An approval whose Job cannot be handed to the worker is taken back: the
 // request waits again, the approver is told, and a later click approves
 // it and runs it once.

@@ -16,6 +16,16 @@ func refused(err error) bool {
 	return errors.As(err, &r) && r.Refused()
 }
 
+// noTimeLeft is a hand-off not attempted because the ack budget was spent
+// before it: the Job certainly did not reach the worker.
+type noTimeLeft struct{ err error }
+
+func (e noTimeLeft) Error() string { return "no time left to hand the job over: " + e.err.Error() }
+func (e noTimeLeft) Unwrap() error { return e.err }
+
+// Refused is true: nothing was sent.
+func (noTimeLeft) Refused() bool { return true }
+
 // handoffAck is the ack after a failed dispatch: "nothing was done" only
 // when that is certain, otherwise that the outcome is unknown and the
 // answer will appear if the worker got the Job.

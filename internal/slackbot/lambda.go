@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/segmentio/asm/base64"
@@ -21,6 +22,7 @@ import (
 // Only an infrastructure fault is returned as an error; Lambda logs it and
 // API Gateway answers 500.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	ctx = h.withAckBudgetFrom(ctx, arrival(ev.RequestContext.TimeEpoch, time.Now()))
 	var w responseBuffer
 	if !allowMethod(&w, ev.RequestContext.HTTP.Method) {
 		return w.response(), nil

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/streambot/streambot/internal/button"
 	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/form"
@@ -290,6 +292,92 @@ func TestAckBudgetEndsAHangingHandOff(t *testing.T) {
 		}
 	}
 	a := decodeAck(t, env.serve(signedRequest(slashForm("list"), testSecret, time.Now())))
+	if !strings.Contains(a.Text, "outcome is unknown") {
+		t.Errorf("ack text = %q, want an unknown outcome", a.Text)
+	}
+}
+
+// slowBegin is a state store whose Begin takes longer than a short ack
+// budget, and succeeds all the same (a slow but working table).
+type slowBegin struct {
+	state.Store
+	took time.Duration
+}
+
+func (s slowBegin) Begin(_ context.Context, op state.Operation) (*state.Operation, error) {
+	time.Sleep(s.took)
+	return s.Store.Begin(context.Background(), op)
+}
+
+// A hand-off that the steps before it left no time is not attempted, and
+// the caller is told that nothing was done: an invoke started with an
+// expired context certainly sent nothing, so "the outcome is unknown"
+// would be wrong.
+func TestAckBudgetSpentBeforeTheHandOff(t *testing.T) {
+	st := slowBegin{Store: state.NewMemory(), took: 60 * time.Millisecond}
+	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), State: st, AckBudget: 20 * time.Millisecond})
+	a := decodeAck(t, env.serve(signedRequest(slashForm("create orders-ws --region VIRGINIA_USA"), testSecret, time.Now())))
+	if !strings.Contains(a.Text, "nothing was done") || strings.Contains(a.Text, "unknown") {
+		t.Errorf("ack = %q, want nothing done", a.Text)
+	}
+	if n := len(env.dispatch.Jobs()); n != 0 {
+		t.Errorf("%d Dispatch calls with the budget spent, want 0", n)
+	}
+}
+
+// The ack budget of an API Gateway event runs from API Gateway's receipt
+// of the request (timeEpoch), so that a cold start's init counts against
+// it as against Slack's 3 seconds; a time that is not credible is not
+// used.
+func TestAckBudgetRunsFromTheEventsArrival(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name string
+		te   int64
+		want time.Time
+	}{
+		{"recent", now.Add(-1900 * time.Millisecond).UnixMilli(), time.UnixMilli(now.Add(-1900 * time.Millisecond).UnixMilli())},
+		{"none", 0, now},
+		{"older than Slack waits", now.Add(-time.Hour).UnixMilli(), now},
+		{"ahead of this clock", now.Add(time.Minute).UnixMilli(), now},
+	} {
+		if got := arrival(tc.te, now); !got.Equal(tc.want) {
+			t.Errorf("%s: arrival(%d) = %v, want %v", tc.name, tc.te, got, tc.want)
+		}
+	}
+
+	st := &deadlines{Store: state.NewMemory(), seen: map[string]time.Time{}}
+	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), State: st})
+	ev := withBody(loadEvent(t), slashForm("create orders-ws --region VIRGINIA_USA"), testSecret, true)
+	arrived := time.Now().Add(-1900 * time.Millisecond)
+	ev.RequestContext.TimeEpoch = arrived.UnixMilli()
+	resp, err := env.h.Handle(t.Context(), ev)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("Handle = %d %q, %v", resp.StatusCode, resp.Body, err)
+	}
+	// 1.9 s of the 2.2 s were spent before the handler ran: the state
+	// table's step got the 0.3 s left, not its own 1.5 s.
+	got, ok := st.seen["state"]
+	if end := time.UnixMilli(arrived.UnixMilli()).Add(DefaultAckBudget); !ok || got.After(end) {
+		t.Errorf("state step deadline %v, want by %v (the budget from the event's arrival)", got, end)
+	}
+}
+
+// Socket Mode calls Command and Interaction directly, not through serve:
+// they set the budget themselves, so a hanging hand-off ends with it
+// there too.
+func TestAckBudgetBoundsCommandCalledDirectly(t *testing.T) {
+	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), AckBudget: 50 * time.Millisecond})
+	env.dispatch.dispatchFn = func(ctx context.Context, job provision.Job) error {
+		select { // a hung invoke
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Second):
+			return errors.New("the hand-off was not bounded by the ack budget")
+		}
+	}
+	a := env.h.Command(context.Background(), slack.SlashCommand{Command: "/stream", Text: "list", TeamID: "T1DC2JH3J",
+		ChannelID: "C0DEV", UserID: "U0CREATOR", ResponseURL: testRespURL, TriggerID: testTrigger})
 	if !strings.Contains(a.Text, "outcome is unknown") {
 		t.Errorf("ack text = %q, want an unknown outcome", a.Text)
 	}

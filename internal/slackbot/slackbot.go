@@ -52,16 +52,18 @@ import (
 // get 413. Slack's slash-command payloads are a few hundred bytes.
 const MaxBodyBytes = 64 << 10
 
-// DefaultAckBudget bounds all of the edge's work on one request, from its
-// arrival to its answer: the signature (and a re-read of a rotated secret),
-// user-group lookups, views.open, the state table and the hand-off to the
-// worker. Slack shows the person an error when the answer takes more than
-// 3 seconds; the 0.8 s left is for API Gateway, Lambda and the
-// network. Each step keeps its own bound within it (the state table's
-// leaves time for the hand-off), and a step that runs out is answered as
-// that step's failure ("nothing was done", "the outcome is unknown"), in
-// time. Without one budget the steps' own bounds added up to more than 3
-// seconds when everything was slow at once.
+// DefaultAckBudget bounds the edge's waiting on one request, from its
+// arrival (API Gateway's receipt of it, for an event) to its answer: a
+// re-read of a rotated signing secret, views.open, the state table, the
+// hand-off to the worker and an approval's writes. (User-group lookups
+// keep their own bound, 700 ms in the functions, and are cached; the cold
+// start's first secret read has its own 2 s.) Slack shows the person an
+// error when the answer takes more than 3 seconds; the 0.8 s left is for
+// API Gateway, Lambda and the network. Each step keeps its own bound
+// within it (the state table's leaves time for the hand-off), and a step
+// that runs out is answered as that step's failure ("nothing was done",
+// "the outcome is unknown"), in time. Without one budget the steps' own
+// bounds added up to more than 3 seconds when everything was slow at once.
 const DefaultAckBudget = 2200 * time.Millisecond
 
 // DefaultStateTimeout bounds the state-table work of one request on the
@@ -297,10 +299,35 @@ type ackEndKey struct{}
 // its sleep, about 5 µs of CPU: serve's warm ack was measured beside a
 // bare floor that has no timer.)
 func (h *Handler) withAckBudget(ctx context.Context) context.Context {
+	return h.withAckBudgetFrom(ctx, time.Now())
+}
+
+// withAckBudgetFrom is withAckBudget with the budget running from start,
+// when the request arrived.
+func (h *Handler) withAckBudgetFrom(ctx context.Context, start time.Time) context.Context {
 	if _, ok := ctx.Value(ackEndKey{}).(time.Time); ok {
 		return ctx
 	}
-	return context.WithValue(ctx, ackEndKey{}, time.Now().Add(h.ackBudget))
+	return context.WithValue(ctx, ackEndKey{}, start.Add(h.ackBudget))
+}
+
+// slackPatience is how long Slack waits for an answer.
+const slackPatience = 3 * time.Second
+
+// arrival returns when API Gateway received the request, as its event says
+// (timeEpoch, milliseconds), so that a cold start's init counts against
+// the ack budget as it does against Slack's 3 seconds; now when the event
+// says nothing credible (no time, one older than Slack waits, or one
+// ahead of this clock).
+func arrival(timeEpoch int64, now time.Time) time.Time {
+	if timeEpoch <= 0 {
+		return now
+	}
+	t := time.UnixMilli(timeEpoch)
+	if t.After(now) || now.Sub(t) > slackPatience {
+		return now
+	}
+	return t
 }
 
 // within returns ctx bounded to d from now (d > 0) and to the end of its
@@ -321,6 +348,20 @@ func within(ctx context.Context, d time.Duration) (context.Context, context.Canc
 		return ctx, noCancel
 	}
 	return context.WithDeadline(ctx, end)
+}
+
+// takeBackReserve is the part of the ack budget an approved hand-off
+// leaves for taking the approval back if it fails (one conditional write).
+const takeBackReserve = 500 * time.Millisecond
+
+// budgetLess returns ctx with its ack budget ending d sooner (ctx as it is
+// when it carries none).
+func budgetLess(ctx context.Context, d time.Duration) context.Context {
+	end, ok := ctx.Value(ackEndKey{}).(time.Time)
+	if !ok {
+		return ctx
+	}
+	return context.WithValue(ctx, ackEndKey{}, end.Add(-d))
 }
 
 // noCancel is the CancelFunc of a ctx that within returned as it was.
@@ -489,7 +530,14 @@ func (h *Handler) accept(ctx context.Context, job provision.Job, op *command.Op,
 // Dispatcher's error (see [handoffAck]).
 func (h *Handler) dispatch(ctx context.Context, job provision.Job) error {
 	dctx, cancel := within(ctx, h.dispatchTimeout)
-	err := h.dispatcher.Dispatch(dctx, job)
+	var err error
+	if dctx.Err() != nil {
+		// The steps before left the hand-off no time: nothing is sent,
+		// and the answer can say so for certain.
+		err = noTimeLeft{dctx.Err()}
+	} else {
+		err = h.dispatcher.Dispatch(dctx, job)
+	}
 	cancel()
 	if err != nil {
 		h.log.ErrorContext(ctx, "job dispatch failed", "job", job, "refused", refused(err), "error", err)

@@ -213,9 +213,15 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		return
 	}
 	if rec.ParentTS == "" && step == provision.ApprovalApproved {
-		rec = h.requestAsParent(ctx, rec, cb, channel)
+		rec = h.requestAsParent(sctx, rec, cb, channel)
 	}
-	if err := h.handOver(ctx, rec, step, clicker); err != nil && step == provision.ApprovalApproved {
+	// The approved hand-off ends takeBackReserve before the budget does,
+	// so that a hand-off that hangs still leaves time to take it back.
+	hctx := ctx
+	if step == provision.ApprovalApproved {
+		hctx = budgetLess(ctx, takeBackReserve)
+	}
+	if err := h.handOver(hctx, rec, step, clicker); err != nil && step == provision.ApprovalApproved {
 		// Nothing runs an approval whose Job the worker did not get: take
 		// it back, so that the request waits again rather than stay
 		// "approved" for good. A worker that got the Job after all races
@@ -237,7 +243,8 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 // approver, a slow write) would otherwise find no parent and start a
 // second thread for the approved run (make load found it). The Approve
 // button sits on the request, so the click names it; the worker's own
-// SetParent then finds it set and leaves it.
+// SetParent then finds it set and leaves it. ctx is the click's bound for
+// the table's work (decideApproval's).
 func (h *Handler) requestAsParent(ctx context.Context, rec *state.Operation, cb *slack.InteractionCallback, channel string) *state.Operation {
 	ts := cb.Container.MessageTs
 	if ts == "" {
@@ -246,9 +253,7 @@ func (h *Handler) requestAsParent(ctx context.Context, rec *state.Operation, cb 
 	if ts == "" || channel == "" {
 		return rec
 	}
-	sctx, cancel := within(ctx, h.stateTimeout)
-	op, err := h.state.SetParent(sctx, rec.ID, channel, ts)
-	cancel()
+	op, err := h.state.SetParent(ctx, rec.ID, channel, ts)
 	var ce *state.ConflictError
 	switch {
 	case err == nil:
