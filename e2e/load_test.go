@@ -403,15 +403,20 @@ func TestLoadEmulator(t *testing.T) {
 
 	start := time.Now()
 	acks, clickAcks := fire(t, s.slack, m, func(r loadReq) (string, error) {
+		// The event is made once an emulator is free, as API Gateway
+		// makes it when it hands the request to Lambda: its timeEpoch
+		// starts the edge's ack budget, and the wait for one of this
+		// test's few emulators is the harness's, not a request's.
+		fn := <-edges // the next idle emulator
 		ev := apiEvent(s.form(slash{Text: m.text(r.i)}), s.signingSecret, time.Now())
 		if r.click != nil {
 			ev = apiEventTo("/slack/interactions", slackbot.ClickBody(*r.click), s.signingSecret, time.Now())
 		}
 		payload, err := json.Marshal(ev)
 		if err != nil {
+			edges <- fn
 			return "", err
 		}
-		fn := <-edges // the next idle emulator
 		out, err := fn.Invoke(t.Context(), payload)
 		edges <- fn
 		if err != nil {
