@@ -31,6 +31,10 @@
 //     ExpiresAt), [Reject], [Cancel] (by the requester) and [Expire] move a
 //     pending_approval item exactly once; a second click gets [ErrConflict]
 //     with the decision already made.
+//   - Expiry shown: the worker's scheduled sweep lists the lapsed requests
+//     with [Store.ExpiredApprovals] and records each one's lapse with
+//     [Expire] (a click after the expiry does the same on the edge); of a
+//     sweep and a click, or two sweeps, one writes it.
 //   - Decision noted once: the worker that re-renders a rejected,
 //     cancelled or expired request takes [Announce] before it posts the
 //     decision in the thread.
