@@ -40,8 +40,8 @@ const (
 	IndexWorkspace = "by_workspace"
 	TTLAttribute   = "ttl"
 
-	IndexPendingApprovals = "pending_approvals"
-	PendingAttribute      = "pending"
+	IndexPendingApprovals = "pending_approvals" // the waiting approvals, by expiry: the sweep's
+	PendingAttribute      = "pending"           // its sparse hash key, "approval" while pending_approval
 )
 
 // pendingValue is PendingAttribute's one value: the index's hash key.
