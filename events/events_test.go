@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/streambot/streambot/internal/button"
 	"github.com/streambot/streambot/internal/command"
@@ -509,5 +510,51 @@ func TestHistoryJob(t *testing.T) {
 	}
 	if _, err := command.Parse("history " + j.Name); err != nil {
 		t.Errorf("the command behind it does not parse: %v", err)
+	}
+}
+
+// TestSweepApprovalsEvent: sweep-approvals.json is what EventBridge sends
+// the worker every 15 minutes: the Input of CreateFunction's
+// ExpireApprovals schedule in infra/template.yaml, exactly.
+func TestSweepApprovalsEvent(t *testing.T) {
+	var j provision.Job
+	decodeStrict(t, "sweep-approvals.json", &j)
+	if diff := cmp.Diff(provision.Job{Action: provision.ActionSweepApprovals}, j); diff != "" {
+		t.Errorf("sweep-approvals.json (-want +got):\n%s", diff)
+	}
+	b, err := os.ReadFile("../infra/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Resources map[string]yaml.Node `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var fn struct {
+		Properties struct {
+			Events map[string]struct {
+				Properties struct {
+					Input string `yaml:"Input"`
+				} `yaml:"Properties"`
+			} `yaml:"Events"`
+		} `yaml:"Properties"`
+	}
+	node := tpl.Resources["CreateFunction"]
+	if err := node.Decode(&fn); err != nil {
+		t.Fatal(err)
+	}
+	var fromTemplate, fromFile any
+	input := fn.Properties.Events["ExpireApprovals"].Properties.Input
+	file, _ := os.ReadFile("sweep-approvals.json")
+	if err := json.Unmarshal([]byte(input), &fromTemplate); err != nil {
+		t.Fatalf("the template's sweep Input %q: %v", input, err)
+	}
+	if err := json.Unmarshal(file, &fromFile); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fromTemplate, fromFile); diff != "" {
+		t.Errorf("sweep-approvals.json differs from the template's Input (-template +file):\n%s", diff)
 	}
 }

@@ -59,7 +59,7 @@ func TestStateTable(t *testing.T) {
 		}
 	}
 	sort.Strings(indexes)
-	if diff := cmp.Diff([]string{state.IndexProject, state.IndexWorkspace}, indexes); diff != "" {
+	if diff := cmp.Diff([]string{state.IndexProject, state.IndexWorkspace, state.IndexPendingApprovals}, indexes); diff != "" {
 		t.Errorf("indexes (-want +got):\n%s", diff)
 	}
 
@@ -68,7 +68,7 @@ func TestStateTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.TTLAttribute != state.TTLAttribute || len(d.Create.GlobalSecondaryIndexes) != 2 || d.Create.SSESpecification == nil {
+	if d.TTLAttribute != state.TTLAttribute || len(d.Create.GlobalSecondaryIndexes) != 3 || d.Create.SSESpecification == nil {
 		t.Errorf("statetest.ReadDefinition = TTL %q, %d indexes, SSE %v; want what the template declares",
 			d.TTLAttribute, len(d.Create.GlobalSecondaryIndexes), d.Create.SSESpecification)
 	}
@@ -87,8 +87,9 @@ func TestStateTable(t *testing.T) {
 //     check the approver against it, and the click-time decisions
 //     approve/reject/cancel/expire (UpdateItem);
 //   - the worker: Get (GetItem), claim, parent and finish (UpdateItem),
-//     Begin (PutItem) of a Job sent to it directly, and /stream history
-//     (Query on the indexes).
+//     Begin (PutItem) of a Job sent to it directly, /stream history (Query
+//     on the two history indexes) and the sweep of lapsed approvals (Query
+//     on the pending_approvals index; never a Scan, never the table).
 func TestStateTableGrants(t *testing.T) {
 	tpl := cloudFormation(t)
 	index := func(name string) string { return "${" + stateTable + ".Arn}/index/" + name }
@@ -128,7 +129,7 @@ func TestStateTableGrants(t *testing.T) {
 			"dynamodb:PutItem":    {table},
 			"dynamodb:GetItem":    {table},
 			"dynamodb:UpdateItem": {table},
-			"dynamodb:Query":      {index(state.IndexProject), index(state.IndexWorkspace)},
+			"dynamodb:Query":      {index(state.IndexProject), index(state.IndexWorkspace), index(state.IndexPendingApprovals)},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

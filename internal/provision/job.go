@@ -49,7 +49,8 @@ type Job struct {
 	// sets it from the slash command's trigger_id.
 	ID string `json:"id,omitempty"`
 	// Action is the operation's name (command.Op.Name: create, list,
-	// describe, update, delete, …) or notice; empty means create.
+	// describe, update, delete, …), notice, or sweep_approvals (the
+	// schedule's Job, which carries nothing else); empty means create.
 	Action Action `json:"action,omitempty"`
 	// GroupID is the Atlas project (24 hex characters), already resolved
 	// from an alias, a channel default or the policy default.

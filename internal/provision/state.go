@@ -247,8 +247,8 @@ func (r *run) history(ctx context.Context, s *session) (*Result, error) {
 		e := reply.HistoryEntry{When: op.CreatedAt, Who: op.Requester, Op: op.Kind, Target: op.Workspace,
 			Status: string(op.Status), Outcome: op.Outcome, Link: reply.Permalink(op.ParentChannel, op.ParentTS)}
 		if op.Expired(now) {
-			// Nothing expires a request nobody clicked on after its
-			// time (the next click records it): it is expired all the same.
+			// Until the sweep (every 15 minutes) or a click records the
+			// lapse of a request nobody decided, it is expired all the same.
 			e.Status = string(state.StatusExpired)
 		}
 		if op.Processor != "" {

@@ -175,6 +175,9 @@ type Result struct {
 	JobID   string      `json:"job_id,omitempty"`
 	Outcome Outcome     `json:"outcome"`
 	Route   reply.Route `json:"delivered,omitempty"`
+	// Expired counts the approval requests an approval sweep
+	// ([ActionSweepApprovals]) expired.
+	Expired int `json:"expired,omitempty"`
 }
 
 // UIURL returns the Atlas UI page of a project's stream processing.
@@ -188,6 +191,9 @@ func (w *Worker) UIURL(groupID string) string {
 // on-failure destination takes over). Without one (a direct invocation) it
 // creates the workspace and returns it, or a [*CreateError] carrying
 // Atlas's fields.
+//
+// A Job with [ActionSweepApprovals] (EventBridge's schedule) expires the
+// lapsed approval requests instead; see sweep.go.
 //
 // Atlas work stops Reserve (at most half the time left) before ctx's
 // deadline, so the answer can still be posted. Handle is the edge: it
@@ -208,9 +214,14 @@ func (w *Worker) Handle(ctx context.Context, job Job) (*Result, error) {
 		res *Result
 		err error
 	)
-	if job.Slack == nil {
+	switch {
+	case job.action() == ActionSweepApprovals:
+		// Before the Slack target's test: a sweep has none, and is no
+		// direct create.
+		res, err = r.sweep(ctx)
+	case job.Slack == nil:
 		res, err = r.direct(ctx)
-	} else {
+	default:
 		res, err = r.slackJob(ctx)
 	}
 	w.logJob(ctx, r, res, err, w.d.Now().Sub(start))
@@ -227,6 +238,9 @@ func (w *Worker) logJob(ctx context.Context, r *run, res *Result, err error, too
 	attrs := []any{"job", r.job, "duration_ms", took.Milliseconds()}
 	if res != nil {
 		attrs = append(attrs, "outcome", res.Outcome, "delivered", res.Route)
+		if res.Outcome == OutcomeSwept {
+			attrs = append(attrs, "expired", res.Expired)
+		}
 	}
 	if r.problem != nil && err == nil {
 		attrs = append(attrs, "problem", r.problem.Error())

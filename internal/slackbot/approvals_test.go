@@ -310,6 +310,33 @@ func TestApproval_expiryRecordedOnce(t *testing.T) {
 	}
 }
 
+// A request the worker's sweep expired (provision.ActionSweepApprovals:
+// state.Expire, then the request shown as expired): a late Approve or
+// Reject is told it expired, and hands the worker nothing, not even a
+// second "expired" Job (the sweep's one noted it).
+func TestApproval_clickAfterTheSweep(t *testing.T) {
+	env, c, st := approvalEnv(t, nil)
+	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+	c.Advance(2 * time.Hour)
+	if _, err := st.Transition(context.Background(), prodTrigger, state.Expire()); err != nil {
+		t.Fatalf("the sweep's Expire = %v", err)
+	}
+	for _, step := range []button.Step{button.StepApprove, button.StepReject} {
+		n := len(env.dispatch.Jobs())
+		env.click(t, approvalButton(step), approver)
+		var notices []provision.Job
+		for _, j := range env.jobsSince(n) {
+			if j.Action != provision.ActionNotice {
+				t.Errorf("%s after the sweep dispatched %+v, want only a notice", step, j)
+				continue
+			}
+			notices = append(notices, j)
+		}
+		wantNotice(t, notices, "This request expired at")
+	}
+	wantStatus(t, st, state.StatusExpired)
+}
+
 func TestApproval_rejectAndCancel(t *testing.T) {
 	for _, tc := range []struct {
 		user string

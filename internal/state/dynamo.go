@@ -21,6 +21,15 @@ import (
 //   - index IndexWorkspace: workspace_key (S, "GROUPID/WORKSPACE", absent
 //     when the operation has no workspace) + created_at, for a workspace's
 //     history;
+//   - index IndexPendingApprovals: PendingAttribute (S, the constant
+//     "approval", present only while the operation is pending_approval) +
+//     expires_at (S), for the sweep of lapsed approvals. Sparse: Begin
+//     writes the attribute for a pending approval, every transition out of
+//     pending_approval removes it and [Unapprove] (back into it) writes it
+//     again, so the index holds the waiting requests only, and "which ones
+//     have lapsed" is a Query on one key, never a Scan. One constant hash
+//     key puts them all in one partition: they are a few dozen at most
+//     (each lapses within 24 hours), far below a partition's limits;
 //   - TTLAttribute (N, epoch seconds): DynamoDB's time to live.
 //
 // Times are strings in a fixed-width UTC form (2026-12-07T00:28:58.123456789Z)
@@ -30,7 +39,13 @@ const (
 	IndexProject   = "by_project"
 	IndexWorkspace = "by_workspace"
 	TTLAttribute   = "ttl"
+
+	IndexPendingApprovals = "pending_approvals" // the waiting approvals, by expiry: the sweep's
+	PendingAttribute      = "pending"           // its sparse hash key, "approval" while pending_approval
 )
+
+// pendingValue is PendingAttribute's one value: the index's hash key.
+const pendingValue = "approval"
 
 // The item's attributes, one per [Operation] field.
 const (
@@ -58,6 +73,7 @@ const (
 	attrUpdatedAt     = "updated_at"
 	attrExpiresAt     = "expires_at"
 	attrTTL           = TTLAttribute
+	attrPending       = PendingAttribute
 )
 
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
@@ -67,7 +83,8 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 // UpdateItem for the others, each returning the item on a failed condition
 // so that a conflict costs no second request), reads consistent. Its IAM
 // needs: dynamodb:PutItem (Begin), GetItem (Get), UpdateItem (SetParent,
-// Transition) on the table, Query (History) on its two indexes.
+// Transition) on the table, Query on its indexes (History on the two
+// history indexes, ExpiredApprovals on IndexPendingApprovals).
 type Dynamo struct {
 	client    *DynamoClient
 	table     string
@@ -185,6 +202,17 @@ func (d *Dynamo) Transition(ctx context.Context, id string, t Transition) (*Oper
 	if t.IfUnowned {
 		sets = append(sets, x.name(attrOwner)+" = "+x.value(str(t.Owner)))
 	}
+	// The pending-approvals index holds an operation exactly while it is
+	// pending_approval: a transition into that status (Unapprove) puts it
+	// back, every other one takes it out (removing an absent attribute is
+	// no error).
+	update := "SET "
+	if t.To == StatusPendingApproval {
+		sets = append(sets, x.name(attrPending)+" = "+x.value(str(pendingValue)))
+		update += strings.Join(sets, ", ")
+	} else {
+		update += strings.Join(sets, ", ") + " REMOVE " + x.name(attrPending)
+	}
 
 	// The condition: what check in transition.go decides.
 	from := make([]string, len(t.From))
@@ -218,7 +246,7 @@ func (d *Dynamo) Transition(ctx context.Context, id string, t Transition) (*Oper
 		conds = append(conds, "attribute_not_exists("+x.name(attrOwner)+")")
 	}
 
-	return d.update(ctx, stepName(&t), id, "SET "+strings.Join(sets, ", "), strings.Join(conds, " AND "), &x,
+	return d.update(ctx, stepName(&t), id, update, strings.Join(conds, " AND "), &x,
 		func(cur *Operation) Refusal {
 			if r := t.check(cur, now); r != refusedNone {
 				return r
@@ -293,6 +321,42 @@ func (d *Dynamo) History(ctx context.Context, groupID, workspace string, limit i
 			return nil, fmt.Errorf("state: history %q: %w", k, err)
 		}
 		ops = append(ops, *op)
+	}
+	return ops, nil
+}
+
+// ExpiredApprovals implements [Store.ExpiredApprovals] with a Query on
+// [IndexPendingApprovals]: the constant key, expires_at up to now, oldest
+// first.
+func (d *Dynamo) ExpiredApprovals(ctx context.Context, limit int) ([]Operation, error) {
+	now := d.clock()
+	var x expr
+	forward := true
+	var out response
+	err := d.client.call(ctx, opQuery, &request{
+		TableName: d.table,
+		IndexName: IndexPendingApprovals,
+		KeyConditionExpression: fmt.Sprintf("%s = %s AND %s <= %s",
+			x.name(attrPending), x.value(str(pendingValue)), x.name(attrExpiresAt), x.value(timeValue(now))),
+		ExpressionAttributeNames:  x.names,
+		ExpressionAttributeValues: x.values,
+		ScanIndexForward:          &forward,
+		Limit:                     clampExpired(limit),
+	}, &out)
+	if err != nil {
+		return nil, d.fail("expired approvals", IndexPendingApprovals, err)
+	}
+	ops := make([]Operation, 0, len(out.Items))
+	for _, item := range out.Items {
+		op, err := unmarshal(item)
+		if err != nil {
+			return nil, fmt.Errorf("state: expired approvals: %w", err)
+		}
+		// The index is eventually consistent; the status it projects says
+		// whether the item was pending in the version it holds.
+		if op.Expired(now) {
+			ops = append(ops, *op)
+		}
 	}
 	return ops, nil
 }
@@ -409,6 +473,9 @@ func marshal(op *Operation) map[string]attr {
 	if !op.TTL.IsZero() {
 		item[attrTTL] = num(op.TTL.Unix())
 	}
+	if op.Status == StatusPendingApproval {
+		item[attrPending] = str(pendingValue) // the pending-approvals index's key
+	}
 	return item
 }
 
@@ -471,7 +538,7 @@ func unmarshal(item map[string]attr) (*Operation, error) {
 			}
 			op.Request = v.B
 		}
-		// Other attributes (workspace_key, or ones a later version adds)
+		// Other attributes (workspace_key, pending, or ones a later version adds)
 		// are derived or unknown: ignored.
 	}
 	if op.ID == "" {

@@ -28,6 +28,7 @@ func calls(s state.Store) map[string]error {
 	_, errs["SetParent"] = s.SetParent(ctx, "op.1", "C0CHAN", "1.2")
 	_, errs["Transition"] = s.Transition(ctx, "op.1", state.Claim("w1", time.Now().Add(time.Minute)))
 	_, errs["History"] = s.History(ctx, group, "", 0)
+	_, errs["ExpiredApprovals"] = s.ExpiredApprovals(ctx, 0)
 	return errs
 }
 

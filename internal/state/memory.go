@@ -159,4 +159,24 @@ func (m *Memory) History(ctx context.Context, groupID, workspace string, limit i
 	return out[:min(len(out), clampLimit(limit))], nil
 }
 
+// ExpiredApprovals implements [Store.ExpiredApprovals].
+func (m *Memory) ExpiredApprovals(ctx context.Context, limit int) ([]Operation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.clock()
+	var out []Operation
+	for _, op := range m.ops {
+		if op.Expired(now) {
+			out = append(out, *clone(op))
+		}
+	}
+	slices.SortFunc(out, func(a, b Operation) int {
+		return cmp.Or(a.ExpiresAt.Compare(b.ExpiresAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out[:min(len(out), clampExpired(limit))], nil
+}
+
 var _ Store = (*Memory)(nil)

@@ -31,6 +31,10 @@
 //     ExpiresAt), [Reject], [Cancel] (by the requester) and [Expire] move a
 //     pending_approval item exactly once; a second click gets [ErrConflict]
 //     with the decision already made.
+//   - Expiry shown: the worker's scheduled sweep lists the lapsed requests
+//     with [Store.ExpiredApprovals] and records each one's lapse with
+//     [Expire] (a click after the expiry does the same on the edge); of a
+//     sweep and a click, or two sweeps, one writes it.
 //   - Decision noted once: the worker that re-renders a rejected,
 //     cancelled or expired request takes [Announce] before it posts the
 //     decision in the thread.
@@ -97,6 +101,17 @@ type Store interface {
 	// last second or so ([Dynamo] reads a global secondary index, which is
 	// eventually consistent).
 	History(ctx context.Context, groupID, workspace string, limit int) ([]Operation, error)
+
+	// ExpiredApprovals returns operations waiting for an approval that has
+	// lapsed at the store's clock (status pending_approval, ExpiresAt not
+	// after now), the longest lapsed first, at most limit (at most
+	// [MaxExpired]; 0 means [MaxExpired]): what the worker's sweep expires.
+	// It records nothing; the caller's [Expire] decides, once. [Dynamo]
+	// reads a sparse global secondary index, which is eventually
+	// consistent: an operation decided a moment ago may still be listed
+	// (its Expire then conflicts), and one that lapsed a moment ago may be
+	// missing until the next call.
+	ExpiredApprovals(ctx context.Context, limit int) ([]Operation, error)
 }
 
 // History limits.
@@ -104,6 +119,10 @@ const (
 	DefaultHistory = 20  // what /stream history shows
 	MaxHistory     = 100 // the most one call returns
 )
+
+// MaxExpired bounds one [Store.ExpiredApprovals] call: one page of the
+// index, so that a sweep's work is bounded; the next sweep gets the rest.
+const MaxExpired = 100
 
 // DefaultRetention is how long an item is kept after it was created (or,
 // if later, after its approval expired): its TTL. DynamoDB deletes expired
@@ -308,6 +327,14 @@ func workspaceKey(groupID, workspace string) string {
 		return ""
 	}
 	return groupID + "/" + workspace
+}
+
+// clampExpired applies [MaxExpired].
+func clampExpired(limit int) int {
+	if limit <= 0 {
+		return MaxExpired
+	}
+	return min(limit, MaxExpired)
 }
 
 // clampLimit applies [DefaultHistory] and [MaxHistory].
