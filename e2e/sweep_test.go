@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/streambot/streambot/internal/motoserver"
 	"github.com/streambot/streambot/internal/reply/slackrec"
@@ -26,39 +23,14 @@ import (
 // (CreateFunction's ExpireApprovals event): what EventBridge sends.
 func sweepInput(t *testing.T) []byte {
 	t.Helper()
-	root, err := statetest.ModuleRoot()
+	typ, input, err := statetest.SweepInput()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(root, statetest.TemplatePath))
-	if err != nil {
-		t.Fatal(err)
+	if typ != "Schedule" || input == "" {
+		t.Fatalf("CreateFunction's ExpireApprovals event: type %q, Input %q; want a Schedule with an Input", typ, input)
 	}
-	var tpl struct {
-		Resources map[string]yaml.Node `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(b, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	var fn struct {
-		Properties struct {
-			Events map[string]struct {
-				Type       string `yaml:"Type"`
-				Properties struct {
-					Input string `yaml:"Input"`
-				} `yaml:"Properties"`
-			} `yaml:"Events"`
-		} `yaml:"Properties"`
-	}
-	node := tpl.Resources["CreateFunction"]
-	if err := node.Decode(&fn); err != nil {
-		t.Fatal(err)
-	}
-	ev := fn.Properties.Events["ExpireApprovals"]
-	if ev.Type != "Schedule" || ev.Properties.Input == "" {
-		t.Fatalf("CreateFunction's ExpireApprovals event = %+v, want a Schedule with an Input", ev)
-	}
-	return []byte(ev.Properties.Input)
+	return []byte(input)
 }
 
 // TestApprovalSweptWhenNobodyClicks: a protected create nobody decides

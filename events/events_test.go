@@ -22,12 +22,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 	"github.com/slack-go/slack"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/streambot/streambot/internal/button"
 	"github.com/streambot/streambot/internal/command"
 	"github.com/streambot/streambot/internal/provision"
 	"github.com/streambot/streambot/internal/slackbot"
+	"github.com/streambot/streambot/internal/state/statetest"
 	"github.com/streambot/streambot/pkg/atlas"
 )
 
@@ -522,31 +522,11 @@ func TestSweepApprovalsEvent(t *testing.T) {
 	if diff := cmp.Diff(provision.Job{Action: provision.ActionSweepApprovals}, j); diff != "" {
 		t.Errorf("sweep-approvals.json (-want +got):\n%s", diff)
 	}
-	b, err := os.ReadFile("../infra/template.yaml")
+	_, input, err := statetest.SweepInput()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tpl struct {
-		Resources map[string]yaml.Node `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(b, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	var fn struct {
-		Properties struct {
-			Events map[string]struct {
-				Properties struct {
-					Input string `yaml:"Input"`
-				} `yaml:"Properties"`
-			} `yaml:"Events"`
-		} `yaml:"Properties"`
-	}
-	node := tpl.Resources["CreateFunction"]
-	if err := node.Decode(&fn); err != nil {
-		t.Fatal(err)
-	}
 	var fromTemplate, fromFile any
-	input := fn.Properties.Events["ExpireApprovals"].Properties.Input
 	file, _ := os.ReadFile("sweep-approvals.json")
 	if err := json.Unmarshal([]byte(input), &fromTemplate); err != nil {
 		t.Fatalf("the template's sweep Input %q: %v", input, err)

@@ -35,6 +35,14 @@ func approvalSetupOn(t *testing.T, wrap func(state.Store) state.Store, mods ...f
 	j := e.job(mods...)
 	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>", "<!subteam^S0SRE>"},
 		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
+	beginPending(t, st, j)
+	return e, st, j
+}
+
+// beginPending records approval request j (its Approval set) as the edge
+// does: pending_approval until j.Approval.ExpiresAt.
+func beginPending(t *testing.T, st state.Store, j provision.Job) {
+	t.Helper()
 	rec, err := provision.NewOperation(j)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +51,6 @@ func approvalSetupOn(t *testing.T, wrap func(state.Store) state.Store, mods ...f
 	if _, err := st.Begin(t.Context(), rec); err != nil {
 		t.Fatal(err)
 	}
-	return e, st, j
 }
 
 // decided returns the stored Job with the decision, as the edge hands it

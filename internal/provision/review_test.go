@@ -78,11 +78,7 @@ func TestClickAndApprovalSlackStepsEndBeforeTheDeadline(t *testing.T) {
 		j := e.job()
 		j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
 			ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
-		rec, _ := provision.NewOperation(j)
-		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
-		if _, err := st.Begin(t.Context(), rec); err != nil {
-			t.Fatal(err)
-		}
+		beginPending(t, st, j)
 		if _, err := st.SetParent(t.Context(), j.ID, "C0123ABCD", "1700000000.000100"); err != nil {
 			t.Fatal(err)
 		}

@@ -49,6 +49,18 @@ type lateClock struct{ now func() time.Time }
 
 func (c *lateClock) Now() time.Time { return c.now() }
 
+// twoContainers is an env whose worker keeps its state in a table in
+// moto_server (the template's own), and another container's worker on the
+// same table, Atlas and Slack.
+func twoContainers(t *testing.T) (e *env, other *provision.Worker, st state.Store) {
+	t.Helper()
+	clk := &lateClock{}
+	st = motoStore(t, clk.Now)
+	e = newEnv(t, withStore(st))
+	clk.now = e.clock.Now
+	return e, secondWorker(t, e, st), st
+}
+
 // secondWorker is another container's worker on e's Atlas and Slack.
 func secondWorker(t *testing.T, e *env, st state.Store) *provision.Worker {
 	t.Helper()
@@ -66,11 +78,7 @@ func secondWorker(t *testing.T, e *env, st state.Store) *provision.Worker {
 // Two worker containers sharing the table are handed the same Job at
 // once: one parent, one final answer, one Atlas create.
 func TestTwoWorkersOneJob(t *testing.T) {
-	clk := &lateClock{}
-	st := motoStore(t, clk.Now)
-	e := newEnv(t, withStore(st))
-	clk.now = e.clock.Now
-	other := secondWorker(t, e, st)
+	e, other, st := twoContainers(t)
 	j := e.job()
 	var wg sync.WaitGroup
 	outcomes := make([]provision.Outcome, 2)

@@ -120,14 +120,7 @@ func TestSweep_leavesRequestsInTimeAlone(t *testing.T) {
 	approved := early
 	approved.ID = "approved.trigger"
 	for _, j := range []provision.Job{late, approved} {
-		rec, err := provision.NewOperation(j)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
-		if _, err := st.Begin(t.Context(), rec); err != nil {
-			t.Fatal(err)
-		}
+		beginPending(t, st, j)
 	}
 	for _, j := range []provision.Job{early, late, approved} {
 		if res, err := e.handle(j); err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
@@ -166,22 +159,11 @@ func TestSweep_leavesRequestsInTimeAlone(t *testing.T) {
 // the index from the template): the request is expired once and its
 // thread gets one note.
 func TestSweep_twoAtOnceOneNote(t *testing.T) {
-	clk := &lateClock{}
-	st := motoStore(t, clk.Now)
-	e := newEnv(t, withStore(st))
-	clk.now = e.clock.Now
-	other := secondWorker(t, e, st)
+	e, other, st := twoContainers(t)
 	j := e.job()
 	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
 		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
-	rec, err := provision.NewOperation(j)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.Status, rec.ExpiresAt = state.StatusPendingApproval, j.Approval.ExpiresAt
-	if _, err := st.Begin(t.Context(), rec); err != nil {
-		t.Fatal(err)
-	}
+	beginPending(t, st, j)
 	if res, err := e.handle(j); err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
 		t.Fatalf("Handle(request) = %+v, %v", res, err)
 	}

@@ -94,6 +94,18 @@ func (env *testEnv) click(t *testing.T, v button.Value, user string) {
 // jobsSince returns the Jobs dispatched after the first n.
 func (env *testEnv) jobsSince(n int) []provision.Job { return env.dispatch.Jobs()[n:] }
 
+// noticesSince returns the private notices among the Jobs dispatched
+// after the first n.
+func (env *testEnv) noticesSince(n int) []provision.Job {
+	var notices []provision.Job
+	for _, j := range env.jobsSince(n) {
+		if j.Action == provision.ActionNotice {
+			notices = append(notices, j)
+		}
+	}
+	return notices
+}
+
 // wantNotice checks that the only Job since n is a private notice (or a
 // denial) with every want.
 func wantNotice(t *testing.T, jobs []provision.Job, wants ...string) {
@@ -459,26 +471,16 @@ func TestApproval_hangingHandoffTakesTheApprovalBack(t *testing.T) {
 	}
 	env.h = h
 	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+	hang := hangingDispatch("the approved hand-off")
 	env.dispatch.dispatchFn = func(ctx context.Context, j provision.Job) error {
 		if j.Approval == nil || j.Approval.Step != provision.ApprovalApproved {
 			return nil
 		}
-		select { // a hung invoke
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Second):
-			return errors.New("the approved hand-off was not bounded")
-		}
+		return hang(ctx, j)
 	}
 	n := len(env.dispatch.Jobs())
 	env.click(t, approvalButton(button.StepApprove), approver)
-	var notices []provision.Job
-	for _, j := range env.jobsSince(n) {
-		if j.Action == provision.ActionNotice {
-			notices = append(notices, j)
-		}
-	}
-	wantNotice(t, notices, "nothing ran", "Approve again")
+	wantNotice(t, env.noticesSince(n), "nothing ran", "Approve again")
 	wantStatus(t, st, state.StatusPendingApproval)
 }
 
@@ -498,13 +500,7 @@ func TestApproval_handoffFailureTakesTheApprovalBack(t *testing.T) {
 	}
 	n := len(env.dispatch.Jobs())
 	env.click(t, approvalButton(button.StepApprove), approver)
-	var notices []provision.Job
-	for _, j := range env.jobsSince(n) {
-		if j.Action == provision.ActionNotice {
-			notices = append(notices, j)
-		}
-	}
-	wantNotice(t, notices, "nothing ran", "Approve again")
+	wantNotice(t, env.noticesSince(n), "nothing ran", "Approve again")
 	wantStatus(t, st, state.StatusPendingApproval)
 
 	n = len(env.dispatch.Jobs())

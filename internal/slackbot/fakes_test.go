@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -81,6 +82,20 @@ func (d *fakeDispatcher) Dispatch(ctx context.Context, job provision.Job) error 
 		return fn(ctx, job)
 	}
 	return nil
+}
+
+// hangingDispatch is a dispatchFn for a hung invoke: it returns when its
+// context ends, or fails the hand-off (as what) after ten seconds, so
+// that a context that never ends fails a test rather than hangs it.
+func hangingDispatch(what string) func(context.Context, provision.Job) error {
+	return func(ctx context.Context, _ provision.Job) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Second):
+			return errors.New(what + " was not bounded by the ack budget")
+		}
+	}
 }
 
 func (d *fakeDispatcher) Jobs() []provision.Job {

@@ -283,14 +283,7 @@ func TestAckBudgetBoundsEveryStep(t *testing.T) {
 // outcome, whatever the dispatcher's own patience.
 func TestAckBudgetEndsAHangingHandOff(t *testing.T) {
 	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), AckBudget: 50 * time.Millisecond})
-	env.dispatch.dispatchFn = func(ctx context.Context, job provision.Job) error {
-		select { // a hung invoke
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Second):
-			return errors.New("the hand-off was not bounded by the ack budget")
-		}
-	}
+	env.dispatch.dispatchFn = hangingDispatch("the hand-off")
 	a := decodeAck(t, env.serve(signedRequest(slashForm("list"), testSecret, time.Now())))
 	if !strings.Contains(a.Text, "outcome is unknown") {
 		t.Errorf("ack text = %q, want an unknown outcome", a.Text)
@@ -368,14 +361,7 @@ func TestAckBudgetRunsFromTheEventsArrival(t *testing.T) {
 // there too.
 func TestAckBudgetBoundsCommandCalledDirectly(t *testing.T) {
 	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), AckBudget: 50 * time.Millisecond})
-	env.dispatch.dispatchFn = func(ctx context.Context, job provision.Job) error {
-		select { // a hung invoke
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Second):
-			return errors.New("the hand-off was not bounded by the ack budget")
-		}
-	}
+	env.dispatch.dispatchFn = hangingDispatch("the hand-off")
 	a := env.h.Command(context.Background(), slack.SlashCommand{Command: "/stream", Text: "list", TeamID: "T1DC2JH3J",
 		ChannelID: "C0DEV", UserID: "U0CREATOR", ResponseURL: testRespURL, TriggerID: testTrigger})
 	if !strings.Contains(a.Text, "outcome is unknown") {

@@ -278,3 +278,49 @@ func Throttled(t testing.TB) *state.Dynamo {
 		RetryMaxAttempts: 2}, srv.URL)
 	return state.NewDynamo(client, "streambot-state")
 }
+
+// SweepEvent is the schedule on the worker that sweeps the state table's
+// lapsed approvals: CreateFunction's ExpireApprovals event in the template.
+const (
+	SweepFunction = "CreateFunction"
+	SweepEvent    = "ExpireApprovals"
+)
+
+// SweepInput returns the type of the template's sweep event and its
+// Input: the Job EventBridge sends the worker. e2e sends it to the built
+// worker; events/ checks its sample event against it.
+func SweepInput() (eventType, input string, err error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", "", err
+	}
+	b, err := os.ReadFile(filepath.Join(root, TemplatePath))
+	if err != nil {
+		return "", "", err
+	}
+	var tpl struct {
+		Resources map[string]yaml.Node `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &tpl); err != nil {
+		return "", "", err
+	}
+	var fn struct {
+		Properties struct {
+			Events map[string]struct {
+				Type       string `yaml:"Type"`
+				Properties struct {
+					Input string `yaml:"Input"`
+				} `yaml:"Properties"`
+			} `yaml:"Events"`
+		} `yaml:"Properties"`
+	}
+	node := tpl.Resources[SweepFunction]
+	if err := node.Decode(&fn); err != nil {
+		return "", "", fmt.Errorf("statetest: %s: %w", SweepFunction, err)
+	}
+	ev, ok := fn.Properties.Events[SweepEvent]
+	if !ok {
+		return "", "", fmt.Errorf("statetest: %s has no %s event", SweepFunction, SweepEvent)
+	}
+	return ev.Type, ev.Properties.Input, nil
+}
