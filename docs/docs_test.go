@@ -57,8 +57,8 @@ var (
 	linkRE    = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 	headingRE = regexp.MustCompile("(?m)^#{1,6} (.+)$")
 	fenceRE   = regexp.MustCompile("(?ms)^```.*?^```")
-	makeRE    = regexp.MustCompile("(?m)(?:`|^\\s*(?:\\$ )?)make ([a-z][a-z-]*)") // in code: `make x`, or a code block line
-	targetRE  = regexp.MustCompile(`(?m)^([a-z][a-z-]*):`)
+	makeRE    = regexp.MustCompile("(?m)(?:`|^\\s*(?:\\$ )?)make ([a-z][a-z0-9-]*)") // in code: `make x`, or a code block line
+	targetRE  = regexp.MustCompile(`(?m)^([a-z][a-z0-9-]*):`)
 	subRE     = regexp.MustCompile("(?:go run \\./cmd/streambot|`streambot) ([a-z]+)\\b")
 	caseRE    = regexp.MustCompile(`case "([a-z]+)"`)
 	paramRE   = regexp.MustCompile(`\b([A-Z][A-Za-z]+)=(?:arn|…|0)`)
