@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 
@@ -64,19 +65,32 @@ func (r *run) sweep(ctx context.Context) (*Result, error) {
 }
 
 // expireOne records the expiry of operation id, once, and has the
-// request show it. It reports whether this sweep recorded it.
+// request show it (also one recorded before and never shown). It reports
+// whether this sweep recorded it.
 func (r *run) expireOne(ctx context.Context, id string) bool {
 	w := r.w
 	xctx, cancel := context.WithDeadline(ctx, r.atlasUntil)
 	rec, err := w.d.State.Transition(xctx, id, state.Expire())
 	cancel()
+	var ce *state.ConflictError
+	recorded := true
 	switch {
+	case errors.As(err, &ce) && ce.Current != nil && ce.Current.ExpiryToShow(w.d.Now()):
+		// Expired already (by an earlier sweep or a click whose Expire
+		// was written but whose showing never happened: a worker that
+		// died, an answer lost) and not announced: show it now; the
+		// Announce in the expired step keeps it to one note.
+		w.log.InfoContext(ctx, "approval expired before, not shown yet", "op_id", id)
+		rec, recorded = ce.Current, false
 	case errors.Is(err, state.ErrConflict), errors.Is(err, state.ErrNotFound):
 		// Decided meanwhile (a click, another sweep), or the index was
 		// behind the table: whoever decided it shows it.
 		w.log.InfoContext(ctx, "approval already decided", "op_id", id, "error", err.Error())
 		return false
 	case err != nil:
+		// Perhaps written, perhaps not: either way it stays listed (a
+		// recorded expiry stays in the index until it is announced), and
+		// the next sweep shows it.
 		w.log.WarnContext(ctx, "approval not expired", "op_id", id, "error", err.Error())
 		return false
 	}
@@ -85,11 +99,14 @@ func (r *run) expireOne(ctx context.Context, id string) bool {
 	switch {
 	case err != nil:
 		w.log.WarnContext(ctx, "stored job unreadable", "op_id", id, "error", err.Error())
-		return true
-	case job.Slack == nil || job.action() == ActionSweepApprovals:
-		// No request in Slack to show it on. And a Job without a Slack
-		// target is a direct create to Handle: it must not get there.
-		return true
+		r.retire(ctx, id)
+		return recorded
+	case job.Slack == nil || job.action() == ActionSweepApprovals || rec.ParentTS == "":
+		// No request in Slack to show it on (none posted, or nowhere to
+		// post). And a Job without a Slack target is a direct create to
+		// Handle: it must not get there.
+		r.retire(ctx, id)
+		return recorded
 	}
 	// The Job the edge hands over after a late click (its handOver).
 	if job.Approval == nil {
@@ -100,5 +117,16 @@ func (r *run) expireOne(ctx context.Context, id string) bool {
 	if _, err := w.Handle(ctx, job); err != nil {
 		w.log.WarnContext(ctx, "expiry not shown", "op_id", id, "error", err.Error())
 	}
-	return true
+	return recorded
+}
+
+// retire takes an expiry that has nothing to show it on out of the
+// sweep's listing: it claims the expiry's note (state.Announce, as the
+// expired step does before it posts), which no one will post.
+func (r *run) retire(ctx context.Context, id string) {
+	actx, cancel := context.WithDeadline(ctx, r.atlasUntil)
+	defer cancel()
+	if _, err := r.w.d.State.Transition(actx, id, state.Announce(state.StatusExpired, rand.Text())); err != nil && !errors.Is(err, state.ErrConflict) {
+		r.w.log.WarnContext(ctx, "expiry not retired", "op_id", id, "error", err.Error())
+	}
 }

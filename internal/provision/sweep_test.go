@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,7 +220,63 @@ func TestSweep_neverRunsTheOperation(t *testing.T) {
 	if calls := e.slack.Calls(); len(calls) != 0 {
 		t.Errorf("Slack calls %+v, want none (no request was posted)", calls)
 	}
+	// With nothing to show them on, they leave the sweep's listing: the
+	// next sweep does not take them up again.
+	if ops, err := st.ExpiredApprovals(t.Context(), 0); err != nil || len(ops) != 0 {
+		t.Errorf("listed after the sweep: %+v, %v; want none", ops, err)
+	}
 	noAtlas(t, e)
+}
+
+// lostExpire is a store whose Expire is written but answered with a time-out,
+// as a write whose answer was lost.
+type lostExpire struct {
+	state.Store
+	lost atomic.Int32
+}
+
+func (s *lostExpire) Transition(ctx context.Context, id string, t state.Transition) (*state.Operation, error) {
+	op, err := s.Store.Transition(ctx, id, t)
+	if err == nil && t.To == state.StatusExpired && !t.IfUnowned && s.lost.Add(1) == 1 {
+		return nil, context.DeadlineExceeded
+	}
+	return op, err
+}
+
+// An expiry written whose answer was lost (or whose worker died before it
+// showed it) is shown by the next sweep, once: it stays listed until its
+// note is claimed.
+func TestSweep_showsAnExpiryRecordedBefore(t *testing.T) {
+	st := &lostExpire{Store: state.NewMemory()}
+	e := newEnv(t, withStore(st))
+	st.Store = state.NewMemory(state.WithClock(e.clock.Now))
+	j := e.job()
+	j.Approval = &provision.ApprovalStep{Step: provision.ApprovalRequest, Approvers: []string{"<@U0LEAD>"},
+		ExpiresAt: e.clock.Now().Add(time.Hour).UTC()}
+	beginPending(t, st, j)
+	if res, err := e.handle(j); err != nil || res.Outcome != provision.OutcomeAwaitingApproval {
+		t.Fatalf("Handle(request) = %+v, %v", res, err)
+	}
+	posts, _ := e.parents()
+	_ = e.clock.Sleep(t.Context(), 2*time.Hour)
+	sweep(t, e.w) // writes the expiry, loses the answer, shows nothing
+	if op, err := st.Get(t.Context(), j.ID); err != nil || op.Status != state.StatusExpired || op.Owner != "" {
+		t.Fatalf("after the first sweep: %+v, %v; want expired, not announced", op, err)
+	}
+	if n := len(expiryNotes(e, posts[0].TS)); n != 0 {
+		t.Fatalf("%d notes after the lost write, want 0", n)
+	}
+	sweep(t, e.w)
+	if n := len(expiryNotes(e, posts[0].TS)); n != 1 {
+		t.Errorf("%d expiry notes after the next sweep, want 1", n)
+	}
+	if _, updates := e.parents(); len(updates) != 1 {
+		t.Errorf("%d updates of the request, want 1", len(updates))
+	}
+	sweep(t, e.w)
+	if n := len(expiryNotes(e, posts[0].TS)); n != 1 {
+		t.Errorf("%d expiry notes after a third sweep, want still 1", n)
+	}
 }
 
 // A table that cannot be read fails the sweep (Lambda retries it, then

@@ -247,3 +247,10 @@ func AckAlreadyHandled(link string) Ack {
 func AckStateUnavailable() Ack {
 	return ephemeral("The bot's state table is unavailable right now, so it cannot make sure this runs only once, and nothing was done. Please try again in a minute.")
 }
+
+// AckNoTime answers a request that reached the bot with too little of
+// Slack's 3 seconds left to record and start it (a slow cold start):
+// nothing was done, and trying again is enough.
+func AckNoTime() Ack {
+	return ephemeral("This request reached me too late to start it within Slack's 3 seconds, so nothing was done. Please try again.")
+}

@@ -303,13 +303,17 @@ func TestApproval_refusals(t *testing.T) {
 }
 
 // Expiry is recorded once and the request re-rendered: the first click
-// after it hands the worker an "expired" Job.
+// after it hands the worker an "expired" Job; once the worker has shown
+// it (its Announce), a later click hands nothing.
 func TestApproval_expiryRecordedOnce(t *testing.T) {
-	env, c, _ := approvalEnv(t, nil)
+	env, c, st := approvalEnv(t, nil)
 	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
 	c.Advance(2 * time.Hour)
 	n := len(env.dispatch.Jobs())
 	env.click(t, approvalButton(button.StepApprove), approver)
+	if _, err := st.Transition(context.Background(), prodTrigger, state.Announce(state.StatusExpired, "w1")); err != nil {
+		t.Fatalf("the worker's Announce = %v", err)
+	}
 	env.click(t, approvalButton(button.StepApprove), approver2)
 	expired := 0
 	for _, j := range env.jobsSince(n) {
@@ -333,6 +337,9 @@ func TestApproval_clickAfterTheSweep(t *testing.T) {
 	if _, err := st.Transition(context.Background(), prodTrigger, state.Expire()); err != nil {
 		t.Fatalf("the sweep's Expire = %v", err)
 	}
+	if _, err := st.Transition(context.Background(), prodTrigger, state.Announce(state.StatusExpired, "w1")); err != nil {
+		t.Fatalf("the sweep's Announce = %v", err)
+	}
 	for _, step := range []button.Step{button.StepApprove, button.StepReject} {
 		n := len(env.dispatch.Jobs())
 		env.click(t, approvalButton(step), approver)
@@ -347,6 +354,31 @@ func TestApproval_clickAfterTheSweep(t *testing.T) {
 		wantNotice(t, notices, "This request expired at")
 	}
 	wantStatus(t, st, state.StatusExpired)
+}
+
+// An expiry recorded and never shown (the worker that wrote it died
+// before its note, or its answer was lost) is shown by the next click:
+// the click hands the worker the expired Job (whose Announce keeps it to
+// one note) besides telling the clicker.
+func TestApproval_clickShowsAnExpiryNotShownYet(t *testing.T) {
+	env, c, st := approvalEnv(t, nil)
+	env.ask(t, "create billing-ws --region VIRGINIA_USA --project prod")
+	c.Advance(2 * time.Hour)
+	if _, err := st.Transition(context.Background(), prodTrigger, state.Expire()); err != nil {
+		t.Fatalf("Expire = %v", err)
+	}
+	n := len(env.dispatch.Jobs())
+	env.click(t, approvalButton(button.StepApprove), approver)
+	var expired int
+	for _, j := range env.jobsSince(n) {
+		if j.Approval != nil && j.Approval.Step == provision.ApprovalExpired {
+			expired++
+		}
+	}
+	if expired != 1 {
+		t.Errorf("%d expired Jobs handed over, want 1", expired)
+	}
+	wantNotice(t, env.noticesSince(n), "This request expired at")
 }
 
 func TestApproval_rejectAndCancel(t *testing.T) {

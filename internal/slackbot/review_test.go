@@ -368,3 +368,26 @@ func TestAckBudgetBoundsCommandCalledDirectly(t *testing.T) {
 		t.Errorf("ack text = %q, want an unknown outcome", a.Text)
 	}
 }
+
+// A request that reaches the handler with its budget spent (a cold start
+// slower than the budget) is answered at once that nothing was done, as
+// too late, not as a state table problem; nothing is recorded or sent.
+func TestAckBudgetSpentOnArrival(t *testing.T) {
+	st := &deadlines{Store: state.NewMemory(), seen: map[string]time.Time{}}
+	env := newTestEnvConfig(t, Config{Policy: loadPolicy(t, ""), State: st})
+	ev := withBody(loadEvent(t), slashForm("create orders-ws --region VIRGINIA_USA"), testSecret, true)
+	ev.RequestContext.TimeEpoch = time.Now().Add(-2500 * time.Millisecond).UnixMilli()
+	resp, err := env.h.Handle(t.Context(), ev)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("Handle = %d %q, %v", resp.StatusCode, resp.Body, err)
+	}
+	if !strings.Contains(resp.Body, "too late") || !strings.Contains(resp.Body, "nothing was done") || strings.Contains(resp.Body, "state table") {
+		t.Errorf("ack %s, want too late, nothing done", resp.Body)
+	}
+	if _, ok := st.seen["state"]; ok || len(env.dispatch.Jobs()) != 0 {
+		t.Errorf("state calls %v and %d hand-offs, want none", st.seen, len(env.dispatch.Jobs()))
+	}
+	if strings.Contains(env.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("logs an ERROR for a late request:\n%s", env.logs)
+	}
+}

@@ -59,11 +59,13 @@ const MaxBodyBytes = 64 << 10
 // keep their own bound, 700 ms in the functions, and are cached; the cold
 // start's first secret read has its own 2 s.) Slack shows the person an
 // error when the answer takes more than 3 seconds; the 0.8 s left is for
-// API Gateway, Lambda and the network. Each step keeps its own bound
-// within it (the state table's leaves time for the hand-off), and a step
-// that runs out is answered as that step's failure ("nothing was done",
-// "the outcome is unknown"), in time. Without one budget the steps' own
-// bounds added up to more than 3 seconds when everything was slow at once.
+// the network and API Gateway (an event's budget starts at API Gateway's
+// receipt, so Lambda's invoke and a cold start's init are inside it).
+// Each step keeps its own bound within it (the state table's leaves time
+// for the hand-off), and a step that runs out is answered as that step's
+// failure ("nothing was done", "the outcome is unknown"), in time. Without
+// one budget the steps' own bounds added up to more than 3 seconds when
+// everything was slow at once.
 const DefaultAckBudget = 2200 * time.Millisecond
 
 // DefaultStateTimeout bounds the state-table work of one request on the
@@ -311,20 +313,23 @@ func (h *Handler) withAckBudgetFrom(ctx context.Context, start time.Time) contex
 	return context.WithValue(ctx, ackEndKey{}, start.Add(h.ackBudget))
 }
 
-// slackPatience is how long Slack waits for an answer.
-const slackPatience = 3 * time.Second
+// maxEventAge is the oldest an event's timeEpoch is believed: a request
+// late by more has met a clock that is off, not a slow cold start.
+const maxEventAge = time.Minute
 
 // arrival returns when API Gateway received the request, as its event says
 // (timeEpoch, milliseconds), so that a cold start's init counts against
-// the ack budget as it does against Slack's 3 seconds; now when the event
-// says nothing credible (no time, one older than Slack waits, or one
+// the ack budget as it does against Slack's 3 seconds (a request that
+// arrives with the budget spent is answered at once that nothing was
+// done, rather than run after Slack has given up on it); now when the
+// event says nothing credible (no time, one older than maxEventAge, or one
 // ahead of this clock).
 func arrival(timeEpoch int64, now time.Time) time.Time {
 	if timeEpoch <= 0 {
 		return now
 	}
 	t := time.UnixMilli(timeEpoch)
-	if t.After(now) || now.Sub(t) > slackPatience {
+	if t.After(now) || now.Sub(t) > maxEventAge {
 		return now
 	}
 	return t

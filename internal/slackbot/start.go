@@ -81,6 +81,13 @@ func (h *Handler) start(ctx context.Context, job provision.Job, ack reply.Ack) (
 		rec.Status, rec.ExpiresAt = state.StatusPendingApproval, job.Approval.ExpiresAt
 	}
 	sctx, cancel := within(ctx, h.stateTimeout)
+	if sctx.Err() != nil {
+		// The budget was spent before this step (a slow cold start):
+		// not the table's fault, and nothing was written.
+		cancel()
+		h.log.WarnContext(ctx, "no time left to record the operation", "job_id", job.ID)
+		return reply.AckNoTime(), "no time left"
+	}
 	_, err = h.state.Begin(sctx, rec)
 	cancel()
 	if err != nil {
@@ -157,6 +164,10 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 	// record the expiry): the ack must not wait on a hanging table.
 	sctx, cancel := within(ctx, h.stateTimeout)
 	defer cancel()
+	if sctx.Err() != nil {
+		refuse("no time left", "This click reached me too late to act on within Slack's 3 seconds, so nothing was done. Please click again.")
+		return
+	}
 	// The record, not the button, says what is approved: its project,
 	// operation and requester are what the approver is checked against.
 	cur, err := h.state.Get(sctx, v.OpID)
@@ -196,11 +207,16 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 	var ce *state.ConflictError
 	switch {
 	case errors.As(err, &ce) && ce.Current != nil:
-		if ce.Refusal == state.RefusedExpired && ce.Current.Status == state.StatusPendingApproval {
+		switch {
+		case ce.Refusal == state.RefusedExpired && ce.Current.Status == state.StatusPendingApproval:
 			// Record the lapse once, so the request shows it.
 			if exp, xerr := h.state.Transition(sctx, v.OpID, state.Expire()); xerr == nil {
 				h.handOver(ctx, exp, provision.ApprovalExpired, "")
 			}
+		case ce.Current.Status == state.StatusExpired && ce.Current.Owner == "":
+			// Recorded before and never shown (a worker died before its
+			// note): show it now; the worker's Announce keeps it to one.
+			h.handOver(ctx, ce.Current, provision.ApprovalExpired, "")
 		}
 		refuse("already decided: "+string(ce.Refusal), decidedText(ce))
 		return

@@ -88,6 +88,7 @@ type request struct {
 	Limit                               int               `json:"Limit,omitempty"`
 	ReturnValues                        string            `json:"ReturnValues,omitempty"`
 	ReturnValuesOnConditionCheckFailure string            `json:"ReturnValuesOnConditionCheckFailure,omitempty"`
+	ExclusiveStartKey                   map[string]attr   `json:"ExclusiveStartKey,omitempty"` // Query: the page after
 }
 
 // response is the output of the four operations.
@@ -95,6 +96,8 @@ type response struct {
 	Item       map[string]attr   `json:"Item"`       // GetItem
 	Attributes map[string]attr   `json:"Attributes"` // UpdateItem with ReturnValues
 	Items      []map[string]attr `json:"Items"`      // Query
+	// LastEvaluatedKey is where a Query page ended when more may follow.
+	LastEvaluatedKey map[string]attr `json:"LastEvaluatedKey"`
 }
 
 // attr is one AttributeValue in DynamoDB's JSON: exactly one member set.

@@ -202,15 +202,20 @@ func (d *Dynamo) Transition(ctx context.Context, id string, t Transition) (*Oper
 	if t.IfUnowned {
 		sets = append(sets, x.name(attrOwner)+" = "+x.value(str(t.Owner)))
 	}
-	// The pending-approvals index holds an operation exactly while it is
-	// pending_approval: a transition into that status (Unapprove) puts it
-	// back, every other one takes it out (removing an absent attribute is
-	// no error).
+	// The pending-approvals index holds an operation while it is
+	// pending_approval, and once expired until its expiry is announced
+	// (Operation.ExpiryToShow): a transition into pending_approval
+	// (Unapprove) puts it back, Expire keeps it, every other one (the
+	// expiry's Announce included) takes it out (removing an absent
+	// attribute is no error).
 	update := "SET "
-	if t.To == StatusPendingApproval {
+	switch {
+	case t.To == StatusPendingApproval:
 		sets = append(sets, x.name(attrPending)+" = "+x.value(str(pendingValue)))
 		update += strings.Join(sets, ", ")
-	} else {
+	case t.To == StatusExpired && !t.IfUnowned: // Expire, not its Announce
+		update += strings.Join(sets, ", ")
+	default:
 		update += strings.Join(sets, ", ") + " REMOVE " + x.name(attrPending)
 	}
 
@@ -330,36 +335,52 @@ func (d *Dynamo) History(ctx context.Context, groupID, workspace string, limit i
 // first.
 func (d *Dynamo) ExpiredApprovals(ctx context.Context, limit int) ([]Operation, error) {
 	now := d.clock()
-	var x expr
+	limit = clampExpired(limit)
 	forward := true
-	var out response
-	err := d.client.call(ctx, opQuery, &request{
-		TableName: d.table,
-		IndexName: IndexPendingApprovals,
-		KeyConditionExpression: fmt.Sprintf("%s = %s AND %s <= %s",
-			x.name(attrPending), x.value(str(pendingValue)), x.name(attrExpiresAt), x.value(timeValue(now))),
-		ExpressionAttributeNames:  x.names,
-		ExpressionAttributeValues: x.values,
-		ScanIndexForward:          &forward,
-		Limit:                     clampExpired(limit),
-	}, &out)
-	if err != nil {
-		return nil, d.fail("expired approvals", IndexPendingApprovals, err)
-	}
-	ops := make([]Operation, 0, len(out.Items))
-	for _, item := range out.Items {
-		op, err := unmarshal(item)
+	var (
+		ops   []Operation
+		start map[string]attr
+	)
+	// Pages of the index until limit operations to show: an item the
+	// index still holds for an operation that no longer needs it (the
+	// index lags the table; an item changed by a version before the
+	// index, or by hand) is passed over, not counted, and a few pages
+	// bound the call.
+	for page := 0; page < maxExpiredPages && len(ops) < limit; page++ {
+		var x expr
+		var out response
+		err := d.client.call(ctx, opQuery, &request{
+			TableName: d.table,
+			IndexName: IndexPendingApprovals,
+			KeyConditionExpression: fmt.Sprintf("%s = %s AND %s <= %s",
+				x.name(attrPending), x.value(str(pendingValue)), x.name(attrExpiresAt), x.value(timeValue(now))),
+			ExpressionAttributeNames:  x.names,
+			ExpressionAttributeValues: x.values,
+			ScanIndexForward:          &forward,
+			Limit:                     limit,
+			ExclusiveStartKey:         start,
+		}, &out)
 		if err != nil {
-			return nil, fmt.Errorf("state: expired approvals: %w", err)
+			return nil, d.fail("expired approvals", IndexPendingApprovals, err)
 		}
-		// The index is eventually consistent; the status it projects says
-		// whether the item was pending in the version it holds.
-		if op.Expired(now) {
-			ops = append(ops, *op)
+		for _, item := range out.Items {
+			// An item that does not read as an operation (edited by hand)
+			// is passed over: it must not stop every sweep.
+			op, err := unmarshal(item)
+			if err == nil && op.ExpiryToShow(now) && len(ops) < limit {
+				ops = append(ops, *op)
+			}
 		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
 	}
 	return ops, nil
 }
+
+// maxExpiredPages bounds the index pages one ExpiredApprovals call reads.
+const maxExpiredPages = 5
 
 // conditionFailed reports whether err is a ConditionalCheckFailedException,
 // and returns the item it carries (the request asked for

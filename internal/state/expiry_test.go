@@ -25,9 +25,10 @@ func ids(ops []state.Operation) []string {
 	return out
 }
 
-// ExpiredApprovals lists exactly the operations still pending_approval
-// whose expiry has passed, oldest expiry first: not those decided
-// (approved, rejected, claimed, expired), not queued ones, not those
+// ExpiredApprovals lists exactly the operations whose lapse is still to
+// be shown: pending_approval with their expiry passed, or expired and not
+// yet announced; oldest expiry first: not those decided (approved,
+// rejected, claimed, expired and announced), not queued ones, not those
 // still in time; an approval taken back (Unapprove) is listed again.
 func TestExpiredApprovals(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s state.Store, c *clock) {
@@ -39,8 +40,8 @@ func TestExpiredApprovals(t *testing.T) {
 				t.Fatalf("ExpiredApprovals(%d) = %v", limit, err)
 			}
 			for _, op := range ops {
-				if op.Status != state.StatusPendingApproval || op.ExpiresAt.After(c.Now()) {
-					t.Errorf("listed %s: %s until %v at %v", op.ID, op.Status, op.ExpiresAt, c.Now())
+				if !op.ExpiryToShow(c.Now()) || op.ExpiresAt.After(c.Now()) {
+					t.Errorf("listed %s: %s until %v at %v (owner %q)", op.ID, op.Status, op.ExpiresAt, c.Now(), op.Owner)
 				}
 			}
 			return ids(ops)
@@ -74,10 +75,16 @@ func TestExpiredApprovals(t *testing.T) {
 		if diff := cmp.Diff([]string{"unapproved"}, list(1)); diff != "" {
 			t.Errorf("limit 1 (-want +got):\n%s", diff)
 		}
-		// Expired (by a sweep or a late click): listed no more.
+		// Expired (by a sweep or a late click): still listed until its
+		// expiry is announced, so that a sweep shows what an earlier one
+		// (or a click) recorded and could not show; then no more.
 		mustTransition(t, s, "in-30m", state.Expire())
-		if diff := cmp.Diff([]string{"unapproved", "in-an-hour"}, list(state.MaxExpired+1)); diff != "" {
+		if diff := cmp.Diff([]string{"unapproved", "in-30m", "in-an-hour"}, list(state.MaxExpired+1)); diff != "" {
 			t.Errorf("after Expire (-want +got):\n%s", diff)
+		}
+		mustTransition(t, s, "in-30m", state.Announce(state.StatusExpired, "w1"))
+		if diff := cmp.Diff([]string{"unapproved", "in-an-hour"}, list(state.MaxExpired+1)); diff != "" {
+			t.Errorf("after Announce (-want +got):\n%s", diff)
 		}
 		// The listed operation is the whole record: the sweep needs its Job.
 		ops, err := s.ExpiredApprovals(ctx, 1)
@@ -166,11 +173,62 @@ func TestPendingAttributeIsSparse(t *testing.T) {
 	}
 	c.Advance(2 * time.Hour)
 	mustTransition(t, s, "expire", state.Expire())
-	if has("expire") {
-		t.Errorf("expire after Expire: %s present, want it removed", state.PendingAttribute)
+	if !has("expire") {
+		t.Errorf("expire after Expire: %s absent, want it kept until the expiry is announced", state.PendingAttribute)
 	}
 	mustTransition(t, s, "expire", state.Announce(state.StatusExpired, "w1"))
 	if has("expire") {
 		t.Errorf("expire after Announce: %s present", state.PendingAttribute)
+	}
+}
+
+// Index items that need no showing (an operation decided by a version
+// that did not know the index, or edited by hand) and one that does not
+// read as an operation are passed over: they neither stop the listing nor
+// hide, by filling its pages, the lapsed request behind them.
+func TestExpiredApprovalsPassesOverStrayItems(t *testing.T) {
+	t.Parallel()
+	cfg := motoserver.Config(context.Background(), motoserver.Shared(t))
+	table := statetest.NewTable(t, cfg)
+	c := newClock()
+	s := state.NewDynamo(state.NewDynamoClient(cfg, ""), table, state.WithClock(c.Now))
+	sdk := dynamodb.NewFromConfig(cfg)
+	ctx := context.Background()
+	set := func(id, update string, values map[string]types.AttributeValue) {
+		t.Helper()
+		if _, err := sdk.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table),
+			Key:              map[string]types.AttributeValue{state.KeyAttribute: &types.AttributeValueMemberS{Value: id}},
+			UpdateExpression: aws.String(update), ExpressionAttributeNames: map[string]string{"#s": "status"},
+			ExpressionAttributeValues: values}); err != nil {
+			t.Fatalf("UpdateItem(%s): %v", id, err)
+		}
+	}
+	// Strays sort first: they lapsed before the real one.
+	for i := range 12 {
+		id := fmt.Sprintf("stray.%02d", i)
+		op := pending(id, c)
+		op.ExpiresAt = c.Now().Add(time.Duration(i+1) * time.Second)
+		mustBegin(t, s, op)
+		set(id, "SET #s = :done", map[string]types.AttributeValue{":done": &types.AttributeValueMemberS{Value: "done"}})
+	}
+	_, err := sdk.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table),
+		Key:                       map[string]types.AttributeValue{state.KeyAttribute: &types.AttributeValueMemberS{Value: "broken"}},
+		UpdateExpression:          aws.String("SET #p = :p, expires_at = :e, created_at = :bad, #s = :s"),
+		ExpressionAttributeNames:  map[string]string{"#p": state.PendingAttribute, "#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "approval"}, ":e": &types.AttributeValueMemberS{Value: "2026-12-07T09:00:00.000000000Z"}, ":bad": &types.AttributeValueMemberS{Value: "not a time"}, ":s": &types.AttributeValueMemberS{Value: "pending_approval"}}})
+	if err != nil {
+		t.Fatalf("UpdateItem(broken): %v", err)
+	}
+	real := pending("real", c)
+	real.ExpiresAt = c.Now().Add(time.Minute)
+	mustBegin(t, s, real)
+	c.Advance(time.Hour)
+
+	ops, err := s.ExpiredApprovals(ctx, 5) // the strays fill more than two pages of 5
+	if err != nil {
+		t.Fatalf("ExpiredApprovals = %v, want the stray items passed over", err)
+	}
+	if diff := cmp.Diff([]string{"real"}, ids(ops)); diff != "" {
+		t.Errorf("listed (-want +got):\n%s", diff)
 	}
 }

@@ -169,7 +169,8 @@ func (m *Memory) ExpiredApprovals(ctx context.Context, limit int) ([]Operation, 
 	now := m.clock()
 	var out []Operation
 	for _, op := range m.ops {
-		if op.Expired(now) {
+		// As the index: an operation without an expiry is not in it.
+		if op.ExpiryToShow(now) && !op.ExpiresAt.IsZero() {
 			out = append(out, *clone(op))
 		}
 	}

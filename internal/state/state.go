@@ -102,11 +102,13 @@ type Store interface {
 	// eventually consistent).
 	History(ctx context.Context, groupID, workspace string, limit int) ([]Operation, error)
 
-	// ExpiredApprovals returns operations waiting for an approval that has
-	// lapsed at the store's clock (status pending_approval, ExpiresAt not
-	// after now), the longest lapsed first, at most limit (at most
-	// [MaxExpired]; 0 means [MaxExpired]): what the worker's sweep expires.
-	// It records nothing; the caller's [Expire] decides, once. [Dynamo]
+	// ExpiredApprovals returns the approvals whose lapse is still to be
+	// shown at the store's clock ([Operation.ExpiryToShow]: waiting with
+	// ExpiresAt not after now, or expired and not yet announced), the
+	// longest lapsed first, at most limit (at most [MaxExpired]; 0 means
+	// [MaxExpired]): what the worker's sweep expires and shows. It records
+	// nothing; the caller's [Expire] decides, once, and [Announce] shows
+	// it once. [Dynamo]
 	// reads a sparse global secondary index, which is eventually
 	// consistent: an operation decided a moment ago may still be listed
 	// (its Expire then conflicts), and one that lapsed a moment ago may be
@@ -234,6 +236,15 @@ type Operation struct {
 // now, whether or not [Expire] has recorded it yet.
 func (op *Operation) Expired(now time.Time) bool {
 	return op.Status == StatusPendingApproval && !op.ExpiresAt.After(now)
+}
+
+// ExpiryToShow reports whether op's lapse is still to be shown at now: it
+// has lapsed unrecorded ([Operation.Expired]), or [Expire] recorded it
+// and no [Announce] has claimed its note yet (a worker died, or the
+// Expire's answer was lost, in between). The sweep lists both, so that an
+// expiry recorded is shown by a later sweep if not by the first.
+func (op *Operation) ExpiryToShow(now time.Time) bool {
+	return op.Expired(now) || op.Status == StatusExpired && op.Owner == ""
 }
 
 // LogValue keeps Request (which may hold a response_url, a credential) out
