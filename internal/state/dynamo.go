@@ -22,12 +22,14 @@ import (
 //     when the operation has no workspace) + created_at, for a workspace's
 //     history;
 //   - index IndexPendingApprovals: PendingAttribute (S, the constant
-//     "approval", present only while the operation is pending_approval) +
-//     expires_at (S), for the sweep of lapsed approvals. Sparse: Begin
-//     writes the attribute for a pending approval, every transition out of
-//     pending_approval removes it and [Unapprove] (back into it) writes it
-//     again, so the index holds the waiting requests only, and "which ones
-//     have lapsed" is a Query on one key, never a Scan. One constant hash
+//     "approval", present only while the operation is pending_approval,
+//     or expired and not yet announced) + expires_at (S), for the sweep of
+//     lapsed approvals. Sparse: Begin writes the attribute for a pending
+//     approval, [Expire] keeps it, every other transition removes it (the
+//     expiry's [Announce] included) and [Unapprove] (back into
+//     pending_approval) writes it again, so the index holds the requests
+//     whose lapse may still need showing only, and "which ones have
+//     lapsed" is a Query on one key, never a Scan. One constant hash
 //     key puts them all in one partition: they are a few dozen at most
 //     (each lapses within 24 hours), far below a partition's limits;
 //   - TTLAttribute (N, epoch seconds): DynamoDB's time to live.
@@ -41,7 +43,7 @@ const (
 	TTLAttribute   = "ttl"
 
 	IndexPendingApprovals = "pending_approvals" // the waiting approvals, by expiry: the sweep's
-	PendingAttribute      = "pending"           // its sparse hash key, "approval" while pending_approval
+	PendingAttribute      = "pending"           // its sparse hash key, "approval" while pending_approval (and expired, until announced)
 )
 
 // pendingValue is PendingAttribute's one value: the index's hash key.

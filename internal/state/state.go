@@ -34,7 +34,9 @@
 //   - Expiry shown: the worker's scheduled sweep lists the lapsed requests
 //     with [Store.ExpiredApprovals] and records each one's lapse with
 //     [Expire] (a click after the expiry does the same on the edge); of a
-//     sweep and a click, or two sweeps, one writes it.
+//     sweep and a click, or two sweeps, one writes it. A recorded expiry
+//     stays listed until its [Announce], so that one written and never
+//     shown is shown by the next sweep.
 //   - Decision noted once: the worker that re-renders a rejected,
 //     cancelled or expired request takes [Announce] before it posts the
 //     decision in the thread.
@@ -108,11 +110,10 @@ type Store interface {
 	// longest lapsed first, at most limit (at most [MaxExpired]; 0 means
 	// [MaxExpired]): what the worker's sweep expires and shows. It records
 	// nothing; the caller's [Expire] decides, once, and [Announce] shows
-	// it once. [Dynamo]
-	// reads a sparse global secondary index, which is eventually
-	// consistent: an operation decided a moment ago may still be listed
-	// (its Expire then conflicts), and one that lapsed a moment ago may be
-	// missing until the next call.
+	// it once. [Dynamo] reads a sparse global secondary index, which is
+	// eventually consistent: an operation decided a moment ago may still
+	// be listed (its Expire then conflicts), and one that lapsed a moment
+	// ago may be missing until the next call.
 	ExpiredApprovals(ctx context.Context, limit int) ([]Operation, error)
 }
 
@@ -122,8 +123,8 @@ const (
 	MaxHistory     = 100 // the most one call returns
 )
 
-// MaxExpired bounds one [Store.ExpiredApprovals] call: one page of the
-// index, so that a sweep's work is bounded; the next sweep gets the rest.
+// MaxExpired bounds one [Store.ExpiredApprovals] call, so that a sweep's
+// work is bounded; the next sweep gets the rest.
 const MaxExpired = 100
 
 // DefaultRetention is how long an item is kept after it was created (or,
