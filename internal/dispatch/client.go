@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -91,7 +90,7 @@ func (c *Client) InvokeEvent(ctx context.Context, functionName string, payload [
 	var err error
 	for attempt := range maxAttempts {
 		if attempt > 0 {
-			backoff := time.Duration(rand.Int64N(int64(50*time.Millisecond) << (attempt - 1)))
+			backoff := awsreq.SDKBackoff(attempt, false, awsreq.DefaultBaseDelay)
 			if serr := c.sleep(ctx, backoff); serr != nil {
 				return errors.Join(err, serr)
 			}
