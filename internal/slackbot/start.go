@@ -172,12 +172,8 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 	// operation and requester are what the approver is checked against.
 	cur, err := h.state.Get(sctx, v.OpID)
 	switch {
-	case errors.Is(err, state.ErrNotFound):
-		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
-		return
 	case err != nil:
-		h.log.ErrorContext(ctx, "state table unavailable", "op_id", v.OpID, "error", err)
-		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
+		h.refuseTableError(ctx, v.OpID, err, refuse)
 		return
 	case cur.GroupID != v.GroupID || cur.Kind != string(v.Op) || cur.Workspace != v.Workspace || cur.Processor != v.Processor:
 		refuse("button does not match its request", "This button names another request than the one it belongs to, so nothing was done.")
@@ -220,12 +216,8 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		}
 		refuse("already decided: "+string(ce.Refusal), decidedText(ce))
 		return
-	case errors.Is(err, state.ErrNotFound):
-		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
-		return
 	case err != nil:
-		h.log.ErrorContext(ctx, "state table unavailable", "op_id", v.OpID, "error", err)
-		refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
+		h.refuseTableError(ctx, v.OpID, err, refuse)
 		return
 	}
 	if rec.ParentTS == "" && step == provision.ApprovalApproved {
@@ -251,6 +243,18 @@ func (h *Handler) decideApproval(ctx context.Context, cb *slack.InteractionCallb
 		}
 		refuse("approved job not handed over", "The bot could not hand the approved request to its worker, so nothing ran; the request waits for an approval again. Please click Approve again in a minute.")
 	}
+}
+
+// refuseTableError answers an approval click whose read or decision the
+// state table could not make: no record of the request, or the table
+// unavailable (logged).
+func (h *Handler) refuseTableError(ctx context.Context, opID string, err error, refuse func(reason, text string)) {
+	if errors.Is(err, state.ErrNotFound) {
+		refuse("no record", "The bot has no record of this request (it may be older than 30 days), so nothing was done.")
+		return
+	}
+	h.log.ErrorContext(ctx, "state table unavailable", "op_id", opID, "error", err)
+	refuse("state table unavailable", "The bot's state table is unavailable, so your click was not recorded and nothing was done. Please click again in a minute.")
 }
 
 // requestAsParent records the clicked approval request as the operation's
