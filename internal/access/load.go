@@ -479,19 +479,9 @@ func (l *loader) grants(n *yaml.Node) {
 			valid = valid && len(g.users)+len(g.groups) > 0
 		}
 		if v := fields["projects"]; v != nil {
-			items := l.list(v, path+".projects", `project aliases, project IDs or "*"`)
-			for j, pn := range items {
-				id, all, ok := l.project(pn, index(path+".projects", j))
-				switch {
-				case !ok:
-					valid = false
-				case all:
-					g.allProjects = true
-				default:
-					g.projects = append(g.projects, id)
-				}
-			}
-			valid = valid && len(items) > 0
+			var ok bool
+			g.projects, g.allProjects, ok = l.projectList(v, path+".projects")
+			valid = valid && ok
 		}
 		if v := fields["role"]; v != nil {
 			r, ok := l.role(v, path+".role")
@@ -568,6 +558,27 @@ func subjectHint(id string) string {
 
 // project parses one entry of a grant's or an approvals entry's projects:
 // a project ID, or "*" (all true).
+// projectList reads a list of projects (aliases, IDs or "*") at path, as
+// grants and approval rules name them: the project IDs, without repeats,
+// whether "*" was among them, and whether every item was valid and the
+// list not empty (each problem reported).
+func (l *loader) projectList(n *yaml.Node, path string) (ids []string, all, ok bool) {
+	items := l.list(n, path, `project aliases, project IDs or "*"`)
+	ok = len(items) > 0
+	for j, pn := range items {
+		id, star, good := l.project(pn, index(path, j))
+		switch {
+		case !good:
+			ok = false
+		case star:
+			all = true
+		case !slices.Contains(ids, id):
+			ids = append(ids, id)
+		}
+	}
+	return ids, all, ok
+}
+
 func (l *loader) project(n *yaml.Node, path string) (id string, all, ok bool) {
 	s, ok := l.str(n, path)
 	if !ok {
@@ -617,19 +628,9 @@ func (l *loader) approvals(n *yaml.Node) {
 			continue // already reported
 		}
 		if v := fields["projects"]; v != nil {
-			items := l.list(v, path+".projects", `project aliases, project IDs or "*"`)
-			for j, pn := range items {
-				id, all, ok := l.project(pn, index(path+".projects", j))
-				switch {
-				case !ok:
-					valid = false
-				case all:
-					ap.allProjects = true
-				case !slices.Contains(ap.projects, id):
-					ap.projects = append(ap.projects, id)
-				}
-			}
-			valid = valid && len(items) > 0
+			var ok bool
+			ap.projects, ap.allProjects, ok = l.projectList(v, path+".projects")
+			valid = valid && ok
 		}
 		if v := fields["actions"]; v != nil {
 			items := l.list(v, path+".actions", "actions ("+strings.Join(changeNames, ", ")+")")
